@@ -1,0 +1,94 @@
+"""Tribes: invite-only professional communities."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: settings, extensions, blueprints, socket handlers, error handlers."""
+    instance_path = os.environ.get("TRIBES_INSTANCE_PATH") or str(Path.cwd() / "instance")
+    if config and config.get("INSTANCE_PATH"):
+        instance_path = config["INSTANCE_PATH"]
+    app = Flask(
+        __name__,
+        instance_path=instance_path,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    from tribes.config import load_config
+
+    app.config.update(load_config(app.instance_path))
+    if config:
+        app.config.update(config)
+    if os.environ.get("TRIBES_TRUST_PROXY"):
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
+
+    from tribes.extensions import csrf, db, limiter, socketio
+
+    db.init_app(app)
+    _init_login(app)
+    csrf.init_app(app)
+    redis_url = app.config.get("REDIS_URL")
+    app.config.setdefault("RATELIMIT_STORAGE_URI", redis_url or "memory://")
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    app.config.setdefault("RATELIMIT_STRATEGY", "moving-window")
+    app.config.setdefault("RATELIMIT_KEY_PREFIX", "tribes")
+    limiter.init_app(app)
+    socketio.init_app(
+        app,
+        async_mode=app.config.get("SOCKETIO_ASYNC_MODE", "threading"),
+        message_queue=redis_url if app.config.get("SOCKETIO_USE_QUEUE", True) else None,
+        cors_allowed_origins=app.config["ALLOWED_ORIGINS"] or None,
+        manage_session=False,
+        cookie=None,
+    )
+
+    from tribes.errors import register_error_handlers
+    from tribes.features import feature_modules
+
+    register_error_handlers(app)
+    import tribes.models  # noqa: F401  (every model registered before first use)
+
+    for module in feature_modules("api") + feature_modules("views"):
+        app.register_blueprint(module.bp)
+        if module.__name__.endswith(".api"):
+            csrf.exempt(module.bp)
+    feature_modules("sockets")
+    for module in feature_modules("hooks"):
+        module.init_app(app)
+
+    from tribes import openapi, pages
+
+    app.register_blueprint(openapi.bp)
+    csrf.exempt(openapi.bp)
+    pages.init_app(app)
+    return app
+
+
+def _init_login(app: Flask) -> None:
+    from flask import redirect, request, url_for
+
+    from tribes.accounts import service
+    from tribes.errors import Unauthenticated
+    from tribes.extensions import db, login_manager
+
+    login_manager.init_app(app)
+    login_manager.session_protection = "basic"
+
+    @login_manager.user_loader
+    def _load(token: str) -> Any:
+        return service.load_session_user(db.session, token)
+
+    @login_manager.unauthorized_handler
+    def _unauthorized() -> Any:
+        if request.path.startswith("/api/"):
+            raise Unauthenticated()
+        return redirect(url_for("accounts_pages.login", next=request.full_path.rstrip("?")))

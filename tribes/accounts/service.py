@@ -1,0 +1,203 @@
+"""Accounts and server-side sessions: register, log in, end sessions, profile."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from tribes import events
+from tribes.accounts import passwords
+from tribes.accounts.models import User, UserSession
+from tribes.db import utcnow
+from tribes.errors import ApiError, ValidationFailed
+
+#: how often last_seen_at of a session is refreshed
+LAST_SEEN_RESOLUTION = timedelta(minutes=5)
+
+
+def token_hash(raw: str) -> str:
+    """SHA-256 hex of a secret token (only this is stored)."""
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def normalise_email(email: str) -> str:
+    """E-mail addresses are compared case-insensitively."""
+    return email.strip().lower()
+
+
+def card(user: User | None, *, bio: bool = False) -> dict[str, Any] | None:
+    """The public user card; `bio` only where profile visibility allows it."""
+    if user is None:
+        return None
+    data: dict[str, Any] = {"id": user.id, "display_name": user.display_name}
+    if user.avatar_url:
+        data["avatar_url"] = user.avatar_url
+    if bio:
+        data["bio"] = user.bio
+    return data
+
+
+def me(user: User) -> dict[str, Any]:
+    """The `me` object: card plus private fields."""
+    data = card(user, bio=True) or {}
+    data.update(
+        email=user.email,
+        profile_visibility=user.profile_visibility,
+        timezone=user.timezone,
+        created_at=user.created_at.isoformat(),
+    )
+    return data
+
+
+def register(session: Session, email: str, password: str, display_name: str) -> User:
+    """Create an account; a taken e-mail is a field error like any other."""
+    email = normalise_email(email)
+    if session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise ValidationFailed({"email": "This e-mail address cannot be used."})
+    user = User(
+        email=email,
+        password_hash=passwords.hash_password(password),
+        display_name=display_name,
+        bio="",
+        profile_visibility="tribes",
+        timezone="UTC",
+        created_at=utcnow(),
+    )
+    try:
+        with session.begin_nested():
+            session.add(user)
+            session.flush()
+    except IntegrityError as exc:
+        raise ValidationFailed({"email": "This e-mail address cannot be used."}) from exc
+    return user
+
+
+def authenticate(session: Session, email: str, password: str) -> User | None:
+    """The user with this e-mail and password, or None; same work either way."""
+    user = session.scalar(select(User).where(User.email == normalise_email(email)))
+    if user is None:
+        passwords.dummy_verify(password)
+        return None
+    if not passwords.verify_password(user.password_hash, password):
+        return None
+    if passwords.needs_rehash(user.password_hash):
+        user.password_hash = passwords.hash_password(password)
+    return user
+
+
+def start_session(
+    session: Session, user: User, *, ip: str | None = None, user_agent: str | None = None
+) -> str:
+    """Record a new server-side session; returns its raw token (kept only in the cookie)."""
+    raw = secrets.token_urlsafe(32)
+    now = utcnow()
+    row = UserSession(
+            user_id=user.id,
+            token_hash=token_hash(raw),
+            created_at=now,
+            last_seen_at=now,
+            ip=(ip or "")[:64] or None,
+            user_agent=(user_agent or "")[:300] or None,
+        )
+    session.add(row)
+    session.flush()
+    user.session_token = raw
+    user.session_id = row.id
+    return raw
+
+
+def load_session_user(session: Session, raw: str) -> User | None:
+    """The user of a live session token, or None if it was ended."""
+    row = session.execute(
+        select(UserSession, User)
+        .join(User, User.id == UserSession.user_id)
+        .where(UserSession.token_hash == token_hash(raw))
+    ).first()
+    if row is None:
+        return None
+    user_session, user = row
+    now = utcnow()
+    if now - user_session.last_seen_at > LAST_SEEN_RESOLUTION:
+        user_session.last_seen_at = now
+        session.commit()
+    user.session_token = raw
+    user.session_id = user_session.id
+    return user
+
+
+def session_id_for(session: Session, raw: str) -> int | None:
+    """The id of the session row behind a raw token."""
+    return session.scalar(select(UserSession.id).where(UserSession.token_hash == token_hash(raw)))
+
+
+def list_sessions(session: Session, user: User) -> list[UserSession]:
+    """The user's live sessions, newest first."""
+    return list(
+        session.scalars(
+            select(UserSession)
+            .where(UserSession.user_id == user.id)
+            .order_by(UserSession.id.desc())
+            .limit(200)
+        )
+    )
+
+
+def end_sessions(
+    session: Session,
+    user_id: int,
+    *,
+    only: list[int] | None = None,
+    keep: int | None = None,
+    reason: str = "logout",
+) -> list[int]:
+    """End sessions of a user (some, or all but `keep`); their sockets are dropped on commit."""
+    stmt = select(UserSession.id).where(UserSession.user_id == user_id)
+    if only is not None:
+        stmt = stmt.where(UserSession.id.in_(only))
+    if keep is not None:
+        stmt = stmt.where(UserSession.id != keep)
+    ids = list(session.scalars(stmt))
+    if ids:
+        session.execute(delete(UserSession).where(UserSession.id.in_(ids)))
+        events.on_commit(
+            session, lambda: events.sessions_ended.send(user_id, session_ids=ids, reason=reason)
+        )
+    return ids
+
+
+def revoke_session(session: Session, user: User, session_id: int) -> None:
+    """End one of the user's own sessions; another user's id is simply not found."""
+    from tribes.errors import NotFound
+
+    if not end_sessions(session, user.id, only=[session_id], reason="revoked"):
+        raise NotFound()
+
+
+def change_password(
+    session: Session, user: User, current_password: str, new_password: str, keep_session: int | None
+) -> None:
+    """Change the password; every other session of the user ends."""
+    if not passwords.verify_password(user.password_hash, current_password):
+        raise ApiError("The current password is wrong.", status=403, code="invalid_password")
+    user.password_hash = passwords.hash_password(new_password)
+    end_sessions(session, user.id, keep=keep_session, reason="password_changed")
+
+
+def update_profile(session: Session, user: User, changes: dict[str, Any]) -> User:
+    """Apply profile changes (display name, bio, avatar, visibility, time zone)."""
+    for key in ("display_name", "bio", "avatar_url", "profile_visibility", "timezone"):
+        if key in changes and (changes[key] is not None or key == "avatar_url"):
+            setattr(user, key, changes[key] if key != "bio" else changes[key].strip())
+    session.flush()
+    return user
+
+
+def get_user(session: Session, user_id: int) -> User | None:
+    """A user by id (no visibility check: callers apply policy)."""
+    return session.get(User, user_id)

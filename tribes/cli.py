@@ -1,0 +1,106 @@
+"""The `tribes` command: serve, worker, db upgrade/downgrade, demo data."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def alembic_config(database_url: str) -> Any:
+    """An Alembic config pointing at migrations/ and the given database."""
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(ROOT / "migrations"))
+    cfg.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
+    return cfg
+
+
+def upgrade_database(database_url: str, revision: str = "heads") -> None:
+    """Apply migrations up to `revision`."""
+    from alembic import command
+
+    command.upgrade(alembic_config(database_url), revision)
+
+
+@click.group()
+def cli() -> None:
+    """Tribes: invite-only professional communities."""
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--demo", is_flag=True, help="Load a small demo tribe once and print its logins.")
+def serve(host: str, port: int, demo: bool) -> None:
+    """Apply migrations, then serve HTTP and Socket.IO (gevent, WebSocket)."""
+    from tribes import create_app
+    from tribes.extensions import socketio
+
+    app = create_app({"SOCKETIO_ASYNC_MODE": "gevent"})
+    upgrade_database(app.config["DATABASE_URL"])
+    if demo:
+        from tribes.demo import load_demo
+
+        with app.app_context():
+            for line in load_demo():
+                click.echo(line)
+    with app.app_context():
+        from tribes.features import feature_modules
+
+        for module in feature_modules("jobs"):
+            module.start_background(app)
+    click.echo(f"Tribes is serving on http://{host}:{port}", err=True)
+    socketio.run(app, host=host, port=port, log_output=bool(os.environ.get("TRIBES_ACCESS_LOG")))
+
+
+@cli.group()
+def db() -> None:
+    """Database migrations (Alembic)."""
+
+
+@db.command()
+@click.argument("revision", default="heads")
+def upgrade(revision: str) -> None:
+    """Upgrade the database to the newest schema (or REVISION)."""
+    from tribes.config import load_config
+
+    url = load_config(os.environ.get("TRIBES_INSTANCE_PATH") or str(Path.cwd() / "instance"))["DATABASE_URL"]
+    upgrade_database(url, revision)
+    click.echo("database upgraded")
+
+
+@db.command()
+@click.argument("revision", default="base")
+def downgrade(revision: str) -> None:
+    """Downgrade the database to REVISION (default: base, an empty database)."""
+    from alembic import command
+
+    from tribes.config import load_config
+
+    url = load_config(os.environ.get("TRIBES_INSTANCE_PATH") or str(Path.cwd() / "instance"))["DATABASE_URL"]
+    command.downgrade(alembic_config(url), revision)
+    click.echo("database downgraded")
+
+
+def main() -> None:
+    """Console entry point; `serve` and `worker` run under gevent, patched before anything."""
+    if len(sys.argv) > 1 and sys.argv[1] in ("serve", "worker"):
+        from gevent import monkey
+
+        monkey.patch_all()
+        try:
+            from psycopg.waiting import wait_select  # noqa: F401
+        except ImportError:  # pragma: no cover
+            pass
+    cli(prog_name="tribes")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

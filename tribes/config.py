@@ -1,0 +1,83 @@
+"""Settings from TRIBES_* environment variables, with defaults that are safe to deploy."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+
+def _flag(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+def _persistent_secret(instance_path: Path) -> str:
+    """A random key kept in instance/secret_key, so sessions survive restarts."""
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key_file = instance_path / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def load_config(instance_path: str) -> dict[str, Any]:
+    """Build the configuration dict from the environment."""
+    instance = Path(instance_path)
+    env = os.environ.get
+    database_url = env("TRIBES_DATABASE_URL") or f"sqlite:///{instance / 'tribes.db'}"
+    if database_url.startswith("sqlite:///") and ":memory:" not in database_url:
+        Path(database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    origins = [o.strip().rstrip("/") for o in (env("TRIBES_ALLOWED_ORIGINS") or "").split(",")]
+    secure = _flag("TRIBES_SECURE_COOKIES")
+    return {
+        "SECRET_KEY": env("TRIBES_SECRET_KEY") or _persistent_secret(instance),
+        "DATABASE_URL": database_url,
+        "REDIS_URL": env("TRIBES_REDIS_URL") or None,
+        "ALLOWED_ORIGINS": [o for o in origins if o and o != "*"],
+        "BASE_URL": (env("TRIBES_BASE_URL") or "").rstrip("/") or None,
+        # Cookies: the session cookie is tribes_session, HttpOnly, SameSite=Lax.
+        "SESSION_COOKIE_NAME": "tribes_session",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": secure,
+        "REMEMBER_COOKIE_SECURE": secure,
+        "PERMANENT_SESSION_LIFETIME": _int("TRIBES_SESSION_DAYS", 30) * 86400,
+        # CSRF tokens live as long as the session they belong to.
+        "WTF_CSRF_TIME_LIMIT": None,
+        "WTF_CSRF_SSL_STRICT": False,
+        "JSON_SORT_KEYS": False,
+        "MAX_CONTENT_LENGTH": 1024 * 1024,
+        # argon2id, OWASP's second recommended set (m=19 MiB, t=2, p=1).
+        "ARGON2_TIME_COST": _int("TRIBES_ARGON2_TIME_COST", 2),
+        "ARGON2_MEMORY_COST": _int("TRIBES_ARGON2_MEMORY_COST", 19456),
+        "ARGON2_PARALLELISM": _int("TRIBES_ARGON2_PARALLELISM", 1),
+        # Rate limits (Flask-Limiter strings).
+        "RATELIMIT_ENABLED": not _flag("TRIBES_DISABLE_LIMITS"),
+        "LIMIT_REGISTER": env("TRIBES_LIMIT_REGISTER") or "20 per hour",
+        "LIMIT_LOGIN": env("TRIBES_LIMIT_LOGIN") or "10 per 15 minutes",
+        "LIMIT_LOGIN_IP": env("TRIBES_LIMIT_LOGIN_IP") or "60 per 15 minutes",
+        "LIMIT_CHAT": env("TRIBES_LIMIT_CHAT") or "30 per 10 seconds",
+        "LIMIT_CHAT_NEW_MEMBER": env("TRIBES_LIMIT_CHAT_NEW_MEMBER") or "10 per minute",
+        "LIMIT_CONTACT_REQUESTS": env("TRIBES_LIMIT_CONTACT_REQUESTS") or "30 per day",
+        "LIMIT_CONTACT_REQUESTS_NEW": env("TRIBES_LIMIT_CONTACT_REQUESTS_NEW") or "5 per day",
+        "LIMIT_INVITES": env("TRIBES_LIMIT_INVITES") or "50 per day",
+        "LIMIT_REPORTS": env("TRIBES_LIMIT_REPORTS") or "30 per hour",
+        "LIMIT_TRIBES": env("TRIBES_LIMIT_TRIBES") or "10 per day",
+        "LIMIT_TRIBES_NEW": env("TRIBES_LIMIT_TRIBES_NEW") or "3 per day",
+        "LIMIT_WRITES": env("TRIBES_LIMIT_WRITES") or "300 per minute",
+        # Contacts: a re-sent request after a decline stays invisible this long.
+        "CONTACT_DECLINE_COOLDOWN_DAYS": _int("TRIBES_CONTACT_DECLINE_COOLDOWN_DAYS", 90),
+        # Meetups: in-app reminder this many minutes before the start.
+        "MEETUP_REMINDER_MINUTES": _int("TRIBES_MEETUP_REMINDER_MINUTES", 24 * 60),
+        "RUN_BACKGROUND_JOBS": _flag("TRIBES_RUN_BACKGROUND_JOBS", True),
+    }

@@ -1,0 +1,52 @@
+"""Signals between features, and work deferred until the transaction has committed.
+
+Services flush and never commit, so anything the outside world may observe (a socket
+push, a disconnect) is queued with `on_commit` and runs only once the edge commits; a
+rollback drops it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from blinker import Namespace
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+log = logging.getLogger(__name__)
+
+signals = Namespace()
+#: sender=user_id; kwargs: session_ids (list[int] | None for all), reason
+sessions_ended = signals.signal("sessions-ended")
+#: sender=tribe_id; kwargs: user_id, slug, reason ("left"|"removed"|"banned"|"deleted")
+membership_ended = signals.signal("membership-ended")
+#: sender=user_id; kwargs: notification (serialised dict)
+notification_created = signals.signal("notification-created")
+#: sender=user_id, before the account row is deleted; kwargs: session, erase_messages
+user_deleting = signals.signal("user-deleting")
+
+_KEY = "tribes_after_commit"
+
+
+def on_commit(session: Session, callback: Callable[[], Any]) -> None:
+    """Run callback after the session's current transaction commits (dropped on rollback)."""
+    session.info.setdefault(_KEY, []).append(callback)
+
+
+@event.listens_for(Session, "after_commit")
+def _run_after_commit(session: Session) -> None:
+    callbacks = session.info.pop(_KEY, [])
+    for callback in callbacks:
+        try:
+            callback()
+        except Exception:  # a push failing must not undo a committed change
+            log.exception("after-commit callback failed")
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_after_rollback(session: Session, previous_transaction: Any) -> None:
+    if session.in_transaction():
+        return
+    session.info.pop(_KEY, None)

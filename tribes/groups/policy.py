@@ -1,0 +1,123 @@
+"""Who may do what in a tribe: the one source of truth for access (HTTP and sockets)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tribes.errors import Forbidden, NotFound
+from tribes.groups.models import ROLES, Membership, Tribe
+
+RANK = {role: i for i, role in enumerate(ROLES)}
+
+
+def rank(role: str | None) -> int:
+    """Order of roles: member < organiser < admin < owner; None (not a member) is -1."""
+    return RANK.get(role, -1) if role else -1
+
+
+def at_least(role: str | None, minimum: str) -> bool:
+    """Whether `role` is `minimum` or higher."""
+    return rank(role) >= RANK[minimum]
+
+
+def membership(session: Session, tribe_id: int, user_id: int) -> Membership | None:
+    """The user's membership of the tribe, read from the database."""
+    return session.scalar(
+        select(Membership).where(Membership.tribe_id == tribe_id, Membership.user_id == user_id)
+    )
+
+
+def role_of(session: Session, tribe_id: int, user_id: int) -> str | None:
+    """The user's role in the tribe, or None."""
+    return session.scalar(
+        select(Membership.role).where(
+            Membership.tribe_id == tribe_id, Membership.user_id == user_id
+        )
+    )
+
+
+def get_tribe_for(session: Session, user_id: int, slug: str) -> tuple[Tribe, Membership]:
+    """The tribe and the user's membership; NotFound for anyone who is not a member."""
+    row = session.execute(
+        select(Tribe, Membership)
+        .join(Membership, Membership.tribe_id == Tribe.id)
+        .where(Tribe.slug == slug, Membership.user_id == user_id)
+    ).first()
+    if row is None:
+        raise NotFound()
+    return row[0], row[1]
+
+
+def get_visible_tribe(
+    session: Session, user_id: int, slug: str
+) -> tuple[Tribe, Membership | None]:
+    """A tribe the user may know of: member of it, or it is listed; NotFound otherwise."""
+    tribe = session.scalar(select(Tribe).where(Tribe.slug == slug))
+    if tribe is None:
+        raise NotFound()
+    member = membership(session, tribe.id, user_id)
+    if member is None and tribe.visibility != "listed":
+        raise NotFound()
+    return tribe, member
+
+
+def require_role(member: Membership, minimum: str) -> None:
+    """403 when the member's role is below `minimum` (they know the tribe exists)."""
+    if not at_least(member.role, minimum):
+        raise Forbidden()
+
+
+def get_tribe_with_role(session: Session, user_id: int, slug: str, minimum: str) -> tuple[Tribe, Membership]:
+    """Member lookup (404 for outsiders) followed by a role check (403)."""
+    tribe, member = get_tribe_for(session, user_id, slug)
+    require_role(member, minimum)
+    return tribe, member
+
+
+def may_invite(tribe: Tribe, member: Membership) -> bool:
+    """Whether the member may create invites under the tribe's invite policy."""
+    if tribe.invite_policy == "members":
+        return True
+    return at_least(member.role, "admin")
+
+
+def may_change_role(actor: Membership, target: Membership, new_role: str) -> bool:
+    """Owners set any role; admins move members and organisers between member/organiser."""
+    if actor.role == "owner":
+        return True
+    if actor.role == "admin":
+        return rank(target.role) < RANK["admin"] and new_role in ("member", "organiser")
+    return False
+
+
+def may_remove(actor: Membership, target: Membership) -> bool:
+    """Anyone may leave; admins remove organisers and members; owners remove all but owners."""
+    if actor.user_id == target.user_id:
+        return True
+    if actor.role == "owner":
+        return target.role != "owner"
+    if actor.role == "admin":
+        return rank(target.role) < RANK["admin"]
+    return False
+
+
+def is_member(session: Session, tribe_id: int, user_id: int) -> bool:
+    """Whether the user is a member of the tribe right now."""
+    return role_of(session, tribe_id, user_id) is not None
+
+
+def share_a_tribe(session: Session, a: int, b: int) -> bool:
+    """Whether two users are members of at least one common tribe."""
+    from sqlalchemy.orm import aliased
+
+    other = aliased(Membership)
+    return (
+        session.scalar(
+            select(Membership.id)
+            .join(other, other.tribe_id == Membership.tribe_id)
+            .where(Membership.user_id == a, other.user_id == b)
+            .limit(1)
+        )
+        is not None
+    )

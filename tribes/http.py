@@ -1,0 +1,197 @@
+"""Helpers shared by every JSON blueprint: body parsing, auth/CSRF order, pagination."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+from flask import Blueprint, request
+from flask_login import current_user
+from flask_wtf.csrf import validate_csrf
+from pydantic import BaseModel, ValidationError
+from sqlalchemy import Select, tuple_
+from wtforms import ValidationError as WTFValidationError
+
+from tribes.errors import ApiError, Unauthenticated, ValidationFailed, pydantic_fields
+
+M = TypeVar("M", bound=BaseModel)
+F = TypeVar("F", bound=Callable[..., Any])
+
+MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
+#: endpoint names that anyone may call without a session
+PUBLIC_ENDPOINTS: set[str] = set()
+#: mutating endpoints that need no X-CSRF-Token (they start a session)
+CSRF_EXEMPT_ENDPOINTS: set[str] = set()
+
+
+def public(view: F) -> F:
+    """Mark an API view as callable without a session."""
+    view._tribes_public = True  # type: ignore[attr-defined]
+    return view
+
+
+def csrf_exempt(view: F) -> F:
+    """Mark a mutating API view as needing no CSRF header (register and login only)."""
+    view._tribes_csrf_exempt = True  # type: ignore[attr-defined]
+    return view
+
+
+def body(schema: type[BaseModel]) -> Callable[[F], F]:
+    """Record the request schema of a view (used for the OpenAPI document)."""
+
+    def mark(view: F) -> F:
+        view._tribes_body = schema  # type: ignore[attr-defined]
+        return view
+
+    return mark
+
+
+def has_body() -> bool:
+    """Whether the request carries a body."""
+    if request.content_length:
+        return True
+    return "chunked" in (request.headers.get("Transfer-Encoding") or "").lower()
+
+
+def check_request_order() -> None:
+    """The contract's order: 401 unauthenticated → 403 csrf_failed → 415 (bodies only)."""
+    from flask import current_app
+
+    view = current_app.view_functions.get(request.endpoint or "")
+    if view is None:
+        return
+    if not getattr(view, "_tribes_public", False) and not current_user.is_authenticated:
+        raise Unauthenticated()
+    if request.method in MUTATING and not getattr(view, "_tribes_csrf_exempt", False):
+        try:
+            validate_csrf(request.headers.get("X-CSRF-Token"))
+        except WTFValidationError as exc:
+            raise ApiError(
+                "The CSRF token is missing or invalid.", status=403, code="csrf_failed"
+            ) from exc
+    if request.method in MUTATING and has_body() and request.mimetype != "application/json":
+        raise ApiError(status=415, code="unsupported_media_type")
+
+
+def api_blueprint(name: str, import_name: str) -> Blueprint:
+    """A JSON blueprint under /api/v1 with the contract's request checks."""
+    bp = Blueprint(name, import_name, url_prefix="/api/v1")
+    bp.before_request(check_request_order)
+    return bp
+
+
+def parse(schema: type[M], data: Any | None = None) -> M:
+    """Validate the JSON body (or given data) against a schema; 422 with fields otherwise."""
+    if data is None:
+        if not has_body():
+            data = {}
+        else:
+            raw = request.get_data(cache=True)
+            try:
+                data = json.loads(raw)
+            except (ValueError, UnicodeDecodeError) as exc:
+                raise ValidationFailed({"body": "The body is not valid JSON."}) from exc
+    if not isinstance(data, dict):
+        raise ValidationFailed({"body": "The body must be a JSON object."})
+    try:
+        return schema.model_validate(data)
+    except ValidationError as exc:
+        raise ValidationFailed(pydantic_fields(exc)) from exc
+
+
+# ---------------------------------------------------------------- pagination
+
+
+def encode_cursor(values: Sequence[Any]) -> str:
+    """An opaque cursor for a keyset position."""
+    raw = json.dumps(list(values), separators=(",", ":"), default=str).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, size: int) -> list[Any]:
+    """Decode a cursor made by encode_cursor; 422 for anything else."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ValidationFailed({"cursor": "Invalid cursor."}) from exc
+    if not isinstance(values, list) or len(values) != size:
+        raise ValidationFailed({"cursor": "Invalid cursor."})
+    return values
+
+
+def page_limit(default: int = 50, maximum: int = 200) -> int:
+    """?limit=, 1..maximum."""
+    raw = request.args.get("limit")
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise ValidationFailed({"limit": "Must be an integer."}) from exc
+    if not 1 <= value <= maximum:
+        raise ValidationFailed({"limit": f"Must be between 1 and {maximum}."})
+    return value
+
+
+def int_arg(name: str) -> int | None:
+    """An optional integer query argument; 422 when malformed."""
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return None
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ValidationFailed({name: "Must be an integer."}) from exc
+
+
+def keyset_page(
+    session: Any,
+    stmt: Select[Any],
+    keys: Sequence[Any],
+    *,
+    descending: bool = False,
+    limit: int | None = None,
+    cursor: str | None = None,
+    key_of: Callable[[Any], Sequence[Any]] | None = None,
+    parse_key: Callable[[list[Any]], list[Any]] | None = None,
+) -> tuple[list[Any], str | None]:
+    """Run one keyset page of `stmt` ordered by `keys` (all ascending or all descending).
+
+    Returns (rows, next_cursor). `key_of(row)` gives the key values of a row (default:
+    the attributes named like the key columns); `parse_key` converts decoded values back.
+    """
+    limit = page_limit() if limit is None else limit
+    if cursor is None:
+        cursor = request.args.get("cursor") or None
+    if cursor:
+        values = decode_cursor(cursor, len(keys))
+        if parse_key is not None:
+            try:
+                values = parse_key(values)
+            except (TypeError, ValueError) as exc:
+                raise ValidationFailed({"cursor": "Invalid cursor."}) from exc
+        elif not all(isinstance(v, int) for v in values):
+            raise ValidationFailed({"cursor": "Invalid cursor."})
+        left = tuple_(*keys) if len(keys) > 1 else keys[0]
+        right = tuple_(*values) if len(keys) > 1 else values[0]
+        stmt = stmt.where(left < right if descending else left > right)
+    order = [k.desc() if descending else k.asc() for k in keys]
+    rows = list(session.scalars(stmt.order_by(*order).limit(limit + 1)))
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        last = rows[-1]
+        if key_of is None:
+            vals = [getattr(last, k.key) for k in keys]
+        else:
+            vals = list(key_of(last))
+        next_cursor = encode_cursor(vals)
+    return rows, next_cursor
+
+
+def page(items: list[Any], next_cursor: str | None) -> dict[str, Any]:
+    """The contract's list document."""
+    return {"items": items, "next_cursor": next_cursor}

@@ -1,0 +1,97 @@
+"""GET /api/v1/openapi.json: an OpenAPI 3.1 document built from the routes and their schemas."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import Blueprint, current_app, jsonify
+
+from tribes.http import public
+
+bp = Blueprint("openapi", __name__, url_prefix="/api/v1")
+
+_ERROR = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message"],
+            "properties": {
+                "code": {"type": "string"},
+                "message": {"type": "string"},
+                "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+            },
+        }
+    },
+}
+
+
+def build_document() -> dict[str, Any]:
+    """Walk the URL map; every /api/v1 route becomes an operation, with its request schema."""
+    paths: dict[str, dict[str, Any]] = {}
+    schemas: dict[str, Any] = {"Error": _ERROR}
+    for rule in current_app.url_map.iter_rules():
+        if not rule.rule.startswith("/api/v1/") or rule.endpoint.startswith("openapi."):
+            continue
+        view = current_app.view_functions[rule.endpoint]
+        path = re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule.rule.removeprefix("/api/v1"))
+        params = [
+            {
+                "name": name,
+                "in": "path",
+                "required": True,
+                "schema": {"type": "integer" if f"<int:{name}>" in rule.rule else "string"},
+            }
+            for name in re.findall(r"\{([a-z_]+)\}", path)
+        ]
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            doc = (view.__doc__ or "").strip().splitlines()
+            op: dict[str, Any] = {
+                "operationId": f"{rule.endpoint}.{method.lower()}",
+                "summary": doc[0] if doc else rule.endpoint,
+                "tags": [rule.endpoint.split(".")[0].removesuffix("_api")],
+                "responses": {
+                    "default": {
+                        "description": "Error",
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+                    },
+                    "2XX": {"description": "Success"},
+                },
+            }
+            if params:
+                op["parameters"] = params
+            if not getattr(view, "_tribes_public", False):
+                op["security"] = [{"session": []}]
+            schema = getattr(view, "_tribes_body", None)
+            if schema is not None:
+                name = schema.__name__
+                json_schema = schema.model_json_schema(ref_template="#/components/schemas/{model}")
+                for sub_name, sub in json_schema.pop("$defs", {}).items():
+                    schemas[sub_name] = sub
+                schemas[name] = json_schema
+                op["requestBody"] = {
+                    "required": True,
+                    "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{name}"}}},
+                }
+            paths.setdefault(path, {})[method.lower()] = op
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Tribes API", "version": "1"},
+        "servers": [{"url": "/api/v1"}],
+        "paths": dict(sorted(paths.items())),
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {
+                "session": {"type": "apiKey", "in": "cookie", "name": "tribes_session"}
+            },
+        },
+    }
+
+
+@bp.get("/openapi.json")
+@public
+def openapi_json() -> Any:
+    """The OpenAPI 3.1 document of every endpoint."""
+    return jsonify(build_document())
