@@ -24,7 +24,11 @@ sessions_ended = signals.signal("sessions-ended")
 membership_ended = signals.signal("membership-ended")
 #: sender=user_id; kwargs: notification (serialised dict)
 notification_created = signals.signal("notification-created")
-#: sender=user_id, before the account row is deleted; kwargs: session, erase_messages
+#: SYNCHRONOUS, inside the transaction, before a membership row is deleted.
+#: sender=tribe_id; kwargs: session, user_id, reason. Receivers flush, never commit.
+membership_ending = signals.signal("membership-ending")
+#: SYNCHRONOUS, inside the transaction, before the account row is deleted.
+#: sender=user_id; kwargs: session, erase_messages. Receivers flush, never commit.
 user_deleting = signals.signal("user-deleting")
 
 _KEY = "tribes_after_commit"

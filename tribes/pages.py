@@ -8,6 +8,16 @@ from flask import Flask, redirect, url_for
 from flask_login import current_user
 
 
+def add_nav_link(app: Flask, endpoint: str, label: str) -> None:
+    """A link in the site header for logged-in people (features call this from hooks.py)."""
+    app.extensions.setdefault("tribes_nav", []).append((endpoint, label))
+
+
+def add_tribe_section(app: Flask, template: str) -> None:
+    """A template included on a tribe's home page, with `tribe` and `me` (the membership)."""
+    app.extensions.setdefault("tribes_tribe_sections", []).append(template)
+
+
 def init_app(app: Flask) -> None:
     """Register the site root and the template context."""
 
@@ -26,4 +36,8 @@ def init_app(app: Flask) -> None:
             from tribes.notifications.service import unread_count
 
             unread = unread_count(db.session, current_user.id)
-        return {"unread_notifications": unread}
+        return {
+            "unread_notifications": unread,
+            "nav_links": app.extensions.get("tribes_nav", []),
+            "tribe_sections": app.extensions.get("tribes_tribe_sections", []),
+        }

@@ -220,6 +220,7 @@ def end_membership(session: Session, tribe: Tribe, member: Membership, reason: s
             "You are the only owner; hand ownership over or delete the tribe.", code="sole_owner"
         )
     user_id = member.user_id
+    events.membership_ending.send(tribe.id, session=session, user_id=user_id, reason=reason)
     session.delete(member)
     session.execute(
         update(Tribe).where(Tribe.id == tribe.id).values(member_count=Tribe.member_count - 1)
