@@ -18,6 +18,11 @@ def add_tribe_section(app: Flask, template: str) -> None:
     app.extensions.setdefault("tribes_tribe_sections", []).append(template)
 
 
+def add_settings_section(app: Flask, template: str) -> None:
+    """A template included on the user's settings page (context: current_user)."""
+    app.extensions.setdefault("tribes_settings_sections", []).append(template)
+
+
 def init_app(app: Flask) -> None:
     """Register the site root and the template context."""
 
@@ -40,4 +45,5 @@ def init_app(app: Flask) -> None:
             "unread_notifications": unread,
             "nav_links": app.extensions.get("tribes_nav", []),
             "tribe_sections": app.extensions.get("tribes_tribe_sections", []),
+            "settings_sections": app.extensions.get("tribes_settings_sections", []),
         }
