@@ -75,6 +75,12 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "LIMIT_TRIBES": env("TRIBES_LIMIT_TRIBES") or "10 per day",
         "LIMIT_TRIBES_NEW": env("TRIBES_LIMIT_TRIBES_NEW") or "3 per day",
         "LIMIT_WRITES": env("TRIBES_LIMIT_WRITES") or "300 per minute",
+        # Astroturfing signal: the same normalised text from many accounts or in many tribes.
+        "ASTROTURF_MIN_LENGTH": _int("TRIBES_ASTROTURF_MIN_LENGTH", 20),
+        "ASTROTURF_ACCOUNTS": _int("TRIBES_ASTROTURF_ACCOUNTS", 3),
+        "ASTROTURF_ACCOUNTS_MINUTES": _int("TRIBES_ASTROTURF_ACCOUNTS_MINUTES", 10),
+        "ASTROTURF_TRIBES": _int("TRIBES_ASTROTURF_TRIBES", 3),
+        "ASTROTURF_TRIBES_MINUTES": _int("TRIBES_ASTROTURF_TRIBES_MINUTES", 60),
         # Contacts: a re-sent request after a decline stays invisible this long.
         "CONTACT_DECLINE_COOLDOWN_DAYS": _int("TRIBES_CONTACT_DECLINE_COOLDOWN_DAYS", 90),
         # Meetups: in-app reminder this many minutes before the start.

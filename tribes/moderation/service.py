@@ -41,3 +41,10 @@ def mute_until(session: Session, tribe_id: int, user_id: int) -> datetime | None
     if until is None or until <= utcnow():
         return None
     return until
+
+
+def on_message_posted(session: Session, message: Any) -> None:
+    """Feed a freshly flushed chat message to the astroturfing signal (files/updates reports)."""
+    from tribes.moderation.astroturf import check_message
+
+    check_message(session, message)

@@ -1,0 +1,149 @@
+"""The astroturfing signal, fed directly through on_message_posted."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from tribes.db import utcnow
+from tribes.extensions import db
+from tribes.moderation.astroturf import normalise
+from tribes.moderation.models import Report
+from tribes.notifications.models import Notification
+from tribes.moderation.service import on_message_posted
+
+_ids = itertools.count(1)
+
+
+@dataclass
+class Posted:
+    """What the chat feature hands over: a flushed message."""
+
+    tribe_id: int
+    author_id: int
+    body: str
+    created_at: datetime = field(default_factory=utcnow)
+    id: int = field(default_factory=lambda: next(_ids))
+
+
+def _tribe_id(session, slug):
+    from tribes.groups.models import Tribe
+
+    return session.scalar(select(Tribe.id).where(Tribe.slug == slug))
+
+
+@pytest.fixture
+def dbs(app):
+    """A database session in its own app context (API calls must stay outside it: Flask shares `g`)."""
+
+    class Opener:
+        def __enter__(self):
+            self.ctx = app.app_context()
+            self.ctx.push()
+            return db.session
+
+        def __exit__(self, *exc):
+            db.session.remove()
+            self.ctx.pop()
+
+    return Opener
+
+
+def test_normalise_folds_case_punctuation_links_and_spaces():
+    a = normalise("Vote NO on  Measure 7!!! Details: https://evil.example/x?y=1")
+    b = normalise("vote no on measure 7 — details:   http://other.example/path")
+    assert a == b == "vote no on measure 7 details"
+    assert normalise("see www.x.example and bit.ly/abc") == "see and"
+    assert normalise("Café   déjà-vu") == "cafe deja vu"
+
+
+TEXT = "Everyone should switch to BrandX today, it is the best!"
+
+
+def test_three_accounts_same_text_in_ten_minutes_files_one_report(make_user, make_tribe, dbs):
+    users = [make_user() for _ in range(3)]
+    tribe = make_tribe(members=users)
+    owner = tribe["owner"]
+    now = utcnow()
+    with dbs() as session:
+        tid = _tribe_id(session, tribe["slug"])
+        on_message_posted(session, Posted(tid, users[0].user["id"], TEXT, now - timedelta(minutes=9)))
+        on_message_posted(session, Posted(tid, users[1].user["id"], TEXT.upper(), now - timedelta(minutes=5)))
+        assert session.scalars(select(Report)).all() == []
+        on_message_posted(session, Posted(tid, users[2].user["id"], TEXT + " https://brandx.example", now))
+        session.commit()
+        reports = session.scalars(select(Report)).all()
+        assert len(reports) == 1
+        report = reports[0]
+        assert report.reporter_id is None and report.status == "open"
+        assert report.evidence["patterns"] == ["many_accounts"]
+        assert [a["user"]["id"] for a in report.evidence["accounts"]] == sorted(u.user["id"] for u in users)
+        assert all(a["invited_by"]["id"] == owner.user["id"] for a in report.evidence["accounts"])
+        # A fourth copy updates the same report instead of filing another.
+        on_message_posted(session, Posted(tid, owner.user["id"], TEXT, now))
+        session.commit()
+        reports = session.scalars(select(Report)).all()
+        assert len(reports) == 1 and len(reports[0].evidence["messages"]) == 4
+        notes = session.scalars(select(Notification).where(Notification.user_id == owner.user["id"])).all()
+        assert [n.kind for n in notes] == ["report_filed"]
+
+
+def test_same_text_outside_window_does_not_trigger(make_user, make_tribe, dbs):
+    users = [make_user() for _ in range(3)]
+    tribe = make_tribe(members=users)
+    now = utcnow()
+    with dbs() as session:
+        tid = _tribe_id(session, tribe["slug"])
+        on_message_posted(session, Posted(tid, users[0].user["id"], TEXT, now - timedelta(minutes=11)))
+        on_message_posted(session, Posted(tid, users[1].user["id"], TEXT, now - timedelta(minutes=1)))
+        on_message_posted(session, Posted(tid, users[2].user["id"], TEXT, now))
+        session.commit()
+        assert session.scalars(select(Report)).all() == []
+
+
+def test_ordinary_short_phrases_never_trigger(make_user, make_tribe, dbs):
+    users = [make_user() for _ in range(5)]
+    tribe = make_tribe(members=users)
+    phrases = ["thanks!", "+1", "see you there", "Thank you so much!", "Happy birthday!!", "https://a.example/x"]
+    with dbs() as session:
+        tid = _tribe_id(session, tribe["slug"])
+        for phrase in phrases:
+            for user in users:
+                on_message_posted(session, Posted(tid, user.user["id"], phrase))
+        session.commit()
+        assert session.scalars(select(Report)).all() == []
+
+
+def test_one_account_in_three_tribes_within_an_hour(make_user, make_tribe, dbs):
+    spammer = make_user()
+    tribes = [make_tribe(members=[spammer]) for _ in range(3)]
+    text = "Great investment opportunity, message me for details now"
+    now = utcnow()
+    with dbs() as session:
+        tids = [_tribe_id(session, t["slug"]) for t in tribes]
+        for i, tid in enumerate(tids):
+            on_message_posted(session, Posted(tid, spammer.user["id"], text, now - timedelta(minutes=50 - 20 * i)))
+        session.commit()
+        reports = session.scalars(select(Report).order_by(Report.tribe_id)).all()
+        assert [r.tribe_id for r in reports] == sorted(tids)
+        for report in reports:
+            assert report.evidence["patterns"] == ["many_tribes"]
+            (account,) = report.evidence["accounts"]
+            assert account["other_tribes_with_same_text"] == 2
+            # only this tribe's messages are listed: other (maybe secret) tribes are never named
+            assert len(report.evidence["messages"]) == 1
+
+
+def test_one_account_in_two_tribes_is_not_enough(make_user, make_tribe, dbs):
+    spammer = make_user()
+    tribes = [make_tribe(members=[spammer]) for _ in range(2)]
+    text = "Great investment opportunity, message me for details now"
+    with dbs() as session:
+        for t in tribes:
+            on_message_posted(session, Posted(_tribe_id(session, t["slug"]), spammer.user["id"], text))
+        session.commit()
+        assert session.scalars(select(Report)).all() == []

@@ -1,0 +1,229 @@
+"""The astroturfing signal: (near-)identical text from many accounts, or in many tribes."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import current_app, has_app_context
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from tribes.accounts.models import User
+from tribes.accounts.service import card
+from tribes.db import utcnow
+from tribes.groups.models import InviteEdge, Membership, Tribe
+from tribes.moderation.models import MessageFingerprint, Report
+
+DEFAULTS = {
+    "ASTROTURF_MIN_LENGTH": 20,
+    "ASTROTURF_MIN_WORDS": 3,
+    "ASTROTURF_ACCOUNTS": 3,
+    "ASTROTURF_ACCOUNTS_MINUTES": 10,
+    "ASTROTURF_TRIBES": 3,
+    "ASTROTURF_TRIBES_MINUTES": 60,
+}
+#: prune old fingerprints on every n-th message (by id)
+PRUNE_EVERY = 100
+#: at most this many messages are kept as evidence on one report
+EVIDENCE_LIMIT = 100
+
+URL_RE = re.compile(
+    r"(?:[a-z][a-z0-9+.-]*://\S+|www\.\S+|\b(?:[a-z0-9-]+\.)+(?:com|org|net|io|info|biz|ru|de|co|uk|me|ly|gl)\b(?:/\S*)?)"
+)
+NON_WORD_RE = re.compile(r"[\W_]+")
+
+
+def setting(name: str) -> int:
+    """An astroturfing setting from the app config (TRIBES_ASTROTURF_*), or its default."""
+    if has_app_context():
+        return int(current_app.config.get(name, DEFAULTS[name]))
+    return DEFAULTS[name]
+
+
+def normalise(body: str) -> str:
+    """Case, accents, punctuation, whitespace and links folded away: what 'the same text' means."""
+    text = unicodedata.normalize("NFKD", body).casefold()
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = URL_RE.sub(" ", text)  # links vary (tracking, shorteners): the text around them counts
+    return " ".join(NON_WORD_RE.sub(" ", text).split())
+
+
+def is_signal_worthy(normalised: str) -> bool:
+    """Long enough to be unlikely by chance ("thanks!", "+1", "see you there" are not)."""
+    words = normalised.split()
+    letters = sum(len(w) for w in words)
+    return letters >= setting("ASTROTURF_MIN_LENGTH") and len(words) >= setting("ASTROTURF_MIN_WORDS")
+
+
+def fingerprint(normalised: str) -> str:
+    """The SHA-256 hex digest of the normalised text."""
+    return hashlib.sha256(normalised.encode()).hexdigest()
+
+
+def check_message(session: Session, message: Any) -> list[Report]:
+    """Record the message's fingerprint and file or update automatic reports it completes."""
+    text = normalise(message.body or "")
+    if not is_signal_worthy(text):
+        return []
+    fp = fingerprint(text)
+    now: datetime = message.created_at or utcnow()
+    session.add(
+        MessageFingerprint(
+            tribe_id=message.tribe_id, message_id=message.id, author_id=message.author_id,
+            fingerprint=fp, created_at=now,
+        )
+    )
+    session.flush()
+    if message.id % PRUNE_EVERY == 0:
+        _prune(session, now)
+    flagged: dict[int, set[str]] = {}
+    since = now - timedelta(minutes=setting("ASTROTURF_ACCOUNTS_MINUTES"))
+    accounts = session.scalar(
+        select(func.count(func.distinct(MessageFingerprint.author_id))).where(
+            MessageFingerprint.tribe_id == message.tribe_id,
+            MessageFingerprint.fingerprint == fp,
+            MessageFingerprint.created_at >= since,
+        )
+    ) or 0
+    if accounts >= setting("ASTROTURF_ACCOUNTS"):
+        flagged.setdefault(message.tribe_id, set()).add("many_accounts")
+    since = now - timedelta(minutes=setting("ASTROTURF_TRIBES_MINUTES"))
+    tribe_ids = set(
+        session.scalars(
+            select(MessageFingerprint.tribe_id).distinct().where(
+                MessageFingerprint.author_id == message.author_id,
+                MessageFingerprint.fingerprint == fp,
+                MessageFingerprint.created_at >= since,
+            )
+        )
+    )
+    if len(tribe_ids) >= setting("ASTROTURF_TRIBES"):
+        for tribe_id in tribe_ids:
+            flagged.setdefault(tribe_id, set()).add("many_tribes")
+    return [_file_report(session, tribe_id, fp, patterns, now) for tribe_id, patterns in sorted(flagged.items())]
+
+
+def _prune(session: Session, now: datetime) -> None:
+    """Forget fingerprints older than the longest window."""
+    keep = max(setting("ASTROTURF_ACCOUNTS_MINUTES"), setting("ASTROTURF_TRIBES_MINUTES"))
+    session.execute(delete(MessageFingerprint).where(MessageFingerprint.created_at < now - timedelta(minutes=keep)))
+
+
+def _file_report(session: Session, tribe_id: int, fp: str, patterns: set[str], now: datetime) -> Report:
+    """Create the cluster's open report in the tribe, or refresh the evidence of the open one."""
+    evidence = build_evidence(session, tribe_id, fp, now)
+    report = _open_cluster_report(session, tribe_id, fp)
+    if report is None:
+        first = evidence["messages"][0]
+        report = Report(
+            tribe_id=tribe_id, reporter_id=None, target_type="message", target_id=first["id"],
+            target_user_id=first["author_id"], reason="Possible astroturfing: the same text from "
+            "several accounts or in several tribes.", status="open", cluster_key=fp,
+            created_at=now, updated_at=now,
+        )
+        try:
+            with session.begin_nested():
+                session.add(report)
+                session.flush()
+        except IntegrityError:
+            # Another message of the same cluster filed it concurrently: update that one.
+            report = _open_cluster_report(session, tribe_id, fp)
+            if report is None:
+                raise
+        else:
+            _notify_admins(session, tribe_id, report)
+    known = set((report.evidence or {}).get("patterns", []))
+    evidence["patterns"] = sorted(known | patterns)
+    report.evidence = evidence
+    report.updated_at = now
+    session.flush()
+    return report
+
+
+def _open_cluster_report(session: Session, tribe_id: int, fp: str) -> Report | None:
+    return session.scalar(
+        select(Report).where(Report.tribe_id == tribe_id, Report.cluster_key == fp, Report.status == "open")
+    )
+
+
+def build_evidence(session: Session, tribe_id: int, fp: str, now: datetime) -> dict[str, Any]:
+    """Accounts, messages, times and invite paths of a cluster, as seen from one tribe.
+
+    Other tribes are only counted, never named: an admin must not learn of a secret tribe.
+    """
+    window = max(setting("ASTROTURF_ACCOUNTS_MINUTES"), setting("ASTROTURF_TRIBES_MINUTES"))
+    since = now - timedelta(minutes=window)
+    rows = list(
+        session.scalars(
+            select(MessageFingerprint)
+            .where(MessageFingerprint.tribe_id == tribe_id, MessageFingerprint.fingerprint == fp,
+                   MessageFingerprint.created_at >= since)
+            .order_by(MessageFingerprint.created_at, MessageFingerprint.id)
+            .limit(EVIDENCE_LIMIT)
+        )
+    )
+    author_ids = sorted({r.author_id for r in rows})
+    users = {u.id: u for u in session.scalars(select(User).where(User.id.in_(author_ids)))}
+    edges = {
+        e.invitee_id: e
+        for e in session.scalars(
+            select(InviteEdge).where(InviteEdge.tribe_id == tribe_id, InviteEdge.invitee_id.in_(author_ids))
+        )
+    }
+    inviters = {
+        u.id: u
+        for u in session.scalars(select(User).where(User.id.in_({e.inviter_id for e in edges.values() if e.inviter_id})))
+    }
+    joined = dict(
+        session.execute(
+            select(Membership.user_id, Membership.joined_at).where(
+                Membership.tribe_id == tribe_id, Membership.user_id.in_(author_ids)
+            )
+        ).all()
+    )
+    elsewhere = dict(
+        session.execute(
+            select(MessageFingerprint.author_id, func.count(func.distinct(MessageFingerprint.tribe_id)))
+            .where(MessageFingerprint.author_id.in_(author_ids), MessageFingerprint.fingerprint == fp,
+                   MessageFingerprint.created_at >= since, MessageFingerprint.tribe_id != tribe_id)
+            .group_by(MessageFingerprint.author_id)
+        ).all()
+    )
+    accounts = []
+    for uid in author_ids:
+        edge = edges.get(uid)
+        accounts.append({
+            "user": card(users.get(uid)),
+            "account_created_at": users[uid].created_at.isoformat() if uid in users else None,
+            "joined_at": joined[uid].isoformat() if uid in joined else None,
+            "invited_by": card(inviters.get(edge.inviter_id)) if edge and edge.inviter_id else None,
+            "invited_at": edge.created_at.isoformat() if edge else None,
+            "other_tribes_with_same_text": elsewhere.get(uid, 0),
+        })
+    return {
+        "fingerprint": fp,
+        "accounts": accounts,
+        "messages": [
+            {"id": r.message_id, "author_id": r.author_id, "created_at": r.created_at.isoformat()} for r in rows
+        ],
+    }
+
+
+def _notify_admins(session: Session, tribe_id: int, report: Report) -> None:
+    """Tell the tribe's admins and owners that the signal filed a report."""
+    from tribes.notifications.service import notify
+
+    tribe = session.get(Tribe, tribe_id)
+    admin_ids = session.scalars(
+        select(Membership.user_id).where(Membership.tribe_id == tribe_id, Membership.role.in_(("admin", "owner")))
+    )
+    for uid in list(admin_ids):
+        notify(session, uid, "report_filed", {
+            "tribe": {"slug": tribe.slug, "name": tribe.name} if tribe else None,
+            "report_id": report.id, "automatic": True,
+        })
