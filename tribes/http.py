@@ -14,7 +14,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import Select, tuple_
 from wtforms import ValidationError as WTFValidationError
 
-from tribes.errors import ApiError, Unauthenticated, ValidationFailed, pydantic_fields
+from tribes.errors import ApiError, NotFound, Unauthenticated, ValidationFailed, pydantic_fields
 
 M = TypeVar("M", bound=BaseModel)
 F = TypeVar("F", bound=Callable[..., Any])
@@ -73,6 +73,81 @@ def check_request_order() -> None:
             ) from exc
     if request.method in MUTATING and has_body() and request.mimetype != "application/json":
         raise ApiError(status=415, code="unsupported_media_type")
+    check_arguments()
+
+
+#: the largest integer accepted in a body, a path or a query string (JSON's safe range)
+MAX_INT = 2**53 - 1
+#: how deeply a JSON body may nest
+MAX_DEPTH = 32
+
+
+def storable_text(value: str) -> bool:
+    """Whether a string can be stored by every database (no NUL, no lone surrogates)."""
+    if "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def check_arguments() -> None:
+    """Path values that cannot name anything are 404; unusable query values are 422."""
+    for value in (request.view_args or {}).values():
+        if isinstance(value, str) and not storable_text(value):
+            raise NotFound()
+        if isinstance(value, int) and abs(value) > MAX_INT:
+            raise NotFound()
+    for key, value in request.args.items(multi=True):
+        if not storable_text(key) or not storable_text(value):
+            raise ValidationFailed({"query": "The query string contains unusable characters."})
+
+
+def check_json(value: Any, depth: int = 0) -> None:
+    """Refuse JSON that no schema should ever see: too deep, huge numbers, NUL bytes."""
+    if depth > MAX_DEPTH:
+        raise ValidationFailed({"body": "The body is nested too deeply."})
+    if isinstance(value, bool) or value is None:
+        return
+    if isinstance(value, int):
+        if abs(value) > MAX_INT:
+            raise ValidationFailed({"body": "A number is out of range."})
+    elif isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ValidationFailed({"body": "A number is out of range."})
+    elif isinstance(value, str):
+        if not storable_text(value):
+            raise ValidationFailed({"body": "Text contains unusable characters."})
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            check_json(key, depth + 1)
+            check_json(item, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            check_json(item, depth + 1)
+
+
+def json_body() -> Any:
+    """The decoded JSON body ({} without a body); 422 when it is not usable JSON."""
+    if not has_body():
+        return {}
+    raw = request.get_data(cache=True)
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        raise ValidationFailed({"body": "The body is not valid JSON."}) from exc
+    check_json(data)
+    return data
+
+
+def json_body_or_none() -> Any:
+    """The decoded JSON body, or None when there is none or it is unusable (never raises)."""
+    try:
+        return json_body()
+    except ApiError:
+        return None
 
 
 def api_blueprint(name: str, import_name: str) -> Blueprint:
@@ -85,14 +160,7 @@ def api_blueprint(name: str, import_name: str) -> Blueprint:
 def parse(schema: type[M], data: Any | None = None) -> M:
     """Validate the JSON body (or given data) against a schema; 422 with fields otherwise."""
     if data is None:
-        if not has_body():
-            data = {}
-        else:
-            raw = request.get_data(cache=True)
-            try:
-                data = json.loads(raw)
-            except (ValueError, UnicodeDecodeError) as exc:
-                raise ValidationFailed({"body": "The body is not valid JSON."}) from exc
+        data = json_body()
     if not isinstance(data, dict):
         raise ValidationFailed({"body": "The body must be a JSON object."})
     try:
@@ -115,10 +183,14 @@ def decode_cursor(cursor: str, size: int) -> list[Any]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         values = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise ValidationFailed({"cursor": "Invalid cursor."}) from exc
     if not isinstance(values, list) or len(values) != size:
         raise ValidationFailed({"cursor": "Invalid cursor."})
+    try:
+        check_json(values)
+    except ValidationFailed as exc:
+        raise ValidationFailed({"cursor": "Invalid cursor."}) from exc
     return values
 
 
@@ -142,9 +214,12 @@ def int_arg(name: str) -> int | None:
     if raw is None or raw == "":
         return None
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError as exc:
         raise ValidationFailed({name: "Must be an integer."}) from exc
+    if abs(value) > MAX_INT:
+        raise ValidationFailed({name: "Out of range."})
+    return value
 
 
 def keyset_page(

@@ -11,19 +11,28 @@ from flask_wtf.csrf import generate_csrf
 from tribes.accounts import schemas, service
 from tribes.accounts.models import User
 from tribes.extensions import client_address, db, limiter
-from tribes.http import api_blueprint, body, csrf_exempt, parse, public
+from tribes.errors import ApiError
+from tribes.http import api_blueprint, body, csrf_exempt, json_body_or_none, parse, public
 
 bp = api_blueprint("accounts_api", __name__)
 
 
 def _login_email_key() -> str:
-    data = request.get_json(silent=True)
+    """Failed-login limits are kept per account (the e-mail address tried)."""
+    data = json_body_or_none()
     email = data.get("email") if isinstance(data, dict) else None
     return f"login:{service.normalise_email(email) if isinstance(email, str) else ''}"
 
 
 def begin_login(user: User) -> dict[str, Any]:
-    """Start a fresh session for the user (new cookie, new server-side session)."""
+    """Start a fresh session for the user (new cookie, new server-side session).
+
+    A session already open in this browser ends, so an old copy of its cookie dies.
+    """
+    previous = getattr(current_user, "session_id", None) if current_user.is_authenticated else None
+    if previous is not None:
+        service.end_sessions(db.session, current_user.id, only=[previous], reason="relogin")
+    logout_user()
     session.clear()
     service.start_session(
         db.session, user, ip=client_address(), user_agent=request.headers.get("User-Agent")
@@ -72,10 +81,7 @@ def login() -> Any:
     data = parse(schemas.LoginIn)
     user = service.authenticate(db.session, data.email, data.password)
     if user is None:
-        db.session.commit()
-        return jsonify(
-            {"error": {"code": "invalid_credentials", "message": "Wrong e-mail or password."}}
-        ), 401
+        raise ApiError("Wrong e-mail or password.", status=401, code="invalid_credentials")
     return jsonify(begin_login(user))
 
 

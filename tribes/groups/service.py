@@ -149,6 +149,22 @@ def my_tribes(session: Session, user_id: int) -> list[tuple[Tribe, str]]:
     return [(t, r) for t, r in rows]
 
 
+def my_tribes_query(user_id: int) -> Any:
+    """The user's tribes with their role (for keyset paging by membership id)."""
+    return (
+        select(Membership)
+        .join(Tribe, Tribe.id == Membership.tribe_id)
+        .where(Membership.user_id == user_id)
+    )
+
+
+def tribes_by_id(session: Session, ids: list[int]) -> dict[int, Tribe]:
+    """Tribes by id, in one query."""
+    if not ids:
+        return {}
+    return {t.id: t for t in session.scalars(select(Tribe).where(Tribe.id.in_(ids)))}
+
+
 def directory_query() -> Any:
     """Listed tribes (for keyset paging by id)."""
     return select(Tribe).where(Tribe.visibility == "listed")
@@ -367,7 +383,8 @@ def create_invite(
             session,
             for_user.id,
             "tribe_invite",
-            {"tribe": {"name": tribe.name}, "invited_by": card(invite.created_by), "token": raw},
+            # never the token: it is stored nowhere but as its hash; the link comes from the inviter
+            {"tribe": {"name": tribe.name}, "invited_by": card(invite.created_by), "invite_id": invite.id},
         )
     return invite, raw
 
