@@ -1,0 +1,34 @@
+"""Data export: contacts, blocks, requests received and sent (sent ones as the sender sees them)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tribes.accounts.models import User
+from tribes.contacts import service
+from tribes.contacts.models import Block, Contact, ContactRequest
+
+TABLES = {"contact_requests", "contacts", "blocks"}
+
+
+def export_user(session: Session, user: User) -> dict[str, Any]:
+    """`contacts`, `blocks`, `contact_requests_sent` (declined reads pending), `contact_requests_received`."""
+    contacts = list(session.scalars(service.contacts_query(user.id).order_by(Contact.id)))
+    blocks = list(session.scalars(select(Block).where(Block.blocker_id == user.id).order_by(Block.id)))
+    sent = list(session.scalars(service.outgoing_query(user.id).order_by(ContactRequest.id)))
+    received = list(
+        session.scalars(
+            select(ContactRequest)
+            .where(ContactRequest.recipient_id == user.id, ContactRequest.withdrawn_at.is_(None))
+            .order_by(ContactRequest.id)
+        )
+    )
+    return {
+        "contacts": service.contact_dicts(session, user.id, contacts),
+        "blocks": service.block_dicts(session, blocks),
+        "contact_requests_sent": [service.request_for_sender(r) for r in sent],
+        "contact_requests_received": [service.request_for_recipient(r) for r in received],
+    }

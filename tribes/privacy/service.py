@@ -1,0 +1,94 @@
+"""Data export (a registry of per-feature `export.py` modules) and account deletion."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from tribes import events
+from tribes.accounts import passwords
+from tribes.accounts.models import User
+from tribes.accounts.service import end_sessions
+from tribes.db import utcnow
+from tribes.errors import ApiError, Conflict
+from tribes.features import feature_modules
+from tribes.groups.models import Membership, Tribe
+from tribes.groups.service import end_membership
+
+#: bump when the shape of the export changes
+EXPORT_FORMAT = 1
+
+
+def export_modules() -> list[Any]:
+    """Every feature's `export` module (each has TABLES and export_user)."""
+    return feature_modules("export")
+
+
+def covered_tables() -> set[str]:
+    """The union of the tables the export modules say they cover."""
+    tables: set[str] = set()
+    for module in export_modules():
+        tables |= set(module.TABLES)
+    return tables
+
+
+def export_user(session: Session, user: User) -> dict[str, Any]:
+    """Everything stored about the user, one JSON-ready document; keys never collide."""
+    document: dict[str, Any] = {"format": EXPORT_FORMAT, "exported_at": utcnow().isoformat()}
+    for module in export_modules():
+        part = module.export_user(session, user)
+        clash = set(part) & set(document)
+        if clash:
+            raise RuntimeError(f"export keys {sorted(clash)} of {module.__name__} collide")
+        document.update(part)
+    return document
+
+
+def sole_owned_tribes(session: Session, user_id: int) -> list[Tribe]:
+    """Tribes with other members where the user is the only owner (deletion must wait)."""
+    owned = list(
+        session.scalars(
+            select(Tribe)
+            .join(Membership, Membership.tribe_id == Tribe.id)
+            .where(Membership.user_id == user_id, Membership.role == "owner", Tribe.member_count > 1)
+        )
+    )
+    blocking = []
+    for tribe in owned:
+        owners = session.scalar(
+            select(func.count()).where(Membership.tribe_id == tribe.id, Membership.role == "owner")
+        )
+        if (owners or 0) <= 1:
+            blocking.append(tribe)
+    return blocking
+
+
+def delete_account(session: Session, user: User, password: str, *, erase_messages: bool = False) -> None:
+    """Delete the account in the caller's transaction; any failure leaves everything intact."""
+    from tribes.contacts.service import delete_for_user as delete_contacts
+    from tribes.notifications.service import delete_for_user as delete_notifications
+
+    if not passwords.verify_password(user.password_hash, password):
+        raise ApiError("The password is wrong.", status=403, code="invalid_password")
+    if sole_owned_tribes(session, user.id):
+        raise Conflict(
+            "You are the only owner of a tribe with other members; hand ownership over first.",
+            code="sole_owner",
+        )
+    user_id = user.id
+    memberships = session.execute(
+        select(Tribe, Membership)
+        .join(Membership, Membership.tribe_id == Tribe.id)
+        .where(Membership.user_id == user_id)
+        .order_by(Membership.id)
+    ).all()
+    for tribe, member in memberships:
+        end_membership(session, tribe, member, "deleted")
+    events.user_deleting.send(user_id, session=session, erase_messages=erase_messages)
+    end_sessions(session, user_id, reason="deleted")
+    delete_contacts(session, user_id)
+    delete_notifications(session, user_id)
+    session.delete(user)
+    session.flush()

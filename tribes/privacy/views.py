@@ -1,0 +1,71 @@
+"""HTML pages: settings (profile, data download, account deletion; features add sections)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, logout_user
+from pydantic import ValidationError
+
+from tribes.accounts import schemas as account_schemas
+from tribes.accounts import service as accounts
+from tribes.errors import ApiError, pydantic_fields
+from tribes.extensions import db
+from tribes.privacy import service
+from tribes.privacy.api import export_response
+
+bp = Blueprint("privacy_pages", __name__)
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@login_required
+def settings() -> Any:
+    """My settings: display name, bio, profile visibility; export; delete."""
+    errors: dict[str, str] = {}
+    form: Any = {}
+    if request.method == "POST":
+        form = request.form
+        try:
+            data = account_schemas.ProfilePatch.model_validate(
+                {k: request.form.get(k, "") for k in ("display_name", "bio", "profile_visibility")}
+            )
+        except ValidationError as exc:
+            errors = pydantic_fields(exc)
+            flash("Please correct the marked fields.", "error")
+        else:
+            accounts.update_profile(db.session, current_user, data.model_dump(exclude_unset=True))
+            db.session.commit()
+            flash("Profile saved.", "success")
+            return redirect(url_for("privacy_pages.settings"))
+    return render_template("privacy/settings.html", errors=errors, form=form), (422 if errors else 200)
+
+
+@bp.get("/settings/export")
+@login_required
+def download() -> Any:
+    """Download my data (the same document as `GET /api/v1/me/export`)."""
+    return export_response(current_user._get_current_object())
+
+
+@bp.post("/settings/delete")
+@login_required
+def delete_account() -> Any:
+    """Delete my account after confirming the password."""
+    try:
+        service.delete_account(
+            db.session,
+            current_user._get_current_object(),
+            request.form.get("password", ""),
+            erase_messages=bool(request.form.get("erase_messages")),
+        )
+        db.session.commit()
+    except ApiError as exc:
+        db.session.rollback()
+        errors = {"password": exc.message} if exc.code == "invalid_password" else {}
+        flash(exc.message, "error")
+        return render_template("privacy/settings.html", errors=errors, form={}), exc.status
+    logout_user()
+    session.clear()
+    flash("Your account was deleted.", "success")
+    return redirect(url_for("accounts_pages.login"))
