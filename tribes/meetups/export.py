@@ -1,0 +1,59 @@
+"""What the meetups feature stores about a user, for the account export."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from tribes.accounts.models import User
+from tribes.meetups.models import CalendarToken, Meetup, Rsvp
+
+#: tables holding personal data of this feature
+TABLES = {"meetups", "rsvps", "calendar_tokens"}
+
+
+def export_user(session: Session, user: User) -> dict[str, Any]:
+    """Meetups the user created, their RSVPs and whether a private feed exists."""
+    created = session.scalars(
+        select(Meetup).where(Meetup.created_by_id == user.id).order_by(Meetup.id).options(selectinload(Meetup.tribe))
+    ).all()
+    rsvps = session.execute(
+        select(Rsvp, Meetup)
+        .join(Meetup, Meetup.id == Rsvp.meetup_id)
+        .where(Rsvp.user_id == user.id)
+        .order_by(Rsvp.id)
+    ).all()
+    token = session.scalar(select(CalendarToken).where(CalendarToken.user_id == user.id))
+    return {
+        "meetups_created": [
+            {
+                "id": m.id,
+                "tribe": m.tribe.slug,
+                "title": m.title,
+                "description": m.description,
+                "starts_at": m.starts_at.isoformat(),
+                "ends_at": m.ends_at.isoformat(),
+                "timezone": m.timezone,
+                "location": m.location,
+                "online_url": m.online_url,
+                "status": m.status,
+                "created_at": m.created_at.isoformat(),
+            }
+            for m in created
+        ],
+        "rsvps": [
+            {
+                "meetup_id": m.id,
+                "meetup_title": m.title,
+                "starts_at": m.starts_at.isoformat(),
+                "status": r.status,
+                "guests": r.guests,
+                "created_at": r.created_at.isoformat(),
+                "updated_at": r.updated_at.isoformat(),
+            }
+            for r, m in rsvps
+        ],
+        "calendar_feed": {"created_at": token.created_at.isoformat()} if token else None,
+    }

@@ -1,0 +1,40 @@
+"""Wiring: RSVPs end with the membership or the account; page sections and template helpers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from sqlalchemy.orm import Session
+
+from tribes import events
+from tribes.meetups.seats import drop_rsvps
+
+
+def _on_membership_ending(tribe_id: int, session: Session, user_id: int, reason: str, **_: Any) -> None:
+    """A member leaves, is removed or banned: drop their RSVPs there, seats go to the waitlist."""
+    drop_rsvps(session, user_id, tribe_id)
+
+
+def _on_user_deleting(user_id: int, session: Session, **_: Any) -> None:
+    """An account is deleted: drop its RSVPs everywhere, seats go to the waitlist."""
+    drop_rsvps(session, user_id)
+
+
+events.membership_ending.connect(_on_membership_ending, weak=False)
+events.user_deleting.connect(_on_user_deleting, weak=False)
+
+
+def init_app(app: Flask) -> None:
+    """Nav link, tribe-home section, settings section and template helpers."""
+    from tribes.meetups import views
+    from tribes.pages import add_nav_link, add_settings_section, add_tribe_section
+
+    add_nav_link(app, "meetups_pages.my_meetups", "Meetups")
+    add_tribe_section(app, "meetups/_tribe_section.html")
+    add_settings_section(app, "meetups/_settings_section.html")
+    app.jinja_env.globals.update(
+        upcoming_meetups=views.upcoming_for_tribe,
+        calendar_feed_exists=views.calendar_feed_exists,
+        meetup_local=views.local_time,
+    )

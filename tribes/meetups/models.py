@@ -1,0 +1,98 @@
+"""Meetups, RSVPs and private calendar-feed tokens."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tribes.accounts.models import User
+from tribes.db import Base, utcnow
+from tribes.groups.models import Tribe
+
+RSVP_STATUSES = ("going", "maybe", "not_going", "waitlisted")
+VISIBILITIES = ("members", "count", "organisers")
+
+
+class Meetup(Base):
+    """An event of a tribe, scheduled by an organiser."""
+
+    __tablename__ = "meetups"
+    __table_args__ = (
+        Index("ix_meetups_tribe_id_starts_at_id", "tribe_id", "starts_at", "id"),
+        Index("ix_meetups_status_starts_at", "status", "starts_at"),
+        CheckConstraint("capacity IS NULL OR going_count <= capacity", name="within_capacity"),
+        CheckConstraint("going_count >= 0", name="going_count_positive"),
+        CheckConstraint("status IN ('scheduled','cancelled')", name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tribe_id: Mapped[int] = mapped_column(ForeignKey("tribes.id", ondelete="CASCADE"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    title: Mapped[str] = mapped_column(String(200))
+    #: Markdown source; pages render it sanitised with nh3
+    description: Mapped[str] = mapped_column(Text, default="")
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    #: IANA zone the organiser chose; times are shown and exported in it
+    timezone: Mapped[str] = mapped_column(String(64))
+    location: Mapped[str] = mapped_column(String(300), default="")
+    online_url: Mapped[str | None] = mapped_column(String(500))
+    #: seats (attendees plus their guests); NULL = unlimited
+    capacity: Mapped[int | None]
+    max_guests: Mapped[int] = mapped_column(default=0)
+    #: who sees the attendee list: members | count | organisers
+    attendee_visibility: Mapped[str] = mapped_column(String(16), default="members")
+    status: Mapped[str] = mapped_column(String(16), default="scheduled")
+    cancel_reason: Mapped[str] = mapped_column(Text, default="")
+    cancelled_at: Mapped[datetime | None]
+    #: iCalendar SEQUENCE: +1 on every change of time or place, and on cancellation
+    sequence: Mapped[int] = mapped_column(default=0)
+    #: seats taken by going RSVPs, guests included; only changed by conditional UPDATEs
+    going_count: Mapped[int] = mapped_column(default=0)
+    #: iCalendar UID, stable for the life of the meetup
+    uid: Mapped[str] = mapped_column(String(120), unique=True)
+    #: the starts_at the reminder was sent for; a moved meetup is reminded again
+    reminded_for: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    tribe: Mapped[Tribe] = relationship()
+    created_by: Mapped[User | None] = relationship()
+
+
+class Rsvp(Base):
+    """One member's answer to a meetup (one per member and meetup)."""
+
+    __tablename__ = "rsvps"
+    __table_args__ = (
+        UniqueConstraint("meetup_id", "user_id"),
+        Index("ix_rsvps_meetup_id_status_waitlisted_at", "meetup_id", "status", "waitlisted_at"),
+        Index("ix_rsvps_user_id", "user_id"),
+        CheckConstraint("status IN ('going','maybe','not_going','waitlisted')", name="status"),
+        CheckConstraint("guests >= 0", name="guests_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meetup_id: Mapped[int] = mapped_column(ForeignKey("meetups.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(16))
+    guests: Mapped[int] = mapped_column(default=0)
+    #: when the member joined the waitlist (FIFO order); NULL unless waitlisted
+    waitlisted_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship()
+
+
+class CalendarToken(Base):
+    """The secret of a user's private calendar feed; only its SHA-256 is stored."""
+
+    __tablename__ = "calendar_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

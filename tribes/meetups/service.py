@@ -1,0 +1,262 @@
+"""Meetup operations: create, change, cancel, look up, list and serialise."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from flask import current_app, has_app_context
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session, selectinload
+
+from tribes import events
+from tribes.accounts.service import card
+from tribes.db import utcnow
+from tribes.errors import NotFound, ValidationFailed
+from tribes.groups import policy
+from tribes.groups.models import Membership, Tribe
+from tribes.meetups import seats
+from tribes.meetups.models import Meetup, Rsvp
+from tribes.meetups.times import to_utc
+from tribes.notifications.service import notify
+
+#: fields whose change moves the event in time or place (iCalendar SEQUENCE +1)
+RESCHEDULING = ("starts_at", "ends_at", "timezone", "location", "online_url")
+MAX_DURATION_DAYS = 31
+
+
+def meetup_dict(
+    meetup: Meetup, my_rsvp: str | None = None, waitlist_count: int = 0, slug: str | None = None
+) -> dict[str, Any]:
+    """The contract's meetup object."""
+    return {
+        "id": meetup.id,
+        "tribe": slug or meetup.tribe.slug,
+        "title": meetup.title,
+        "description": meetup.description,
+        "starts_at": meetup.starts_at.isoformat(),
+        "ends_at": meetup.ends_at.isoformat(),
+        "timezone": meetup.timezone,
+        "location": meetup.location,
+        "online_url": meetup.online_url,
+        "capacity": meetup.capacity,
+        "status": meetup.status,
+        "cancel_reason": meetup.cancel_reason if meetup.status == "cancelled" else None,
+        "max_guests": meetup.max_guests,
+        "attendee_visibility": meetup.attendee_visibility,
+        "going_count": meetup.going_count,
+        "waitlist_count": waitlist_count,
+        "my_rsvp": my_rsvp,
+        "created_by": card(meetup.created_by),
+        "sequence": meetup.sequence,
+        "created_at": meetup.created_at.isoformat(),
+        "updated_at": meetup.updated_at.isoformat(),
+    }
+
+
+def meetup_dicts(session: Session, meetups: list[Meetup], user_id: int) -> list[dict[str, Any]]:
+    """Serialise a page of meetups with my RSVP and waitlist counts in two queries."""
+    ids = [m.id for m in meetups]
+    mine: dict[int, str] = {}
+    waiting: dict[int, int] = {}
+    if ids:
+        mine = dict(
+            session.execute(
+                select(Rsvp.meetup_id, Rsvp.status).where(Rsvp.meetup_id.in_(ids), Rsvp.user_id == user_id)
+            ).all()
+        )
+        waiting = dict(
+            session.execute(
+                select(Rsvp.meetup_id, func.count())
+                .where(Rsvp.meetup_id.in_(ids), Rsvp.status == "waitlisted")
+                .group_by(Rsvp.meetup_id)
+            ).all()
+        )
+    return [meetup_dict(m, mine.get(m.id), int(waiting.get(m.id, 0))) for m in meetups]
+
+
+def one_meetup_dict(session: Session, meetup: Meetup, user_id: int) -> dict[str, Any]:
+    """A single meetup as the given member sees it."""
+    return meetup_dicts(session, [meetup], user_id)[0]
+
+
+# ---------------------------------------------------------------- lookups
+
+
+def get_meetup_for(session: Session, user_id: int, meetup_id: int) -> Meetup:
+    """The meetup, if the user is a member of its tribe; NotFound otherwise."""
+    meetup = session.scalar(
+        select(Meetup)
+        .join(Membership, Membership.tribe_id == Meetup.tribe_id)
+        .where(Meetup.id == meetup_id, Membership.user_id == user_id)
+    )
+    if meetup is None:
+        raise NotFound()
+    return meetup
+
+
+def get_meetup_as(session: Session, user_id: int, meetup_id: int, minimum: str) -> tuple[Meetup, Membership]:
+    """The meetup and my membership, requiring `minimum` role (404 outsiders, 403 below)."""
+    meetup = get_meetup_for(session, user_id, meetup_id)
+    member = policy.membership(session, meetup.tribe_id, user_id)
+    if member is None:
+        raise NotFound()
+    policy.require_role(member, minimum)
+    return meetup, member
+
+
+def my_rsvp(session: Session, meetup_id: int, user_id: int) -> Rsvp | None:
+    """The user's RSVP to the meetup, if any."""
+    return session.scalar(select(Rsvp).where(Rsvp.meetup_id == meetup_id, Rsvp.user_id == user_id))
+
+
+# ---------------------------------------------------------------- changes
+
+
+def _check_times(starts_at: datetime, ends_at: datetime) -> None:
+    if ends_at <= starts_at:
+        raise ValidationFailed({"ends_at": "The end must be after the start."})
+    if (ends_at - starts_at).days >= MAX_DURATION_DAYS:
+        raise ValidationFailed({"ends_at": f"A meetup lasts less than {MAX_DURATION_DAYS} days."})
+
+
+def _check_guests(tribe: Tribe, max_guests: int) -> None:
+    if max_guests > tribe.max_guests:
+        raise ValidationFailed({"max_guests": f"This tribe allows at most {tribe.max_guests} guests."})
+
+
+def create_meetup(session: Session, tribe: Tribe, actor_id: int, data: dict[str, Any]) -> Meetup:
+    """Schedule a meetup (organiser+ checked by the caller); the creator is not RSVPed."""
+    starts_at = to_utc(data["starts_at"], data["timezone"], "starts_at")
+    ends_at = to_utc(data["ends_at"], data["timezone"], "ends_at")
+    _check_times(starts_at, ends_at)
+    _check_guests(tribe, data.get("max_guests") or 0)
+    now = utcnow()
+    meetup = Meetup(
+        tribe_id=tribe.id,
+        created_by_id=actor_id,
+        title=data["title"],
+        description=data.get("description") or "",
+        starts_at=starts_at,
+        ends_at=ends_at,
+        timezone=data["timezone"],
+        location=data.get("location") or "",
+        online_url=data.get("online_url"),
+        capacity=data.get("capacity"),
+        max_guests=data.get("max_guests") or 0,
+        attendee_visibility=data.get("attendee_visibility") or "members",
+        status="scheduled",
+        sequence=0,
+        going_count=0,
+        uid=f"{uuid.uuid4()}@tribes",
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(meetup)
+    session.flush()
+    return meetup
+
+
+def _broadcast(session: Session, meetup: Meetup) -> None:
+    """Push `meetup_changed` to the tribe room once the transaction commits."""
+    payload = meetup_dict(meetup, None, session.scalar(
+        select(func.count()).where(Rsvp.meetup_id == meetup.id, Rsvp.status == "waitlisted")
+    ) or 0)
+    room = f"tribe:{meetup.tribe_id}"
+
+    def emit() -> None:
+        from tribes.extensions import socketio
+
+        socketio.emit("meetup_changed", payload, to=room)
+
+    events.on_commit(session, emit)
+
+
+def _notify_attendees(session: Session, meetup: Meetup, kind: str, extra: dict[str, Any]) -> None:
+    """Notify going and waitlisted members."""
+    user_ids = session.scalars(
+        select(Rsvp.user_id).where(Rsvp.meetup_id == meetup.id, Rsvp.status.in_(("going", "waitlisted")))
+    ).all()
+    data = {"meetup_id": meetup.id, "tribe": meetup.tribe.slug, "title": meetup.title,
+            "starts_at": meetup.starts_at.isoformat(), **extra}
+    for uid in user_ids:
+        notify(session, uid, kind, data)
+
+
+def update_meetup(session: Session, meetup: Meetup, changes: dict[str, Any]) -> Meetup:
+    """Edit a meetup; a change of time or place bumps `sequence` and notifies attendees."""
+    meetup = seats.lock_meetup(session, meetup.id)
+    if meetup.status == "cancelled":
+        raise ValidationFailed({"status": "A cancelled meetup cannot be edited."})
+    changes = {k: v for k, v in changes.items() if v is not None or k in ("online_url", "capacity")}
+    zone = changes.get("timezone") or meetup.timezone
+    for key in ("starts_at", "ends_at"):
+        if key in changes:
+            changes[key] = to_utc(changes[key], zone, key)
+    _check_times(changes.get("starts_at", meetup.starts_at), changes.get("ends_at", meetup.ends_at))
+    if "max_guests" in changes:
+        _check_guests(meetup.tribe, changes["max_guests"])
+    if changes.get("capacity") is not None and changes["capacity"] < meetup.going_count:
+        raise ValidationFailed({"capacity": f"{meetup.going_count} seats are already taken."})
+    if "description" in changes and changes["description"] is None:
+        changes["description"] = ""
+    moved = [k for k in RESCHEDULING if k in changes and changes[k] != getattr(meetup, k)]
+    old_capacity = meetup.capacity
+    for key, value in changes.items():
+        setattr(meetup, key, value)
+    meetup.updated_at = utcnow()
+    if moved:
+        meetup.sequence += 1
+    session.flush()
+    if "capacity" in changes and changes["capacity"] != old_capacity:
+        seats.promote_waitlist(session, meetup)
+    if moved:
+        _notify_attendees(session, meetup, "meetup_changed", {"changed": moved})
+    _broadcast(session, meetup)
+    return meetup
+
+
+def cancel_meetup(session: Session, meetup: Meetup, actor_user_id: int | None, reason: str) -> Meetup:
+    """Cancel: stays visible as cancelled (iCal STATUS:CANCELLED, sequence +1); attendees told."""
+    meetup = seats.lock_meetup(session, meetup.id)
+    if meetup.status == "cancelled":
+        return meetup
+    now = utcnow()
+    meetup.status, meetup.cancel_reason, meetup.cancelled_at = "cancelled", reason or "", now
+    meetup.sequence += 1
+    meetup.updated_at = now
+    session.flush()
+    _notify_attendees(session, meetup, "meetup_cancelled", {"reason": meetup.cancel_reason})
+    _broadcast(session, meetup)
+    return meetup
+
+
+# ---------------------------------------------------------------- listing
+
+
+def window(stmt: Select[Any], start: datetime | None, end: datetime | None) -> Select[Any]:
+    """Meetups overlapping [start, end): not ended by `start` (default now), begun before `end`."""
+    stmt = stmt.where(Meetup.ends_at > (start or utcnow()))
+    if end is not None:
+        stmt = stmt.where(Meetup.starts_at < end)
+    return stmt
+
+
+def tribe_meetups_query(tribe_id: int, start: datetime | None = None, end: datetime | None = None) -> Select[Any]:
+    """A tribe's meetups in the window (page it by starts_at, id)."""
+    stmt = select(Meetup).where(Meetup.tribe_id == tribe_id)
+    return window(stmt, start, end).options(selectinload(Meetup.created_by), selectinload(Meetup.tribe))
+
+
+def my_meetups_query(user_id: int, start: datetime | None = None, end: datetime | None = None) -> Select[Any]:
+    """Meetups of all my tribes in the window (page it by starts_at, id)."""
+    stmt = select(Meetup).join(Membership, Membership.tribe_id == Meetup.tribe_id).where(Membership.user_id == user_id)
+    return window(stmt, start, end).options(selectinload(Meetup.created_by), selectinload(Meetup.tribe))
+
+
+def reminder_lead_minutes() -> int:
+    """MEETUP_REMINDER_MINUTES from the app config (default 24 h)."""
+    if has_app_context():
+        return int(current_app.config.get("MEETUP_REMINDER_MINUTES", 1440))
+    return 1440

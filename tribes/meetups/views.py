@@ -1,0 +1,224 @@
+"""HTML pages: meetup lists, the meetup page with RSVP, organiser forms, the private feed."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import nh3
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from tribes.errors import ApiError, pydantic_fields
+from tribes.extensions import db
+from tribes.groups import policy
+from tribes.meetups import ical, schemas, seats, service
+from tribes.meetups.models import Meetup, Rsvp
+from tribes.meetups.schemas import _zones
+from tribes.meetups.times import local
+
+bp = Blueprint("meetups_pages", __name__)
+_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False})
+FORM_FIELDS = ("title", "description", "starts_at", "ends_at", "timezone", "location", "online_url",
+               "capacity", "max_guests", "attendee_visibility")
+
+
+def render_description(source: str) -> Markup:
+    """Markdown source → sanitised HTML (nh3), links made safe."""
+    return Markup(nh3.clean(_markdown.render(source or ""), link_rel="nofollow noopener noreferrer"))
+
+
+def local_time(value: datetime, zone: str, fmt: str = "%a %d %b %Y, %H:%M") -> str:
+    """A time formatted in a zone, with the zone's abbreviation."""
+    when = local(value, zone)
+    return f"{when.strftime(fmt)} {when.tzname()}"
+
+
+def upcoming_for_tribe(tribe_id: int, limit: int = 5) -> list[Meetup]:
+    """The next meetups of a tribe (for the tribe home section)."""
+    stmt = service.tribe_meetups_query(tribe_id).order_by(Meetup.starts_at, Meetup.id).limit(limit)
+    return list(db.session.scalars(stmt))
+
+
+def calendar_feed_exists() -> bool:
+    """Whether the current user has a private calendar feed."""
+    return ical.has_token(db.session, current_user.id)
+
+
+def _form_data(partial: bool) -> dict[str, Any]:
+    raw: dict[str, Any] = {k: request.form.get(k, "").strip() for k in FORM_FIELDS}
+    for key in ("capacity", "max_guests"):
+        raw[key] = int(raw[key]) if raw[key].isdigit() else (None if not raw[key] else raw[key])
+    raw["online_url"] = raw["online_url"] or None
+    if raw["max_guests"] is None:
+        raw["max_guests"] = 0
+    if not raw["attendee_visibility"]:
+        raw["attendee_visibility"] = "members"
+    if partial:
+        raw = {k: v for k, v in raw.items() if v not in ("",) or k in ("location", "description")}
+    return raw
+
+
+@bp.get("/meetups")
+@login_required
+def my_meetups() -> Any:
+    """Upcoming meetups across my tribes."""
+    stmt = service.my_meetups_query(current_user.id).order_by(Meetup.starts_at, Meetup.id).limit(200)
+    meetups = list(db.session.scalars(stmt))
+    return render_template("meetups/list.html", meetups=meetups, tribe=None,
+                           items=service.meetup_dicts(db.session, meetups, current_user.id), may_create=False)
+
+
+@bp.get("/t/<slug>/meetups")
+@login_required
+def tribe_meetups(slug: str) -> Any:
+    """A tribe's upcoming meetups."""
+    tribe, me = policy.get_tribe_for(db.session, current_user.id, slug)
+    stmt = service.tribe_meetups_query(tribe.id).order_by(Meetup.starts_at, Meetup.id).limit(200)
+    meetups = list(db.session.scalars(stmt))
+    return render_template("meetups/list.html", meetups=meetups, tribe=tribe,
+                           items=service.meetup_dicts(db.session, meetups, current_user.id),
+                           may_create=policy.at_least(me.role, "organiser"))
+
+
+@bp.route("/t/<slug>/meetups/new", methods=["GET", "POST"])
+@login_required
+def create_meetup(slug: str) -> Any:
+    """The organiser's form to schedule a meetup."""
+    tribe, _ = policy.get_tribe_with_role(db.session, current_user.id, slug, "organiser")
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            data = schemas.MeetupIn.model_validate(_form_data(partial=False))
+            meetup = service.create_meetup(db.session, tribe, current_user.id, data.model_dump())
+            db.session.commit()
+        except ValidationError as exc:
+            errors = pydantic_fields(exc)
+        except ApiError as exc:
+            db.session.rollback()
+            errors = exc.fields or {"title": exc.message}
+        else:
+            flash("Meetup scheduled.", "success")
+            return redirect(url_for("meetups_pages.meetup_page", meetup_id=meetup.id))
+        flash("Please correct the marked fields.", "error")
+    form = request.form if request.method == "POST" else {"timezone": current_user.timezone, "max_guests": "0"}
+    return render_template("meetups/form.html", tribe=tribe, meetup=None, errors=errors, form=form,
+                           zones=sorted(_zones())), (422 if errors else 200)
+
+
+@bp.get("/meetups/<int:meetup_id>")
+@login_required
+def meetup_page(meetup_id: int) -> Any:
+    """A meetup: details, RSVP buttons, capacity, waitlist position, attendees."""
+    meetup = service.get_meetup_for(db.session, current_user.id, meetup_id)
+    role = policy.role_of(db.session, meetup.tribe_id, current_user.id)
+    organiser = policy.at_least(role, "organiser")
+    rsvp = service.my_rsvp(db.session, meetup.id, current_user.id)
+    answer = seats.rsvp_dict(db.session, rsvp) if rsvp else None
+    show_list = organiser or meetup.attendee_visibility == "members"
+    people: list[Rsvp] = []
+    if show_list:
+        statuses = ("going", "waitlisted") if organiser else ("going",)
+        people = list(db.session.scalars(
+            select(Rsvp).where(Rsvp.meetup_id == meetup.id, Rsvp.status.in_(statuses))
+            .order_by(Rsvp.status, Rsvp.waitlisted_at, Rsvp.id).limit(500).options(selectinload(Rsvp.user))
+        ))
+    return render_template(
+        "meetups/meetup.html", meetup=meetup, item=service.one_meetup_dict(db.session, meetup, current_user.id),
+        answer=answer, organiser=organiser, people=people, show_list=show_list,
+        description=render_description(meetup.description),
+    )
+
+
+@bp.post("/meetups/<int:meetup_id>/rsvp")
+@login_required
+def rsvp(meetup_id: int) -> Any:
+    """RSVP from the meetup page."""
+    meetup = service.get_meetup_for(db.session, current_user.id, meetup_id)
+    guests = request.form.get("guests", "0")
+    try:
+        data = schemas.RsvpIn.model_validate(
+            {"status": request.form.get("status", ""), "guests": int(guests) if guests.isdigit() else guests}
+        )
+        answer = seats.set_rsvp(db.session, meetup, current_user.id, data.status, data.guests)
+        db.session.commit()
+    except ValidationError as exc:
+        flash("; ".join(pydantic_fields(exc).values()), "error")
+    except ApiError as exc:
+        db.session.rollback()
+        flash("; ".join((exc.fields or {}).values()) or exc.message, "error")
+    else:
+        flash("You are on the waitlist." if answer.status == "waitlisted" else "Your answer is saved.", "success")
+    return redirect(url_for("meetups_pages.meetup_page", meetup_id=meetup_id))
+
+
+@bp.route("/meetups/<int:meetup_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_meetup(meetup_id: int) -> Any:
+    """The organiser's form to change a meetup."""
+    meetup, _ = service.get_meetup_as(db.session, current_user.id, meetup_id, "organiser")
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            data = schemas.MeetupPatch.model_validate(_form_data(partial=True))
+            service.update_meetup(db.session, meetup, data.model_dump(exclude_unset=True))
+            db.session.commit()
+        except ValidationError as exc:
+            errors = pydantic_fields(exc)
+        except ApiError as exc:
+            db.session.rollback()
+            errors = exc.fields or {"title": exc.message}
+        else:
+            flash("Meetup updated.", "success")
+            return redirect(url_for("meetups_pages.meetup_page", meetup_id=meetup_id))
+        flash("Please correct the marked fields.", "error")
+    fmt = "%Y-%m-%dT%H:%M"
+    form = request.form if request.method == "POST" else {
+        "title": meetup.title, "description": meetup.description, "timezone": meetup.timezone,
+        "starts_at": local(meetup.starts_at, meetup.timezone).strftime(fmt),
+        "ends_at": local(meetup.ends_at, meetup.timezone).strftime(fmt),
+        "location": meetup.location, "online_url": meetup.online_url or "",
+        "capacity": meetup.capacity or "", "max_guests": meetup.max_guests,
+        "attendee_visibility": meetup.attendee_visibility,
+    }
+    return render_template("meetups/form.html", tribe=meetup.tribe, meetup=meetup, errors=errors, form=form,
+                           zones=sorted(_zones())), (422 if errors else 200)
+
+
+@bp.post("/meetups/<int:meetup_id>/cancel")
+@login_required
+def cancel_meetup(meetup_id: int) -> Any:
+    """Cancel a meetup from its page."""
+    meetup, _ = service.get_meetup_as(db.session, current_user.id, meetup_id, "organiser")
+    service.cancel_meetup(db.session, meetup, current_user.id, (request.form.get("reason") or "")[:2000])
+    db.session.commit()
+    flash("Meetup cancelled; attendees were told.", "success")
+    return redirect(url_for("meetups_pages.meetup_page", meetup_id=meetup_id))
+
+
+@bp.post("/settings/calendar-feed")
+@login_required
+def rotate_feed() -> Any:
+    """Create or replace the private calendar feed URL and show it once."""
+    from tribes.meetups.api import feed_url
+
+    raw = ical.rotate_token(db.session, current_user.id)
+    db.session.commit()
+    return render_template("meetups/feed_created.html", url=feed_url(raw))
+
+
+@bp.get("/calendar/<token>.ics")
+def calendar_feed(token: str) -> Any:
+    """The private feed: no cookie, the token is the key; an unknown or old token is 404."""
+    user = ical.user_for_token(db.session, token)
+    if user is None:
+        abort(404)
+    from tribes.meetups.api import meetup_url
+
+    data = ical.calendar(ical.feed_meetups(db.session, user.id), meetup_url, name="Tribes meetups")
+    return Response(data, mimetype="text/calendar", headers={"Cache-Control": "private, max-age=300"})
