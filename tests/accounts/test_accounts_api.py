@@ -6,9 +6,10 @@ from typing import Any
 
 import pytest
 from argon2 import PasswordHasher
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from tribes.accounts.models import User
+from tribes.extensions import db
 
 PASSWORD = "correct horse battery staple"  # the fixtures' password
 
@@ -120,15 +121,15 @@ def test_login_ok_and_identical_failures(app: Any, make_user: Any, make_client: 
     assert wrong_password.get_json()["error"]["code"] == "invalid_credentials"
 
 
-def test_login_rehashes_with_configured_parameters(app: Any, make_user: Any, make_client: Any, session: Any) -> None:
+def test_login_rehashes_with_configured_parameters(app: Any, make_user: Any, make_client: Any) -> None:
     api = make_user(email="carol@example.test")
     old = PasswordHasher(time_cost=3, memory_cost=4096, parallelism=2).hash(PASSWORD)
-    user = session.get(User, api.user["id"])
-    user.password_hash = old
-    session.commit()
+    with app.app_context():
+        db.session.execute(update(User).where(User.id == api.user["id"]).values(password_hash=old))
+        db.session.commit()
     assert make_client().login("carol@example.test").status_code == 200
-    session.expire_all()
-    stored = session.scalar(select(User.password_hash).where(User.id == api.user["id"]))
+    with app.app_context():
+        stored = db.session.scalar(select(User.password_hash).where(User.id == api.user["id"]))
     assert stored != old
     cfg = app.config
     assert f"m={cfg['ARGON2_MEMORY_COST']},t={cfg['ARGON2_TIME_COST']},p={cfg['ARGON2_PARALLELISM']}" in stored
