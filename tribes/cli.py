@@ -60,6 +60,18 @@ def serve(host: str, port: int, demo: bool) -> None:
     socketio.run(app, host=host, port=port, log_output=bool(os.environ.get("TRIBES_ACCESS_LOG")))
 
 
+@cli.command()
+@click.option("--once", is_flag=True, help="Send the reminders due now, then exit.")
+def worker(once: bool) -> None:
+    """Run the background jobs (meetup reminders) in the foreground, for a separate process."""
+    from tribes import create_app
+    from tribes.meetups.jobs import reminder_loop
+
+    app = create_app({"RUN_BACKGROUND_JOBS": False})
+    click.echo("Tribes worker: sending meetup reminders", err=True)
+    reminder_loop(app, passes=1 if once else None)
+
+
 @cli.group()
 def db() -> None:
     """Database migrations (Alembic)."""
