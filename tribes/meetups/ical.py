@@ -59,8 +59,9 @@ def calendar(meetups: list[Meetup], url_for_meetup: Any = None, name: str | None
     for meetup in meetups:
         cal.add_component(_event(meetup, url_for_meetup(meetup) if url_for_meetup else None))
     if meetups:
-        first = min(m.starts_at for m in meetups) - timedelta(days=1)
-        last = max(m.ends_at for m in meetups) + timedelta(days=1)
+        # a year either side, so every VTIMEZONE carries the DST transitions around its events
+        first = min(m.starts_at for m in meetups) - timedelta(days=366)
+        last = max(m.ends_at for m in meetups) + timedelta(days=366)
         cal.add_missing_timezones(first_date=first.date(), last_date=last.date())
     return cal.to_ical()
 
