@@ -19,6 +19,10 @@ bp = api_blueprint("groups_api", __name__)
 @bp.post("/tribes")
 @body(schemas.TribeIn)
 @limiter.limit(lambda: current_app.config["LIMIT_TRIBES"], key_func=user_or_address)
+@limiter.limit(
+    lambda: current_app.config["LIMIT_TRIBES_NEW"], key_func=user_or_address,
+    exempt_when=lambda: not service.account_is_new(current_user), scope="tribes_new",
+)
 def create_tribe() -> Any:
     """Create a tribe; I become its owner."""
     data = parse(schemas.TribeIn)
@@ -57,7 +61,7 @@ def patch_tribe(slug: str) -> Any:
     """Change a tribe's settings (admins and owners)."""
     tribe, member = policy.get_tribe_with_role(db.session, current_user.id, slug, "admin")
     data = parse(schemas.TribePatch)
-    service.update_tribe(db.session, tribe, data.model_dump(exclude_unset=True))
+    service.update_tribe(db.session, tribe, data.model_dump(exclude_unset=True), actor_id=current_user.id)
     db.session.commit()
     return jsonify(service.tribe_dict(tribe, member.role))
 
@@ -137,7 +141,7 @@ def list_bans(slug: str) -> Any:
 def lift_ban(slug: str, user_id: int) -> Any:
     """Lift a ban."""
     tribe, _ = policy.get_tribe_with_role(db.session, current_user.id, slug, "admin")
-    service.lift_ban(db.session, tribe, user_id)
+    service.lift_ban(db.session, tribe, user_id, actor_id=current_user.id)
     db.session.commit()
     return "", 204
 

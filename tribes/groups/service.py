@@ -23,6 +23,13 @@ from tribes.groups.models import Ban, Invite, InviteEdge, Membership, Tribe
 SLUG_RE = re.compile(r"^[a-z0-9-]{3,64}$")
 
 
+def _audit(session: Session, tribe_id: int, actor_id: int | None, action: str, **kwargs: Any) -> None:
+    """Record a membership action in the tribe's audit log (moderation owns the log)."""
+    from tribes.moderation.service import audit
+
+    audit(session, tribe_id, actor_id, action, **kwargs)
+
+
 # ---------------------------------------------------------------- serialisers
 
 
@@ -99,6 +106,15 @@ def _free_slug(session: Session, base: str) -> str:
     raise Conflict("Choose another slug.")
 
 
+#: accounts younger than this create tribes under LIMIT_TRIBES_NEW
+NEW_ACCOUNT_DAYS = 7
+
+
+def account_is_new(user: User) -> bool:
+    """Whether the account is younger than a week (stricter tribe-creation limit)."""
+    return bool(user.is_authenticated) and user.created_at > utcnow() - timedelta(days=NEW_ACCOUNT_DAYS)
+
+
 def create_tribe(
     session: Session,
     owner: User,
@@ -170,12 +186,16 @@ def directory_query() -> Any:
     return select(Tribe).where(Tribe.visibility == "listed")
 
 
-def update_tribe(session: Session, tribe: Tribe, changes: dict[str, Any]) -> Tribe:
-    """Change name, description, visibility, invite policy or member settings."""
+def update_tribe(session: Session, tribe: Tribe, changes: dict[str, Any], actor_id: int | None = None) -> Tribe:
+    """Change name, description, visibility, invite policy or member settings (audited)."""
+    changed: dict[str, Any] = {}
     for key in ("name", "description", "visibility", "invite_policy", "max_guests", "new_member_hours"):
-        if changes.get(key) is not None:
+        if changes.get(key) is not None and getattr(tribe, key) != changes[key]:
+            changed[key] = {"from": getattr(tribe, key), "to": changes[key]}
             setattr(tribe, key, changes[key])
     session.flush()
+    if changed:
+        _audit(session, tribe.id, actor_id, "tribe_updated", details=changed)
     return tribe
 
 
@@ -217,8 +237,11 @@ def change_role(session: Session, tribe: Tribe, actor: Membership, target: Membe
         raise Forbidden()
     if target.role == "owner" and role != "owner" and _owner_count(session, tribe.id) <= 1:
         raise Conflict("A tribe needs an owner; hand ownership over first.", code="sole_owner")
-    target.role = role
+    previous, target.role = target.role, role
     session.flush()
+    if previous != role:
+        _audit(session, tribe.id, actor.user_id, "role_changed", target_user_id=target.user_id,
+               details={"from": previous, "to": role})
     return target
 
 
@@ -252,7 +275,12 @@ def remove_member(session: Session, tribe: Tribe, actor: Membership, target: Mem
     """Leave (actor is target) or remove someone ranked below the actor."""
     if not policy.may_remove(actor, target):
         raise Forbidden()
-    end_membership(session, tribe, target, "left" if actor.user_id == target.user_id else "removed")
+    leaving = actor.user_id == target.user_id
+    tribe_id, user_id = tribe.id, target.user_id
+    end_membership(session, tribe, target, "left" if leaving else "removed")
+    if session.get(Tribe, tribe_id) is not None:
+        _audit(session, tribe_id, actor.user_id, "member_left" if leaving else "member_removed",
+               target_user_id=user_id)
 
 
 # ---------------------------------------------------------------- bans
@@ -319,16 +347,19 @@ def ban(
                 Ban(tribe_id=tribe.id, user_id=uid, banned_by_id=actor.user_id, reason=reason, created_at=utcnow())
             )
             session.flush()
+            _audit(session, tribe.id, actor.user_id, "member_banned", target_user_id=uid,
+                   details={"reason": reason, "with_branch": with_branch, "branch_of": user_id if uid != user_id else None})
         if target is not None:
             end_membership(session, tribe, target, "banned")
     return banned
 
 
-def lift_ban(session: Session, tribe: Tribe, user_id: int) -> None:
-    """Lift a ban; unknown bans are not found."""
+def lift_ban(session: Session, tribe: Tribe, user_id: int, actor_id: int | None = None) -> None:
+    """Lift a ban (audited); unknown bans are not found."""
     result = session.execute(delete(Ban).where(Ban.tribe_id == tribe.id, Ban.user_id == user_id))
     if not result.rowcount:
         raise NotFound()
+    _audit(session, tribe.id, actor_id, "ban_lifted", target_user_id=user_id)
 
 
 def bans_query(tribe_id: int) -> Any:
@@ -356,6 +387,10 @@ def create_invite(
     """Create an invite; returns it with the raw token (shown once, stored hashed)."""
     if not policy.may_invite(tribe, actor):
         raise Forbidden()
+    if actor.role == "member" and actor.joined_at > utcnow() - timedelta(hours=tribe.new_member_hours):
+        raise Forbidden(
+            f"New members can invite others after their first {tribe.new_member_hours} hours in the tribe."
+        )
     for_user = None
     if for_user_id is not None:
         for_user = session.get(User, for_user_id)
@@ -376,6 +411,8 @@ def create_invite(
     )
     session.add(invite)
     session.flush()
+    _audit(session, tribe.id, actor.user_id, "invite_created", target_user_id=for_user_id,
+           details={"invite_id": invite.id, "max_uses": max_uses, "expires_at": invite.expires_at.isoformat()})
     if for_user is not None and not policy.is_member(session, tribe.id, for_user.id):
         from tribes.notifications.service import notify
 
@@ -406,6 +443,8 @@ def revoke_invite(session: Session, tribe: Tribe, actor: Membership, invite_id: 
         raise NotFound()
     if invite.revoked_at is None:
         invite.revoked_at = utcnow()
+        _audit(session, tribe.id, actor.user_id, "invite_revoked", target_user_id=invite.for_user_id,
+               details={"invite_id": invite.id, "created_by_id": invite.created_by_id})
     session.flush()
     return invite
 
@@ -494,6 +533,8 @@ def accept_invite(session: Session, raw: str, user: User) -> tuple[Membership, T
             )
         )
     session.flush()
+    _audit(session, tribe.id, user.id, "invite_accepted", target_user_id=invite.created_by_id,
+           details={"invite_id": invite.id})
     session.refresh(tribe)
     return member, tribe
 

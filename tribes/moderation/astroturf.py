@@ -136,7 +136,11 @@ def _file_report(session: Session, tribe_id: int, fp: str, patterns: set[str], n
             if report is None:
                 raise
         else:
-            _notify_admins(session, tribe_id, report)
+            from tribes.moderation.reports import notify_admins
+
+            tribe = session.get(Tribe, tribe_id)
+            if tribe is not None:
+                notify_admins(session, tribe, report)
     known = set((report.evidence or {}).get("patterns", []))
     evidence["patterns"] = sorted(known | patterns)
     report.evidence = evidence
@@ -212,18 +216,3 @@ def build_evidence(session: Session, tribe_id: int, fp: str, now: datetime) -> d
             {"id": r.message_id, "author_id": r.author_id, "created_at": r.created_at.isoformat()} for r in rows
         ],
     }
-
-
-def _notify_admins(session: Session, tribe_id: int, report: Report) -> None:
-    """Tell the tribe's admins and owners that the signal filed a report."""
-    from tribes.notifications.service import notify
-
-    tribe = session.get(Tribe, tribe_id)
-    admin_ids = session.scalars(
-        select(Membership.user_id).where(Membership.tribe_id == tribe_id, Membership.role.in_(("admin", "owner")))
-    )
-    for uid in list(admin_ids):
-        notify(session, uid, "report_filed", {
-            "tribe": {"slug": tribe.slug, "name": tribe.name} if tribe else None,
-            "report_id": report.id, "automatic": True,
-        })

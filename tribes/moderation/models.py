@@ -83,6 +83,8 @@ class Report(Base):
     #: the person the report is about (message author, the user, meetup creator)
     target_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     reason: Mapped[str] = mapped_column(Text, default="")
+    #: what the target looked like when reported (message text, meetup title, member name)
+    excerpt: Mapped[str] = mapped_column(Text, default="")
     #: open | resolved
     status: Mapped[str] = mapped_column(String(16), default="open")
     #: automatic reports: the text fingerprint of the cluster (one open report per cluster)
