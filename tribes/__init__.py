@@ -42,10 +42,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.setdefault("RATELIMIT_STRATEGY", "moving-window")
     app.config.setdefault("RATELIMIT_KEY_PREFIX", "tribes")
     limiter.init_app(app)
+    from tribes.chat.fanout import client_manager
+
     socketio.init_app(
         app,
         async_mode=app.config.get("SOCKETIO_ASYNC_MODE", "threading"),
-        message_queue=redis_url if app.config.get("SOCKETIO_USE_QUEUE", True) else None,
+        client_manager=client_manager(redis_url if app.config.get("SOCKETIO_USE_QUEUE", True) else None),
         cors_allowed_origins=app.config["ALLOWED_ORIGINS"] or None,
         manage_session=False,
         cookie=None,

@@ -1,0 +1,79 @@
+"""Chat fixtures: Socket.IO test clients bound to logged-in API clients, query counting."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+
+from tribes.extensions import db, socketio
+
+_ids = itertools.count(1)
+
+
+@pytest.fixture
+def make_socket(app: Any) -> Iterator[Any]:
+    """Open a Socket.IO test client with the cookies of an ApiClient."""
+    opened: list[Any] = []
+
+    def factory(api: Any, **kwargs: Any) -> Any:
+        sock = socketio.test_client(app, flask_test_client=api.http, **kwargs)
+        opened.append(sock)
+        return sock
+
+    yield factory
+    for sock in opened:
+        if sock.is_connected():
+            sock.disconnect()
+
+
+@pytest.fixture
+def in_db(app: Any) -> Any:
+    """Run fn(session) in a short app context (requests must not share one: CSRF lives in g)."""
+
+    def run(fn: Any) -> Any:
+        with app.app_context():
+            try:
+                return fn(db.session)
+            finally:
+                db.session.remove()
+
+    return run
+
+
+def client_id() -> str:
+    """A fresh client-side message id."""
+    return f"c-{next(_ids)}"
+
+
+def events_named(sock: Any, name: str) -> list[Any]:
+    """The payloads of received events with this name (consumes everything received)."""
+    return [payload(e) for e in sock.get_received() if e["name"] == name]
+
+
+def payload(received: dict[str, Any]) -> Any:
+    """The first argument of a received event (the test client unwraps `message`)."""
+    args = received["args"]
+    return args if received["name"] in ("message", "json") else args[0]
+
+
+class QueryCounter:
+    """Counts SQL statements sent through the engine while active."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, *args: Any, **kwargs: Any) -> None:
+        self.count += 1
+
+
+@pytest.fixture
+def count_queries(app: Any) -> Iterator[QueryCounter]:
+    """A statement counter on the app's engine."""
+    counter = QueryCounter()
+    event.listen(db.engine, "before_cursor_execute", counter)
+    yield counter
+    event.remove(db.engine, "before_cursor_execute", counter)

@@ -1,0 +1,82 @@
+"""JSON API: tribe chat history, posting, editing and deleting messages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import jsonify, request
+from flask_login import current_user
+
+from tribes.chat import schemas, service
+from tribes.chat.models import Message
+from tribes.chat.ordering import send_lock
+from tribes.errors import ValidationFailed
+from tribes.extensions import db
+from tribes.groups import policy
+from tribes.http import api_blueprint, body, decode_cursor, int_arg, keyset_page, page, parse
+
+bp = api_blueprint("chat_api", __name__)
+
+
+@bp.get("/tribes/<slug>/messages")
+def list_messages(slug: str) -> Any:
+    """History: newest first (`?before=`, or nothing), oldest first with `?after=`."""
+    tribe, _member = policy.get_tribe_for(db.session, current_user.id, slug)
+    before, after = int_arg("before"), int_arg("after")
+    if before is not None and after is not None:
+        raise ValidationFailed({"before": "Use either before or after, not both."})
+    cursor = request.args.get("cursor") or None
+    if cursor:
+        values = decode_cursor(cursor, 2)
+        if values[0] not in ("b", "a") or not isinstance(values[1], int):
+            raise ValidationFailed({"cursor": "Invalid cursor."})
+        ascending = values[0] == "a"
+        stmt = service.history_query(tribe.id)
+        stmt = stmt.where(Message.id > values[1] if ascending else Message.id < values[1])
+    else:
+        ascending = after is not None
+        stmt = service.history_query(tribe.id)
+        if before is not None:
+            stmt = stmt.where(Message.id < before)
+        if after is not None:
+            stmt = stmt.where(Message.id > after)
+    rows, next_cursor = keyset_page(
+        db.session, stmt, [Message.id], descending=not ascending, cursor="",
+        key_of=lambda m: ["a" if ascending else "b", m.id],
+    )
+    return jsonify(page([service.serialise(m, tribe.slug) for m in rows], next_cursor))
+
+
+@bp.post("/tribes/<slug>/messages")
+@body(schemas.MessageIn)
+def post_message(slug: str) -> Any:
+    """Post a message; the same client_id again answers 200 with the same message."""
+    data = parse(schemas.MessageIn)
+    with send_lock(slug):
+        tribe, member = policy.get_tribe_for(db.session, current_user.id, slug)
+        message, created = service.post_message(db.session, tribe, member, data.body, data.client_id)
+        db.session.commit()
+    return jsonify(service.serialise(message, tribe.slug)), 201 if created else 200
+
+
+@bp.patch("/messages/<int:message_id>")
+@body(schemas.MessagePatch)
+def edit_message(message_id: int) -> Any:
+    """The author edits a message."""
+    data = parse(schemas.MessagePatch)
+    message = service.get_message_for(db.session, current_user.id, message_id)
+    service.edit_message(db.session, message, current_user.id, data.body)
+    db.session.commit()
+    return jsonify(service.serialise(message, service.tribe_slug(db.session, message.tribe_id)))
+
+
+@bp.delete("/messages/<int:message_id>")
+def delete_message(message_id: int) -> Any:
+    """The author, or an admin or owner of the tribe, deletes a message (tombstone)."""
+    message = service.get_message_for(db.session, current_user.id, message_id)
+    moderator = message.author_id != current_user.id and service.may_moderate(
+        db.session, message.tribe_id, current_user.id
+    )
+    service.delete_message(db.session, message, current_user.id, moderator=moderator)
+    db.session.commit()
+    return "", 204

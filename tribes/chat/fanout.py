@@ -1,0 +1,117 @@
+"""Socket fan-out that holds across server processes.
+
+Emits go through Flask-SocketIO (and so through the Redis message queue when there is
+one). Control operations that need the local socket ids of a room ("make user X's
+sockets leave tribe T", "disconnect the sockets of these sessions") cannot be expressed
+as plain emits, so they travel as our own messages on the same pub/sub channel:
+`TribesRedisManager` handles them in every process; without a queue they run locally.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+import socketio as python_socketio
+
+from tribes.extensions import socketio
+
+log = logging.getLogger(__name__)
+
+NAMESPACE = "/"
+CONTROL = "tribes_control"
+
+
+def tribe_room(tribe_id: int) -> str:
+    """The room of a tribe's chat."""
+    return f"tribe:{tribe_id}"
+
+
+def user_room(user_id: int) -> str:
+    """The personal room of a user (notifications, removals)."""
+    return f"user:{user_id}"
+
+
+def session_room(session_id: int) -> str:
+    """The room of the sockets opened under one login session."""
+    return f"session:{session_id}"
+
+
+def emit_to_tribe(event: str, data: dict[str, Any], tribe_id: int) -> None:
+    """Emit an event to everyone in a tribe's room (every process)."""
+    socketio.emit(event, data, to=tribe_room(tribe_id), namespace=NAMESPACE)
+
+
+def _local_sids(room: str) -> list[str]:
+    """Socket ids of a room connected to this process."""
+    manager = socketio.server.manager
+    return [sid for sid, _eio in manager.get_participants(NAMESPACE, room)]
+
+
+def apply_control(data: dict[str, Any]) -> None:
+    """Carry out a control operation on the sockets connected to this process."""
+    server = socketio.server
+    if data.get("op") == "leave_tribe":
+        room = tribe_room(int(data["tribe_id"]))
+        for sid in _local_sids(user_room(int(data["user_id"]))):
+            server.leave_room(sid, room, namespace=NAMESPACE)
+    elif data.get("op") == "drop_sessions":
+        if data.get("session_ids") is None:
+            rooms = [user_room(int(data["user_id"]))]
+        else:
+            rooms = [session_room(int(s)) for s in data["session_ids"]]
+        for room in rooms:
+            for sid in _local_sids(room):
+                server.disconnect(sid, namespace=NAMESPACE)
+
+
+def control(data: dict[str, Any]) -> None:
+    """Apply a control operation here at once and publish it to the other processes."""
+    apply_control(data)
+    manager = socketio.server.manager
+    if isinstance(manager, TribesRedisManager):
+        manager.publish_control(data)
+
+
+def leave_tribe(user_id: int, tribe_id: int, slug: str) -> None:
+    """Every socket of the user leaves the tribe room (all processes) and gets `removed`."""
+    control({"op": "leave_tribe", "user_id": user_id, "tribe_id": tribe_id})
+    socketio.emit("removed", {"tribe": slug}, to=user_room(user_id), namespace=NAMESPACE)
+
+
+def drop_sessions(user_id: int, session_ids: list[int] | None) -> None:
+    """Disconnect the sockets of the given sessions of a user (None: all of them)."""
+    control({"op": "drop_sessions", "user_id": user_id, "session_ids": session_ids})
+
+
+class TribesRedisManager(python_socketio.RedisManager):  # type: ignore[misc]
+    """python-socketio's Redis manager plus the control messages above."""
+
+    name = "tribes-redis"
+
+    def publish_control(self, data: dict[str, Any]) -> None:
+        """Send a control operation to the other server processes."""
+        self._publish({"method": CONTROL, "host_id": self.host_id, "data": data})
+
+    def _listen(self) -> Any:
+        for message in super()._listen():
+            try:
+                data = json.loads(message) if isinstance(message, bytes | str) else message
+            except ValueError:
+                data = None
+            if isinstance(data, dict) and data.get("method") == CONTROL:
+                if data.get("host_id") != self.host_id:
+                    try:
+                        apply_control(data["data"])
+                    except Exception:  # one bad message must not stop the listener
+                        log.exception("socket control message failed")
+                continue
+            yield message
+
+
+def client_manager(redis_url: str | None) -> Any:
+    """The Socket.IO client manager: Redis pub/sub between processes, or in-process."""
+    if redis_url:
+        return TribesRedisManager(redis_url, channel="tribes-socketio")
+    return python_socketio.Manager()

@@ -1,0 +1,47 @@
+"""Chat's reactions to other features: removals, ended sessions, notifications, deletion."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from sqlalchemy.orm import Session
+
+from tribes import events
+from tribes.chat import fanout
+from tribes.extensions import socketio
+
+
+def _on_membership_ended(tribe_id: int, *, user_id: int, slug: str, reason: str, **_: Any) -> None:
+    """The ex-member's sockets leave the tribe room in every process and get `removed`."""
+    fanout.leave_tribe(user_id, tribe_id, slug)
+
+
+def _on_sessions_ended(user_id: int, *, session_ids: list[int] | None, reason: str, **_: Any) -> None:
+    """Sockets opened under ended sessions are disconnected in every process."""
+    fanout.drop_sessions(user_id, session_ids)
+
+
+def _on_notification_created(user_id: int, *, notification: dict[str, Any], **_: Any) -> None:
+    """Push a new notification live to the user's sockets."""
+    socketio.emit("notification", notification, to=fanout.user_room(user_id), namespace=fanout.NAMESPACE)
+
+
+def _on_user_deleting(user_id: int, *, session: Session, erase_messages: bool = False, **_: Any) -> None:
+    """Keep the user's messages as "deleted member", or tombstone them when erasing."""
+    from tribes.chat.service import forget_author
+
+    forget_author(session, user_id, erase=erase_messages)
+
+
+events.membership_ended.connect(_on_membership_ended, weak=False)
+events.sessions_ended.connect(_on_sessions_ended, weak=False)
+events.notification_created.connect(_on_notification_created, weak=False)
+events.user_deleting.connect(_on_user_deleting, weak=False)
+
+
+def init_app(app: Flask) -> None:
+    """Put the chat on the tribe home page."""
+    from tribes.pages import add_tribe_section
+
+    add_tribe_section(app, "chat/_section.html")

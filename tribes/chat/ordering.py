@@ -1,0 +1,70 @@
+"""Per-tribe ordering of message broadcasts.
+
+Ids are taken when a message is inserted and the broadcast follows the commit. Two
+senders in one tribe could commit ids 5 and 6 and emit 6 first; to prevent that, the
+insert, the commit and the emit of a tribe's messages run under one lock:
+
+* in-process: a lock per tribe (a gevent lock once `tribes serve` has monkey-patched),
+  taken before any database work, so waiting senders hold no pooled connection;
+* across processes (PostgreSQL with the Redis message queue): additionally a PostgreSQL
+  session-level advisory lock per tribe, held on a dedicated connection from before the
+  insert until the emit has been published to Redis. Redis delivers one channel's
+  messages in publish order to every subscriber, so every process sees id order.
+
+SQLite deployments are single-process, where the in-process lock is enough.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from tribes.extensions import db
+
+_locks: dict[str, threading.Lock] = {}
+_locks_guard = threading.Lock()
+
+
+def _local_lock(slug: str) -> threading.Lock:
+    with _locks_guard:
+        lock = _locks.get(slug)
+        if lock is None:
+            lock = _locks[slug] = threading.Lock()
+        return lock
+
+
+def advisory_key(slug: str) -> int:
+    """A signed 64-bit advisory-lock key for a tribe's chat."""
+    digest = hashlib.sha256(f"tribes-chat:{slug}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+def _needs_cross_process_lock() -> bool:
+    engine = db.engine
+    return bool(current_app.config.get("REDIS_URL")) and engine is not None and (
+        engine.dialect.name == "postgresql"
+    )
+
+
+@contextmanager
+def send_lock(slug: str) -> Iterator[None]:
+    """Serialise insert → commit → emit of one tribe's messages (see the module doc)."""
+    with _local_lock(slug):
+        if not _needs_cross_process_lock():
+            yield
+            return
+        assert db.engine is not None
+        key = advisory_key(slug)
+        with db.engine.connect() as conn:
+            conn.execute(select(func.pg_advisory_lock(key)))
+            conn.commit()
+            try:
+                yield
+            finally:
+                conn.execute(select(func.pg_advisory_unlock(key)))
+                conn.commit()

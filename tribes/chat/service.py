@@ -1,0 +1,233 @@
+"""Chat rules: post (idempotent), edit, delete, history, mentions, account deletion."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Any
+
+from flask import current_app
+from limits import parse as parse_limit
+from sqlalchemy import Select, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from tribes import events
+from tribes.accounts.models import User
+from tribes.accounts.service import card
+from tribes.chat import fanout
+from tribes.chat.models import Message
+from tribes.db import utcnow
+from tribes.errors import ApiError, Forbidden, NotFound, RateLimited
+from tribes.extensions import limiter
+from tribes.groups import policy
+from tribes.groups.models import Membership, Tribe
+
+#: at most this many messages in a `join` catch-up
+MISSED_MAX = 200
+#: a mention is "@" followed by up to this many words of a display name
+MENTION_WORDS = 6
+_MENTION_START = re.compile(r"(?:^|(?<=\W))@(?=\w)")
+
+
+class Muted(ApiError):
+    """The member is muted in this tribe."""
+
+    status, code = 403, "muted"
+
+
+def serialise(message: Message, slug: str) -> dict[str, Any]:
+    """The contract's message object (body is plain text; the page escapes it)."""
+    deleted = message.deleted_at is not None
+    return {
+        "id": message.id,
+        "tribe": slug,
+        "author": card(message.author),
+        "body": "" if deleted else message.body,
+        "created_at": message.created_at.isoformat(),
+        "edited_at": message.edited_at.isoformat() if message.edited_at else None,
+        "deleted": deleted,
+        "client_id": message.client_id,
+    }
+
+
+def get_message_for(session: Session, user_id: int, message_id: int) -> Message:
+    """A message of a tribe the user belongs to now; NotFound otherwise."""
+    message = session.scalar(
+        select(Message)
+        .join(Membership, Membership.tribe_id == Message.tribe_id)
+        .where(Message.id == message_id, Membership.user_id == user_id)
+    )
+    if message is None:
+        raise NotFound()
+    return message
+
+
+def tribe_slug(session: Session, tribe_id: int) -> str:
+    """The slug of a tribe by id."""
+    return session.scalar(select(Tribe.slug).where(Tribe.id == tribe_id)) or ""
+
+
+def _find_repeat(session: Session, tribe_id: int, author_id: int, client_id: str) -> Message | None:
+    return session.scalar(
+        select(Message).where(
+            Message.tribe_id == tribe_id,
+            Message.author_id == author_id,
+            Message.client_id == client_id,
+        )
+    )
+
+
+def check_rate(tribe: Tribe, member: Membership) -> None:
+    """Per-user chat rate limit; new members of the tribe get the stricter one."""
+    if not current_app.config.get("RATELIMIT_ENABLED", True):
+        return
+    config_key = "LIMIT_CHAT"
+    if member.joined_at > utcnow() - timedelta(hours=tribe.new_member_hours):
+        config_key = "LIMIT_CHAT_NEW_MEMBER"
+    item = parse_limit(current_app.config[config_key])
+    if not limiter.limiter.hit(item, "chat", config_key, str(member.user_id)):
+        stats = limiter.limiter.get_window_stats(item, "chat", config_key, str(member.user_id))
+        raise RateLimited(int(stats.reset_time - utcnow().timestamp()) + 1)
+
+
+def post_message(
+    session: Session, tribe: Tribe, member: Membership, body: str, client_id: str
+) -> tuple[Message, bool]:
+    """Store a message (or find the earlier one with this client_id); True when new.
+
+    A new message is broadcast to the tribe room after the commit.
+    """
+    earlier = _find_repeat(session, tribe.id, member.user_id, client_id)
+    if earlier is not None:
+        return earlier, False
+    from tribes.moderation import service as moderation
+
+    if moderation.mute_until(session, tribe.id, member.user_id) is not None:
+        raise Muted("You are muted in this tribe for now.")
+    check_rate(tribe, member)
+    message = Message(
+        tribe_id=tribe.id, author_id=member.user_id, body=body, client_id=client_id,
+        created_at=utcnow(),
+    )
+    try:
+        with session.begin_nested():
+            session.add(message)
+            session.flush()
+    except IntegrityError:
+        earlier = _find_repeat(session, tribe.id, member.user_id, client_id)
+        if earlier is None:
+            raise
+        return earlier, False
+    hook = getattr(moderation, "on_message_posted", None)
+    if hook is not None:
+        hook(session, message)
+    notify_mentions(session, tribe, message)
+    payload = serialise(message, tribe.slug)
+    events.on_commit(session, lambda: fanout.emit_to_tribe("message", payload, tribe.id))
+    return message, True
+
+
+def mention_candidates(body: str) -> set[str]:
+    """Lower-cased names that may follow an "@" in the body (1..MENTION_WORDS words)."""
+    names: set[str] = set()
+    for match in _MENTION_START.finditer(body):
+        words = body[match.end():].split(maxsplit=MENTION_WORDS)[:MENTION_WORDS]
+        for n in range(1, len(words) + 1):
+            name = " ".join(words[:n]).rstrip(".,;:!?)").lower()
+            if name:
+                names.add(name[:80])
+    return names
+
+
+def notify_mentions(session: Session, tribe: Tribe, message: Message) -> list[int]:
+    """Notify members mentioned as `@Display Name`; one bounded query; returns their ids."""
+    from tribes.notifications.service import notify
+
+    names = mention_candidates(message.body)
+    if not names:
+        return []
+    rows = session.execute(
+        select(User.id)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.tribe_id == tribe.id, func.lower(User.display_name).in_(names))
+        .where(User.id != message.author_id)
+        .limit(50)
+    ).all()
+    author = card(message.author)
+    for (uid,) in rows:
+        notify(session, uid, "mention", {
+            "tribe": tribe.slug, "tribe_name": tribe.name, "message_id": message.id,
+            "by": author, "excerpt": message.body[:200],
+        })
+    return [uid for (uid,) in rows]
+
+
+def edit_message(session: Session, message: Message, user_id: int, body: str) -> Message:
+    """The author changes the text of a message that is not deleted."""
+    if message.author_id != user_id:
+        raise Forbidden()
+    if message.deleted_at is not None:
+        raise NotFound()
+    message.body = body
+    message.edited_at = utcnow()
+    session.flush()
+    payload = serialise(message, tribe_slug(session, message.tribe_id))
+    events.on_commit(
+        session, lambda: fanout.emit_to_tribe("message_edited", payload, message.tribe_id)
+    )
+    return message
+
+
+def delete_message(session: Session, message: Message, actor_user_id: int, *, moderator: bool) -> None:
+    """Tombstone a message (author, or a moderator: admin+ of its tribe, audited)."""
+    if not moderator and message.author_id != actor_user_id:
+        raise Forbidden()
+    if message.deleted_at is not None:
+        return
+    message.body = ""
+    message.deleted_at = utcnow()
+    message.deleted_by_id = actor_user_id
+    session.flush()
+    if moderator and message.author_id != actor_user_id:
+        from tribes.moderation.service import audit
+
+        audit(session, message.tribe_id, actor_user_id, "message_deleted",
+              target_user_id=message.author_id, details={"message_id": message.id})
+    slug = tribe_slug(session, message.tribe_id)
+    data = {"tribe": slug, "id": message.id}
+    tribe_id = message.tribe_id
+    events.on_commit(session, lambda: fanout.emit_to_tribe("message_deleted", data, tribe_id))
+
+
+def may_moderate(session: Session, tribe_id: int, user_id: int) -> bool:
+    """Whether the user may delete other people's messages in the tribe (admin+)."""
+    return policy.at_least(policy.role_of(session, tribe_id, user_id), "admin")
+
+
+def history_query(tribe_id: int) -> Select[Any]:
+    """Messages of a tribe (page it by id on the (tribe_id, id) index)."""
+    return select(Message).where(Message.tribe_id == tribe_id)
+
+
+def missed(session: Session, tribe_id: int, after_id: int) -> tuple[list[Message], bool]:
+    """Messages after `after_id`, oldest first, at most MISSED_MAX; and whether more exist."""
+    rows = list(session.scalars(
+        history_query(tribe_id).where(Message.id > after_id).order_by(Message.id).limit(MISSED_MAX + 1)
+    ))
+    return rows[:MISSED_MAX], len(rows) > MISSED_MAX
+
+
+def forget_author(session: Session, user_id: int, *, erase: bool) -> None:
+    """Account deletion: messages stay as "deleted member", or are tombstoned when erased."""
+    values: dict[str, Any] = {"author_id": None}
+    if erase:
+        values.update(body="", deleted_at=func.coalesce(Message.deleted_at, utcnow()))
+    session.execute(
+        update(Message).where(Message.author_id == user_id).values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(
+        update(Message).where(Message.deleted_by_id == user_id).values(deleted_by_id=None)
+        .execution_options(synchronize_session=False)
+    )

@@ -1,0 +1,173 @@
+"""Socket.IO handlers (default namespace): connect, join, leave, send, typing.
+
+Each handler opens its own database session and removes it afterwards (`scoped_db`):
+Flask's request teardown is not what ends a socket event. The user is re-loaded from
+the server-side session on every event and membership is asked of `groups.policy`
+every time: the rooms only decide who receives, never who may act.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from flask import current_app, request
+from flask_login import current_user
+from flask_socketio import disconnect, join_room, leave_room
+from pydantic import BaseModel, ValidationError
+from sqlalchemy import select
+
+from tribes.accounts.service import card
+from tribes.chat import fanout, schemas, service
+from tribes.chat.ordering import send_lock
+from tribes.errors import ApiError
+from tribes.extensions import db, socketio
+from tribes.groups import policy
+from tribes.groups.models import Tribe
+
+log = logging.getLogger(__name__)
+
+#: a socket announces typing in a tribe at most this often
+TYPING_INTERVAL = 2.0
+_last_typing: dict[tuple[str, str], float] = {}
+
+
+def scoped_db(handler: Callable[..., Any]) -> Callable[..., Any]:
+    """Run a socket handler with a fresh DB session; roll back on errors, always remove it."""
+
+    @functools.wraps(handler)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return handler(*args, **kwargs)
+        except ApiError as exc:
+            db.session.rollback()
+            return {"ok": False, "error": exc.code}
+        except Exception:
+            db.session.rollback()
+            log.exception("socket handler %s failed", handler.__name__)
+            return {"ok": False, "error": "internal_error"}
+        finally:
+            db.session.remove()
+
+    return wrapper
+
+
+def authenticated(handler: Callable[..., Any]) -> Callable[..., Any]:
+    """Refuse the event (and drop the socket) once its login session has ended."""
+
+    @functools.wraps(handler)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if not current_user.is_authenticated:
+            disconnect()
+            return {"ok": False, "error": "unauthenticated"}
+        return handler(*args, **kwargs)
+
+    return wrapper
+
+
+def _payload(schema: type[BaseModel], data: Any) -> Any:
+    if not isinstance(data, dict):
+        raise ApiError(status=422, code="validation_failed")
+    try:
+        return schema.model_validate(data)
+    except ValidationError as exc:
+        raise ApiError(status=422, code="validation_failed") from exc
+
+
+def origin_allowed() -> bool:
+    """A browser's Origin must be in ALLOWED_ORIGINS, or the site's own when none is set."""
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return True  # not a browser: the session cookie is what authenticates it
+    allowed = current_app.config.get("ALLOWED_ORIGINS") or [request.host_url.rstrip("/")]
+    return origin.rstrip("/") in allowed
+
+
+@socketio.on("connect")
+@scoped_db
+def on_connect(auth: Any = None) -> bool:
+    """Accept only sockets of a live login session; join the personal and session rooms."""
+    if not origin_allowed():
+        return False
+    if not current_user.is_authenticated or current_user.session_id is None:
+        return False
+    join_room(fanout.user_room(current_user.id))
+    join_room(fanout.session_room(current_user.session_id))
+    return True
+
+
+@socketio.on("disconnect")
+def on_disconnect(*_args: Any) -> None:
+    """Forget the socket's typing throttle."""
+    sid = request.sid  # type: ignore[attr-defined]
+    for key in [k for k in _last_typing if k[0] == sid]:
+        _last_typing.pop(key, None)
+
+
+@socketio.on("join")
+@scoped_db
+@authenticated
+def on_join(data: Any = None) -> dict[str, Any]:
+    """Enter a tribe's room (members only) and get what was missed after `after_id`."""
+    event = _payload(schemas.JoinEvent, data)
+    tribe, _member = policy.get_tribe_for(db.session, current_user.id, event.tribe)
+    room = fanout.tribe_room(tribe.id)
+    join_room(room)
+    db.session.rollback()  # a fresh read: a removal committed meanwhile must win
+    if not policy.is_member(db.session, tribe.id, current_user.id):
+        leave_room(room)
+        return {"ok": False, "error": "not_found"}
+    missed, has_more = [], False
+    if event.after_id is not None:
+        rows, has_more = service.missed(db.session, tribe.id, event.after_id)
+        missed = [service.serialise(m, tribe.slug) for m in rows]
+    return {"ok": True, "missed": missed, "has_more": has_more}
+
+
+@socketio.on("leave")
+@scoped_db
+@authenticated
+def on_leave(data: Any = None) -> dict[str, Any]:
+    """Leave a tribe's room."""
+    event = _payload(schemas.TribeEvent, data)
+    tribe_id = db.session.scalar(select(Tribe.id).where(Tribe.slug == event.tribe))
+    if tribe_id is not None:
+        leave_room(fanout.tribe_room(tribe_id))
+    return {"ok": True}
+
+
+@socketio.on("send")
+@scoped_db
+@authenticated
+def on_send(data: Any = None) -> dict[str, Any]:
+    """Post a message; ack with the stored message (a repeated client_id acks the same one)."""
+    event = _payload(schemas.SendEvent, data)
+    with send_lock(event.tribe):
+        tribe, member = policy.get_tribe_for(db.session, current_user.id, event.tribe)
+        message, _created = service.post_message(
+            db.session, tribe, member, event.body, event.client_id
+        )
+        db.session.commit()
+    return {"ok": True, "message": service.serialise(message, tribe.slug)}
+
+
+@socketio.on("typing")
+@scoped_db
+@authenticated
+def on_typing(data: Any = None) -> dict[str, Any]:
+    """Tell the others in the room that I am typing (throttled per socket and tribe)."""
+    event = _payload(schemas.TribeEvent, data)
+    sid = request.sid  # type: ignore[attr-defined]
+    now = time.monotonic()
+    if now - _last_typing.get((sid, event.tribe), 0.0) < TYPING_INTERVAL:
+        return {"ok": True}
+    tribe, _member = policy.get_tribe_for(db.session, current_user.id, event.tribe)
+    _last_typing[(sid, event.tribe)] = now
+    socketio.emit(
+        "typing", {"tribe": tribe.slug, "user": card(current_user)},
+        to=fanout.tribe_room(tribe.id), skip_sid=sid, namespace=fanout.NAMESPACE,
+    )
+    return {"ok": True}
