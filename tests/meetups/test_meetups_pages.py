@@ -1,0 +1,72 @@
+"""Meetup pages through the Flask test client: forms, rendering, sections."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def form(client: Any, path: str, data: dict[str, Any]) -> Any:
+    """Post an HTML form with the session's CSRF token."""
+    return client.http.post(path, data={"csrf_token": client.csrf, **data})
+
+
+def test_create_form_defaults_to_my_time_zone_and_validates(app: Any, crowd: Any) -> None:
+    tribe, owner, (member,) = crowd(1)
+    from tribes.accounts.models import User
+    from tribes.extensions import db
+
+    with app.app_context():
+        db.session.get(User, owner.user["id"]).timezone = "America/Chicago"
+        db.session.commit()
+    page = owner.http.get(f"/t/{tribe['slug']}/meetups/new").get_data(as_text=True)
+    assert '<option value="America/Chicago" selected>' in page
+    assert member.http.get(f"/t/{tribe['slug']}/meetups/new").status_code == 403
+    bad = form(owner, f"/t/{tribe['slug']}/meetups/new", {
+        "title": "Evening", "starts_at": "2030-01-10T19:00", "ends_at": "2030-01-10T18:00", "timezone": "UTC"})
+    assert bad.status_code == 422 and "The end must be after the start." in bad.get_data(as_text=True)
+    made = form(owner, f"/t/{tribe['slug']}/meetups/new", {
+        "title": "Evening", "description": "**Hi** <script>alert(1)</script> [x](javascript:alert(2))",
+        "starts_at": "2030-01-10T19:00", "ends_at": "2030-01-10T21:00", "timezone": "America/Chicago",
+        "capacity": "20", "max_guests": "0", "attendee_visibility": "members"})
+    assert made.status_code == 302
+    html = member.http.get(made.headers["Location"]).get_data(as_text=True)
+    assert "<strong>Hi</strong>" in html and "<script>alert" not in html and "href=\"javascript" not in html
+    assert "19:00 CST" in html and "0 / 20" in html
+    assert "Add to calendar (.ics)" in html and "Edit" not in html
+
+
+def test_tribe_home_lists_upcoming_meetups(crowd: Any, new_meetup: Any) -> None:
+    tribe, owner, (member,) = crowd(1)
+    new_meetup(owner, tribe["slug"], title="Harbour walk", capacity=12)
+    html = member.http.get(f"/t/{tribe['slug']}").get_data(as_text=True)
+    assert "Harbour walk" in html and "0 / 12 going" in html and "Schedule a meetup" not in html
+    assert "Harbour walk" in member.http.get("/meetups").get_data(as_text=True)
+    assert "Schedule a meetup" in owner.http.get(f"/t/{tribe['slug']}").get_data(as_text=True)
+
+
+def test_edit_and_cancel_forms(crowd: Any, new_meetup: Any) -> None:
+    tribe, owner, (member,) = crowd(1)
+    m = new_meetup(owner, tribe["slug"])
+    edit = owner.http.get(f"/meetups/{m['id']}/edit").get_data(as_text=True)
+    assert 'value="Theme evening"' in edit
+    changed = form(owner, f"/meetups/{m['id']}/edit", {
+        "title": "Renamed", "starts_at": "2030-02-01T18:00", "ends_at": "2030-02-01T20:00",
+        "timezone": "Europe/Berlin", "location": "Pier 3"})
+    assert changed.status_code == 302
+    api = owner.get(f"meetups/{m['id']}").get_json()
+    assert api["title"] == "Renamed" and api["location"] == "Pier 3" and api["sequence"] == 1
+    assert api["starts_at"] == "2030-02-01T17:00:00+00:00"
+    assert form(member, f"/meetups/{m['id']}/cancel", {}).status_code == 403
+    assert form(owner, f"/meetups/{m['id']}/cancel", {"reason": "Rain"}).status_code == 302
+    html = member.http.get(f"/meetups/{m['id']}").get_data(as_text=True)
+    assert "This meetup was cancelled. Rain" in html and 'value="going"' not in html
+
+
+def test_feed_page_shows_a_working_url_once(crowd: Any, client: Any) -> None:
+    _, owner, _ = crowd(0)
+    html = form(owner, "/settings/calendar-feed", {}).get_data(as_text=True)
+    start = html.index('value="http://localhost/calendar/') + len('value="http://localhost')
+    path = html[start:html.index('"', start)]
+    assert client.get(path).status_code == 200
+    form(owner, "/settings/calendar-feed", {})
+    assert client.get(path).status_code == 404
