@@ -77,6 +77,7 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "LIMIT_WRITES": env("TRIBES_LIMIT_WRITES") or "300 per minute",
         # Astroturfing signal: the same normalised text from many accounts or in many tribes.
         "ASTROTURF_MIN_LENGTH": _int("TRIBES_ASTROTURF_MIN_LENGTH", 20),
+        "ASTROTURF_MIN_WORDS": _int("TRIBES_ASTROTURF_MIN_WORDS", 3),
         "ASTROTURF_ACCOUNTS": _int("TRIBES_ASTROTURF_ACCOUNTS", 3),
         "ASTROTURF_ACCOUNTS_MINUTES": _int("TRIBES_ASTROTURF_ACCOUNTS_MINUTES", 10),
         "ASTROTURF_TRIBES": _int("TRIBES_ASTROTURF_TRIBES", 3),

@@ -147,3 +147,38 @@ def test_one_account_in_two_tribes_is_not_enough(make_user, make_tribe, dbs):
             on_message_posted(session, Posted(_tribe_id(session, t["slug"]), spammer.user["id"], text))
         session.commit()
         assert session.scalars(select(Report)).all() == []
+
+
+def test_chat_messages_feed_the_signal_and_admins_clear_the_cluster(make_user, make_tribe, app):
+    from tests.moderation.test_reports_api import post_message
+
+    bots = [make_user() for _ in range(3)]
+    bystander = make_user()
+    tribe = make_tribe(members=[*bots, bystander])
+    owner, slug = tribe["owner"], tribe["slug"]
+    post_message(bystander, slug, "thanks!")
+    posted = [post_message(bot, slug, f"Candidate Z is the only honest choice!!{' ' * i}") for i, bot in enumerate(bots)]
+    queue = owner.get(f"tribes/{slug}/reports").get_json()["items"]
+    assert len(queue) == 1
+    report = queue[0]
+    assert report["automatic"] is True and report["reporter"] is None
+    assert [m["id"] for m in report["evidence"]["messages"]] == [m["id"] for m in posted]
+    assert {a["invited_by"]["id"] for a in report["evidence"]["accounts"]} == {owner.user["id"]}
+    done = owner.post(f"reports/{report['id']}/resolve", {"action": "delete_content", "note": "coordinated"})
+    assert done.status_code == 200
+    history = {m["id"]: m for m in owner.get(f"tribes/{slug}/messages").get_json()["items"]}
+    assert [history[m["id"]]["deleted"] for m in posted] == [True, True, True]
+    assert [m["deleted"] for m in history.values() if m["body"] == "thanks!"] == [False]
+
+
+def test_thresholds_are_settings(make_user, make_tribe, app):
+    from tests.moderation.test_reports_api import post_message
+
+    a, b = make_user(), make_user()
+    tribe = make_tribe(members=[a, b])
+    app.config["ASTROTURF_ACCOUNTS"] = 2
+    app.config["ASTROTURF_MIN_LENGTH"] = 5
+    app.config["ASTROTURF_MIN_WORDS"] = 2
+    post_message(a, tribe["slug"], "vote yes")
+    post_message(b, tribe["slug"], "Vote YES!")
+    assert len(tribe["owner"].get(f"tribes/{tribe['slug']}/reports").get_json()["items"]) == 1

@@ -127,3 +127,16 @@ def test_resolve_by_removing_and_admins_cannot_act_on_owners(make_user, make_tri
     assert troll.get(f"tribes/{slug}").status_code == 404
     # removed, not banned: an invite brings them back
     assert owner.get(f"tribes/{slug}/bans").get_json()["items"] == []
+
+
+def test_export_has_my_filed_reports_but_not_reports_about_me(make_user, make_tribe):
+    alice, bob = make_user(), make_user()
+    tribe = make_tribe(members=[alice, bob])
+    slug = tribe["slug"]
+    alice.post("reports", {"tribe": slug, "target_type": "user", "target_id": bob.user["id"], "reason": "rude to me"})
+    bob.post("reports", {"tribe": slug, "target_type": "user", "target_id": alice.user["id"], "reason": "secret grudge"})
+    mine = alice.get("me/export")
+    assert mine.status_code == 200
+    document = mine.get_json()
+    assert [r["reason"] for r in document["reports_filed"]] == ["rude to me"]
+    assert "secret grudge" not in mine.get_data(as_text=True)

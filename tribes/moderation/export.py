@@ -1,0 +1,51 @@
+"""The moderation part of a user's data export: only what is the user's own."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tribes.accounts.models import User
+from tribes.groups.models import Tribe
+from tribes.moderation.models import AuditEntry, MessageFingerprint, Mute, Report
+
+#: moderation tables that refer to users
+TABLES = {"reports", "mutes", "audit_log", "message_fingerprints"}
+
+
+def export_user(session: Session, user: User) -> dict[str, Any]:
+    """Reports the user filed (never reports about them), their mutes, their own logged actions."""
+    filed = session.execute(
+        select(Report, Tribe.slug).join(Tribe, Tribe.id == Report.tribe_id)
+        .where(Report.reporter_id == user.id).order_by(Report.id)
+    ).all()
+    mutes = session.execute(
+        select(Mute, Tribe.slug).join(Tribe, Tribe.id == Mute.tribe_id).where(Mute.user_id == user.id).order_by(Mute.id)
+    ).all()
+    actions = session.execute(
+        select(AuditEntry, Tribe.slug).join(Tribe, Tribe.id == AuditEntry.tribe_id)
+        .where(AuditEntry.actor_id == user.id).order_by(AuditEntry.id)
+    ).all()
+    fingerprints = session.execute(
+        select(MessageFingerprint, Tribe.slug).join(Tribe, Tribe.id == MessageFingerprint.tribe_id)
+        .where(MessageFingerprint.author_id == user.id).order_by(MessageFingerprint.id)
+    ).all()
+    return {
+        "reports_filed": [
+            {
+                "id": r.id, "tribe": slug, "target_type": r.target_type, "target_id": r.target_id,
+                "reason": r.reason, "status": r.status, "created_at": r.created_at.isoformat(),
+            }
+            for r, slug in filed
+        ],
+        "mutes": [{"tribe": slug, "until": m.until.isoformat(), "created_at": m.created_at.isoformat()} for m, slug in mutes],
+        "moderation_actions": [
+            {"tribe": slug, "action": e.action, "created_at": e.created_at.isoformat()} for e, slug in actions
+        ],
+        "message_fingerprints": [
+            {"tribe": slug, "message_id": f.message_id, "fingerprint": f.fingerprint, "created_at": f.created_at.isoformat()}
+            for f, slug in fingerprints
+        ],
+    }
