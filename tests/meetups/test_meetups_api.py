@@ -199,3 +199,26 @@ def test_rsvp_input_errors(crowd: Any, new_meetup: Any) -> None:
     assert a.put(f"meetups/{m['id']}/rsvp", data="x", content_type="text/plain").status_code == 415
     past = new_meetup(owner, tribe["slug"], start=datetime.now(UTC) - timedelta(days=2))
     assert a.put(f"meetups/{past['id']}/rsvp", {"status": "going"}).status_code == 409
+
+
+def test_meetup_changed_is_pushed_to_the_tribe_room(app: Any, crowd: Any, new_meetup: Any) -> None:
+    import pytest
+
+    from tribes.extensions import socketio
+
+    if "join" not in socketio.server.handlers.get("/", {}):
+        pytest.skip("the chat feature's socket handlers are not installed")
+    tribe, owner, (member,) = crowd(1)
+    m = new_meetup(owner, tribe["slug"])
+    sock = socketio.test_client(app, flask_test_client=member.http)
+    try:
+        assert sock.emit("join", {"tribe": tribe["slug"]}, callback=True)["ok"] is True
+        sock.get_received()
+        owner.patch(f"meetups/{m['id']}", {"location": "Room 7"})
+        owner.post(f"meetups/{m['id']}/cancel", {})
+        pushed = [e["args"][0] for e in sock.get_received() if e["name"] == "meetup_changed"]
+        assert [(p["id"], p["location"], p["status"], p["sequence"]) for p in pushed] == [
+            (m["id"], "Room 7", "scheduled", 1), (m["id"], "Room 7", "cancelled", 2)
+        ]
+    finally:
+        sock.disconnect()

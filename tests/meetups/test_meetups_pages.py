@@ -70,3 +70,16 @@ def test_feed_page_shows_a_working_url_once(crowd: Any, client: Any) -> None:
     assert client.get(path).status_code == 200
     form(owner, "/settings/calendar-feed", {})
     assert client.get(path).status_code == 404
+
+
+def test_settings_page_offers_the_feed(crowd: Any) -> None:
+    _, owner, _ = crowd(0)
+    response = owner.http.get("/settings")
+    if response.status_code == 404:
+        import pytest
+
+        pytest.skip("the settings page is not installed")
+    html = response.get_data(as_text=True)
+    assert "Calendar feed" in html and "Create my feed address" in html
+    form(owner, "/settings/calendar-feed", {})
+    assert "Replace the feed address" in owner.http.get("/settings").get_data(as_text=True)
