@@ -7,8 +7,9 @@ Use it as a context manager::
     with LiveServer() as server:
         requests.get(server.url + "/api/v1/auth/session")
 
-or through the pytest fixtures defined here; import them into your test module or a
-`conftest.py` (`from tests.live_server import live_server, live_server_factory  # noqa: F401`):
+or through the pytest fixtures defined here; import them into a `conftest.py` of your test
+directory (`from tests.live_server import live_server, live_server_factory  # noqa: F401`, and
+`pytest_runtest_makereport` too if you want the server's output printed after a failure):
 
 - `live_server`: one server for the test, with its own fresh database;
 - `live_server_factory(**kwargs)`: start several servers (e.g. two processes sharing one
@@ -227,8 +228,11 @@ class LiveServer:
 
 
 @pytest.fixture
-def live_server_factory() -> Iterator[Callable[..., LiveServer]]:
-    """Start LiveServers with any LiveServer arguments; all are stopped after the test."""
+def live_server_factory(request: pytest.FixtureRequest) -> Iterator[Callable[..., LiveServer]]:
+    """Start LiveServers with any LiveServer arguments; all are stopped after the test.
+
+    When the test failed, each server's output is printed (pytest shows it in the report).
+    """
     servers: list[LiveServer] = []
 
     def start(**kwargs: Any) -> LiveServer:
@@ -237,9 +241,21 @@ def live_server_factory() -> Iterator[Callable[..., LiveServer]]:
         return server
 
     yield start
+    report = getattr(request.node, "rep_call", None)
+    if report is not None and report.failed:
+        for server in servers:
+            print(f"--- output of tribes serve at {server.url} ---\n{server.log()[-8000:]}")
     for server in reversed(servers):
         with contextlib.suppress(Exception):
             server.stop()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """Keep each phase's report on the test item (to print server output after a failure)."""
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"rep_{report.when}", report)
 
 
 @pytest.fixture

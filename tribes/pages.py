@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, redirect, url_for
+from flask import Blueprint, Flask, redirect, request, url_for
 from flask_login import current_user
+
+from tribes.errors import ValidationFailed
+from tribes.http import check_arguments, storable_text
 
 
 def add_nav_link(app: Flask, endpoint: str, label: str) -> None:
@@ -21,6 +24,22 @@ def add_tribe_section(app: Flask, template: str) -> None:
 def add_settings_section(app: Flask, template: str) -> None:
     """A template included on the user's settings page (context: current_user)."""
     app.extensions.setdefault("tribes_settings_sections", []).append(template)
+
+
+def check_page_input() -> None:
+    """Path values that name nothing are 404; form values no database can store are 422."""
+    check_arguments()
+    bad = {key: "Contains characters that cannot be stored." for key, value in request.form.items(multi=True)
+           if not storable_text(value)}
+    if bad:
+        raise ValidationFailed(bad)
+
+
+def page_blueprint(name: str, import_name: str) -> Blueprint:
+    """A blueprint of HTML pages whose input is checked like the API's."""
+    bp = Blueprint(name, import_name)
+    bp.before_request(check_page_input)
+    return bp
 
 
 def init_app(app: Flask) -> None:
@@ -46,4 +65,5 @@ def init_app(app: Flask) -> None:
             "nav_links": app.extensions.get("tribes_nav", []),
             "tribe_sections": app.extensions.get("tribes_tribe_sections", []),
             "settings_sections": app.extensions.get("tribes_settings_sections", []),
+            "has_page": lambda endpoint: endpoint in app.view_functions,
         }

@@ -6,7 +6,7 @@ from typing import Any
 
 import requests
 
-from tests.live_server import LiveServer, live_server, live_server_factory  # noqa: F401
+from tests.live_server import LiveServer
 
 PASSWORD = "live journey passphrase"
 
@@ -40,7 +40,7 @@ def register(server: LiveServer, email: str, name: str) -> Http:
     return http
 
 
-def test_register_create_invite_accept_members(live_server: LiveServer) -> None:  # noqa: F811
+def test_register_create_invite_accept_members(live_server: LiveServer) -> None:
     owner = register(live_server, "olga@live.test", "Olga Owner")
     created = owner.call("POST", "tribes", {"name": "Live Tribe", "slug": "live-tribe"})
     assert created.status_code == 201, created.text
@@ -69,7 +69,7 @@ def test_register_create_invite_accept_members(live_server: LiveServer) -> None:
     assert third.call("POST", f"invites/{token}/accept").status_code == 404
 
 
-def test_writes_need_the_csrf_header_and_logout_ends_the_session(live_server: LiveServer) -> None:  # noqa: F811
+def test_writes_need_the_csrf_header_and_logout_ends_the_session(live_server: LiveServer) -> None:
     user = register(live_server, "csrf@live.test", "Casey")
     token, user.csrf = user.csrf, ""
     refused = user.call("POST", "tribes", {"name": "No Token"})
@@ -81,7 +81,7 @@ def test_writes_need_the_csrf_header_and_logout_ends_the_session(live_server: Li
     assert replay.status_code == 401
 
 
-def test_servers_own_their_databases(live_server_factory: Any) -> None:  # noqa: F811
+def test_servers_own_their_databases(live_server_factory: Any) -> None:
     first, second = live_server_factory(), live_server_factory()
     assert first.database_url != second.database_url
     register(first, "only@first.test", "Only First")

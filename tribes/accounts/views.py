@@ -5,52 +5,65 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlparse
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_user, logout_user
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 from pydantic import ValidationError
 
 from tribes.accounts import schemas, service
+from tribes.accounts.api import begin_login, end_login
 from tribes.errors import ValidationFailed, pydantic_fields
-from tribes.extensions import client_address, db
+from tribes.extensions import db, limiter
+from tribes.pages import page_blueprint
 
-bp = Blueprint("accounts_pages", __name__)
+bp = page_blueprint("accounts_pages", __name__)
+
+REGISTER_FIELDS = ("email", "password", "display_name")
 
 
 def safe_next(default: str) -> str:
     """The ?next= target if it is a local path, else the default."""
-    target = request.values.get("next") or ""
+    target = (request.values.get("next") or "").strip()
     parsed = urlparse(target)
-    if target.startswith("/") and not target.startswith("//") and not parsed.netloc:
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target and not parsed.netloc:
         return target
     return default
 
 
 def log_in(user: Any) -> None:
-    """Start a fresh server-side session for the user and set the cookie."""
-    session.clear()
-    service.start_session(db.session, user, ip=client_address(), user_agent=request.headers.get("User-Agent"))
-    db.session.commit()
-    login_user(user)
-    session.permanent = True
+    """Start a fresh server-side session for the user (ends this browser's previous one)."""
+    begin_login(user)
+
+
+def register_from_form() -> tuple[Any, dict[str, str]]:
+    """Validate the registration fields of the posted form and create the user (flushed).
+
+    Returns (user, {}) or (None, field errors).
+    """
+    try:
+        data = schemas.RegisterIn.model_validate({k: request.form.get(k, "") for k in REGISTER_FIELDS})
+        user = service.register(db.session, data.email, data.password, data.display_name)
+    except ValidationError as exc:
+        return None, pydantic_fields(exc)
+    except ValidationFailed as exc:
+        db.session.rollback()
+        return None, exc.fields or {"email": exc.message}
+    return user, {}
+
+
+def _login_form_key() -> str:
+    """Failed page logins are limited per account (the e-mail address tried)."""
+    return f"login:{service.normalise_email(request.form.get('email', ''))}"
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LIMIT_REGISTER"], methods=["POST"])
 def register() -> Any:
     """Create an account."""
     errors: dict[str, str] = {}
     if request.method == "POST":
-        try:
-            data = schemas.RegisterIn.model_validate(
-                {k: request.form.get(k, "") for k in ("email", "password", "display_name")}
-            )
-            user = service.register(db.session, data.email, data.password, data.display_name)
+        user, errors = register_from_form()
+        if not errors:
             db.session.commit()
-        except ValidationError as exc:
-            errors = pydantic_fields(exc)
-        except ValidationFailed as exc:
-            db.session.rollback()
-            errors = exc.fields or {}
-        else:
             log_in(user)
             flash("Welcome to Tribes.", "success")
             return redirect(safe_next(url_for("groups_pages.my_tribes")))
@@ -59,28 +72,33 @@ def register() -> Any:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LIMIT_LOGIN_IP"], methods=["POST"])
+@limiter.limit(
+    lambda: current_app.config["LIMIT_LOGIN"],
+    key_func=_login_form_key,
+    methods=["POST"],
+    deduct_when=lambda response: response.status_code == 401,
+)
 def login() -> Any:
     """Log in with e-mail and password."""
     if request.method == "POST":
-        user = service.authenticate(db.session, request.form.get("email", ""), request.form.get("password", "")[:1024])
+        email = request.form.get("email", "")[:320]
+        password = request.form.get("password", "")[:1024]
+        user = service.authenticate(db.session, email, password)
         if user is not None:
             log_in(user)
             return redirect(safe_next(url_for("groups_pages.my_tribes")))
         db.session.commit()
         flash("Wrong e-mail or password.", "error")
-        return render_template("accounts/login.html", form=request.form), 401
+        return render_template("accounts/login.html", form={"email": email}), 401
     if current_user.is_authenticated:
-        return redirect(url_for("groups_pages.my_tribes"))
+        return redirect(safe_next(url_for("groups_pages.my_tribes")))
     return render_template("accounts/login.html", form={})
 
 
 @bp.post("/logout")
 def logout() -> Any:
     """Log out: the server-side session ends."""
-    if current_user.is_authenticated:
-        service.end_sessions(db.session, current_user.id, only=[current_user.session_id], reason="logout")
-        db.session.commit()
-    logout_user()
-    session.clear()
+    end_login()
     flash("You are logged out.", "success")
     return redirect(url_for("accounts_pages.login"))

@@ -1,22 +1,25 @@
-"""HTML pages: my tribes, create a tribe, tribe home, invite landing."""
+"""HTML pages: my tribes, the directory, create a tribe, tribe home, invite landing."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 from pydantic import ValidationError
 
-from tribes.accounts import schemas as account_schemas
-from tribes.accounts import service as accounts
-from tribes.accounts.views import log_in
-from tribes.errors import ApiError, NotFound, ValidationFailed, pydantic_fields
-from tribes.extensions import db
+from tribes.accounts.views import log_in, register_from_form
+from tribes.errors import ApiError, NotFound, pydantic_fields
+from tribes.extensions import db, limiter, user_or_address
 from tribes.groups import policy, schemas, service
-from tribes.groups.models import Membership
+from tribes.groups.models import Invite, Membership, Tribe
+from tribes.http import keyset_page
+from tribes.pages import page_blueprint
 
-bp = Blueprint("groups_pages", __name__)
+bp = page_blueprint("groups_pages", __name__)
+
+#: rows per page on the member list and the directory
+PAGE_SIZE = 100
 
 
 @bp.get("/tribes")
@@ -26,14 +29,30 @@ def my_tribes() -> Any:
     return render_template("groups/my_tribes.html", tribes=service.my_tribes(db.session, current_user.id))
 
 
+@bp.get("/directory")
+@login_required
+def directory() -> Any:
+    """Listed tribes: name, description and size only."""
+    tribes, cursor = keyset_page(
+        db.session, service.directory_query(), [Tribe.id],
+        limit=PAGE_SIZE, cursor=request.args.get("cursor") or None,
+    )
+    mine = set(db.session.scalars(
+        service.my_tribes_query(current_user.id).with_only_columns(Membership.tribe_id)
+    ))
+    return render_template("groups/directory.html", tribes=tribes, next_cursor=cursor, mine=mine)
+
+
 @bp.route("/tribes/new", methods=["GET", "POST"])
 @login_required
+@limiter.limit(lambda: current_app.config["LIMIT_TRIBES"], key_func=user_or_address, methods=["POST"])
 def create_tribe() -> Any:
     """Create a tribe."""
     errors: dict[str, str] = {}
     if request.method == "POST":
-        raw = {k: request.form.get(k) or None for k in ("name", "slug", "description", "visibility", "invite_policy")}
-        raw = {k: v for k, v in raw.items() if v is not None}
+        fields = ("name", "slug", "description", "visibility", "invite_policy")
+        raw = {k: request.form.get(k, "").strip() for k in fields}
+        raw = {k: v for k, v in raw.items() if v or k == "name"}
         try:
             data = schemas.TribeIn.model_validate(raw)
             tribe = service.create_tribe(db.session, current_user, **data.model_dump())
@@ -50,28 +69,42 @@ def create_tribe() -> Any:
     return render_template("groups/create.html", errors=errors, form=request.form), (422 if errors else 200)
 
 
+def _take_new_invite(slug: str) -> str | None:
+    """The invite link created just before, shown once on its tribe's home."""
+    pending = session.pop("new_invite", None)
+    if isinstance(pending, list) and len(pending) == 2 and pending[0] == slug:
+        return str(pending[1])
+    return None
+
+
 @bp.get("/t/<slug>")
 @login_required
 def tribe_home(slug: str) -> Any:
-    """A tribe's home: members and, for those allowed, invites."""
+    """A tribe's home: members and, for those allowed, invites. Hidden tribes are 404."""
     tribe, me = policy.get_tribe_for(db.session, current_user.id, slug)
-    members = list(db.session.scalars(service.members_query(tribe.id).order_by(Membership.id).limit(500)))
-    invites = []
-    if policy.may_invite(tribe, me):
-        invites = list(db.session.scalars(service.invites_query(tribe.id, me).order_by(service.Invite.id.desc()).limit(100)))
-    new_invite = request.args.get("new_invite")
+    members, next_cursor = keyset_page(
+        db.session, service.members_query(tribe.id), [Membership.id],
+        limit=PAGE_SIZE, cursor=request.args.get("cursor") or None,
+    )
+    may_invite = policy.may_invite(tribe, me)
+    invites: list[Invite] = []
+    if may_invite:
+        stmt = service.invites_query(tribe.id, me).order_by(Invite.id.desc()).limit(PAGE_SIZE)
+        invites = list(db.session.scalars(stmt))
     return render_template(
-        "groups/home.html", tribe=tribe, me=me, members=members, invites=invites,
-        may_invite=policy.may_invite(tribe, me), is_admin=policy.at_least(me.role, "admin"),
-        new_invite=new_invite, now=service.utcnow(),
+        "groups/home.html", tribe=tribe, me=me, members=members, next_cursor=next_cursor,
+        invites=invites, may_invite=may_invite, new_invite=_take_new_invite(tribe.slug),
+        now=service.utcnow(),
     )
 
 
 @bp.post("/t/<slug>/invites")
 @login_required
+@limiter.limit(lambda: current_app.config["LIMIT_INVITES"], key_func=user_or_address)
 def create_invite(slug: str) -> Any:
-    """Create an invite link from the tribe home."""
+    """Create an invite link from the tribe home; the link is shown once."""
     tribe, me = policy.get_tribe_for(db.session, current_user.id, slug)
+    home = url_for("groups_pages.tribe_home", slug=tribe.slug)
     try:
         data = schemas.InviteIn.model_validate(
             {"max_uses": request.form.get("max_uses") or 1, "expires_in_hours": request.form.get("expires_in_hours") or 168}
@@ -79,15 +112,18 @@ def create_invite(slug: str) -> Any:
         _, raw = service.create_invite(db.session, tribe, me, **data.model_dump())
         db.session.commit()
     except ValidationError as exc:
-        flash("; ".join(pydantic_fields(exc).values()), "error")
-        return redirect(url_for("groups_pages.tribe_home", slug=slug))
+        labels = {"max_uses": "Uses", "expires_in_hours": "Valid for"}
+        flash("; ".join(f"{labels.get(k, k)}: {v}" for k, v in pydantic_fields(exc).items()), "error")
+        return redirect(home)
     except ApiError as exc:
         db.session.rollback()
         flash(exc.message, "error")
-        return redirect(url_for("groups_pages.tribe_home", slug=slug))
+        return redirect(home)
     link = url_for("groups_pages.invite_landing", token=raw, _external=True)
+    # handed to the next page in the (signed) session, never in a URL that ends up in logs
+    session["new_invite"] = [tribe.slug, link]
     flash("Invite created. Copy the link now: it is shown only once.", "success")
-    return redirect(url_for("groups_pages.tribe_home", slug=slug, new_invite=link))
+    return redirect(home)
 
 
 @bp.post("/t/<slug>/invites/<int:invite_id>/revoke")
@@ -98,46 +134,43 @@ def revoke_invite(slug: str, invite_id: int) -> Any:
     service.revoke_invite(db.session, tribe, me, invite_id)
     db.session.commit()
     flash("Invite revoked.", "success")
-    return redirect(url_for("groups_pages.tribe_home", slug=slug))
+    return redirect(url_for("groups_pages.tribe_home", slug=tribe.slug))
+
+
+def _invalid_invite() -> Any:
+    """The page for an unknown, expired, used-up or revoked invite."""
+    db.session.rollback()
+    return render_template("groups/invite_invalid.html"), 404
 
 
 @bp.route("/invite/<token>", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: current_app.config["LIMIT_REGISTER"], methods=["POST"],
+    exempt_when=lambda: current_user.is_authenticated,
+)
 def invite_landing(token: str) -> Any:
     """Invite landing: preview, then join (logged in) or register and join in one step."""
-    user = current_user if current_user.is_authenticated else None
+    user = current_user._get_current_object() if current_user.is_authenticated else None
     try:
         invite, tribe = service.preview_invite(db.session, token, user)
     except NotFound:
-        return render_template("groups/invite_invalid.html"), 404
-    errors: dict[str, str] = {}
-    if request.method == "POST":
-        if user is None:
-            try:
-                data = account_schemas.RegisterIn.model_validate(
-                    {k: request.form.get(k, "") for k in ("email", "password", "display_name")}
-                )
-                user = accounts.register(db.session, data.email, data.password, data.display_name)
-                db.session.flush()
-            except ValidationError as exc:
-                errors = pydantic_fields(exc)
-            except ValidationFailed as exc:
-                db.session.rollback()
-                errors = exc.fields or {}
-            if errors:
-                flash("Please correct the marked fields.", "error")
-                return render_template("groups/invite.html", invite=invite, tribe=tribe, errors=errors, form=request.form), 422
-        try:
-            service.accept_invite(db.session, token, user)
-        except NotFound:
-            db.session.rollback()
-            return render_template("groups/invite_invalid.html"), 404
-        db.session.commit()
-        if not current_user.is_authenticated:
-            log_in(user)
-        flash(f"Welcome to {tribe.name}!", "success")
-        return redirect(url_for("groups_pages.tribe_home", slug=tribe.slug))
-    if user is not None and policy.is_member(db.session, tribe.id, user.id):
-        return redirect(url_for("groups_pages.tribe_home", slug=tribe.slug))
-    return render_template("groups/invite.html", invite=invite, tribe=tribe, errors=errors, form={})
-
-
+        return _invalid_invite()
+    if request.method == "GET":
+        if user is not None and policy.is_member(db.session, tribe.id, user.id):
+            return redirect(url_for("groups_pages.tribe_home", slug=tribe.slug))
+        return render_template("groups/invite.html", invite=invite, tribe=tribe, errors={}, form={})
+    new_account = user is None
+    if new_account:
+        user, errors = register_from_form()
+        if errors:
+            flash("Please correct the marked fields.", "error")
+            return render_template("groups/invite.html", invite=invite, tribe=tribe, errors=errors, form=request.form), 422
+    try:
+        service.accept_invite(db.session, token, user)
+    except NotFound:
+        return _invalid_invite()
+    db.session.commit()
+    if new_account:
+        log_in(user)
+    flash(f"Welcome to {tribe.name}!", "success")
+    return redirect(url_for("groups_pages.tribe_home", slug=tribe.slug))

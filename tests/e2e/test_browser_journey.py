@@ -1,0 +1,48 @@
+"""The core journey through the pages in a real browser."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.live_server import LiveServer
+
+PASSWORD = "browser journey passphrase"
+
+
+def register(page: Any, name: str, email: str) -> None:
+    """Fill the registration fields (on /register or the invite page)."""
+    page.get_by_label("Display name", exact=True).fill(name)
+    page.get_by_label("E-mail", exact=True).fill(email)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+
+
+def test_owner_invites_a_logged_out_visitor_who_registers_and_joins(live_server: LiveServer, new_page: Any) -> None:
+    owner = new_page()
+    owner.goto(live_server.url + "/register")
+    register(owner, "Olga Owner", "olga@e2e.test")
+    owner.get_by_role("button", name="Create account").click()
+    owner.wait_for_url("**/tribes")
+    owner.get_by_role("link", name="Create a tribe").click()
+    owner.get_by_label("Name", exact=True).fill("Browser Tribe")
+    owner.get_by_role("button", name="Create tribe").click()
+    owner.wait_for_url("**/t/browser-tribe")
+    owner.get_by_label("Uses", exact=True).fill("1")
+    owner.get_by_role("button", name="Create invite link").click()
+    link = owner.get_by_label("New invite link (shown once)", exact=True).input_value()
+    assert link.startswith(live_server.url + "/invite/")
+
+    guest = new_page()
+    guest.goto(link)
+    assert "You are invited to Browser Tribe" in guest.get_by_role("heading", level=1).inner_text()
+    register(guest, "Mia Member", "mia@e2e.test")
+    guest.get_by_role("button", name="Create account and join").click()
+    guest.wait_for_url("**/t/browser-tribe")
+    rows = guest.locator("table.members tbody tr")
+    assert rows.count() == 2
+    names = [rows.nth(i).locator("th").inner_text() for i in range(2)]
+    assert names == ["Olga Owner", "Mia Member"]
+    assert "Welcome to Browser Tribe" in guest.locator(".flash").first.inner_text()
+
+    owner.reload()
+    assert owner.locator("table.members tbody tr").count() == 2
+    assert "1 / 1" in owner.locator("table.invites").inner_text()
