@@ -1,0 +1,86 @@
+"""Admin pages: queue with resolve, audit log, member management, invite tree and branch bans."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.moderation.test_reports_api import post_message
+
+
+def page(client: Any, path: str) -> Any:
+    """GET an HTML page."""
+    return client.http.get(path)
+
+
+def form(client: Any, path: str, **data: Any) -> Any:
+    """POST a form with the CSRF token, following the redirect."""
+    return client.http.post(path, data={"csrf_token": client.csrf, **data}, follow_redirects=True)
+
+
+def test_admin_resolves_from_the_queue_and_reads_the_audit_log(make_user, make_tribe):
+    member, troll = make_user(), make_user()
+    tribe = make_tribe(members=[member, troll])
+    owner, slug = tribe["owner"], tribe["slug"]
+    home = page(owner, f"/t/{slug}").get_data(as_text=True)
+    assert f"/t/{slug}/moderation" in home
+    assert f"/t/{slug}/moderation" not in page(member, f"/t/{slug}").get_data(as_text=True)
+    message = post_message(troll, slug, "<b>nasty</b> words")
+    reported = form(member, f"/t/{slug}/report", target_type="message", target_id=message["id"], reason="rude")
+    assert "The admins will look at your report" in reported.get_data(as_text=True)
+    assert 'aria-label="1 open"' in page(owner, f"/t/{slug}").get_data(as_text=True)
+    queue = page(owner, f"/t/{slug}/moderation").get_data(as_text=True)
+    assert "&lt;b&gt;nasty&lt;/b&gt; words" in queue and "<b>nasty" not in queue
+    report_id = owner.get(f"tribes/{slug}/reports").get_json()["items"][0]["id"]
+    done = form(owner, f"/t/{slug}/moderation/reports/{report_id}/resolve", action="delete_content", note="no")
+    assert "Report resolved." in done.get_data(as_text=True)
+    assert owner.get(f"tribes/{slug}/messages").get_json()["items"][0]["deleted"] is True
+    audit = page(owner, f"/t/{slug}/moderation/audit").get_data(as_text=True)
+    assert "report resolved" in audit and "message deleted" in audit
+    assert page(member, f"/t/{slug}/moderation").status_code == 403
+    assert page(member, f"/t/{slug}/moderation/audit").status_code == 403
+    assert page(make_user(), f"/t/{slug}/moderation").status_code == 404
+
+
+def test_member_management_page(make_user, make_tribe):
+    a, b = make_user(), make_user()
+    tribe = make_tribe(members=[a, b])
+    owner, slug = tribe["owner"], tribe["slug"]
+    base = f"/t/{slug}/moderation/members"
+    assert "Mute" in page(owner, base).get_data(as_text=True)
+    assert "Role changed." in form(owner, f"{base}/{a.user['id']}/role", role="organiser").get_data(as_text=True)
+    assert a.get(f"tribes/{slug}").get_json()["my_role"] == "organiser"
+    muted = form(owner, f"{base}/{b.user['id']}/mute", minutes="15")
+    assert "Member muted." in muted.get_data(as_text=True) and "Unmute" in muted.get_data(as_text=True)
+    assert b.post(f"tribes/{slug}/messages", {"body": "hi", "client_id": "x"}).get_json()["error"]["code"] == "muted"
+    bad = form(owner, f"{base}/{b.user['id']}/mute", minutes="-3")
+    assert "minutes" in bad.get_data(as_text=True)
+    assert "Mute lifted." in form(owner, f"{base}/{b.user['id']}/unmute").get_data(as_text=True)
+    assert "Member removed." in form(owner, f"{base}/{b.user['id']}/remove").get_data(as_text=True)
+    assert b.get(f"tribes/{slug}").status_code == 404
+    # an owner cannot be removed by themselves through this page: nothing to click, and a crafted post fails
+    assert form(owner, f"{base}/{owner.user['id']}/remove").status_code == 200
+    assert owner.get(f"tribes/{slug}").status_code == 200
+
+
+def test_invite_tree_and_ban_with_branch_preview_then_confirm(make_user, make_tribe):
+    recruiter, bot1, bot2, bystander = make_user("Recruiter"), make_user("Bot One"), make_user("Bot Two"), make_user("Bystander")
+    tribe = make_tribe(members=[recruiter, bystander], invite_policy="members")
+    owner, slug = tribe["owner"], tribe["slug"]
+    owner.patch(f"tribes/{slug}", {"new_member_hours": 0})
+    for inviter, invitee in ((recruiter, bot1), (bot1, bot2)):
+        token = inviter.post(f"tribes/{slug}/invites", {}).get_json()["token"]
+        assert invitee.post(f"invites/{token}/accept").status_code == 200
+    tree = page(owner, f"/t/{slug}/moderation/invite-tree").get_data(as_text=True)
+    assert tree.index("Recruiter") < tree.index("Bot One") < tree.index("Bot Two")
+    preview = page(owner, f"/t/{slug}/moderation/ban/{recruiter.user['id']}?with_branch=1").get_data(as_text=True)
+    for name in ("Recruiter", "Bot One", "Bot Two"):
+        assert f"<li>{name}</li>" in preview
+    assert "Bystander" not in preview and "ban 3 people" in preview
+    assert bot2.get(f"tribes/{slug}").status_code == 200  # the preview changed nothing
+    done = form(owner, f"/t/{slug}/moderation/ban/{recruiter.user['id']}", with_branch="1", reason="bot ring")
+    assert "Banned." in done.get_data(as_text=True)
+    for gone in (recruiter, bot1, bot2):
+        assert gone.get(f"tribes/{slug}").status_code == 404
+    assert bystander.get(f"tribes/{slug}").status_code == 200
+    banned = [e for e in owner.get(f"tribes/{slug}/audit-log").get_json()["items"] if e["action"] == "member_banned"]
+    assert len(banned) == 3 and all(e["details"]["reason"] == "bot ring" for e in banned)

@@ -1,0 +1,224 @@
+"""HTML pages for admins: reports queue, audit log, member management, invite tree and branch bans."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from pydantic import ValidationError
+
+from tribes.accounts.service import card
+from tribes.errors import ApiError, pydantic_fields
+from tribes.extensions import db, limiter, user_or_address
+from tribes.groups import policy
+from tribes.groups import service as groups
+from tribes.groups.models import Membership
+from tribes.http import keyset_page
+from tribes.moderation import reports, schemas, service
+from tribes.moderation.models import AuditEntry, Mute, Report
+from tribes.pages import page_blueprint
+
+bp = page_blueprint("moderation_pages", __name__)
+
+PAGE_SIZE = 50
+ACTION_LABELS = {
+    "dismiss": "Dismiss", "delete_content": "Delete the content",
+    "remove_member": "Remove the member", "ban_member": "Ban the member",
+}
+
+
+def _admin(slug: str) -> tuple[Any, Membership]:
+    return policy.get_tribe_with_role(db.session, current_user.id, slug, "admin")
+
+
+def _act(back: str, done: str, action: Callable[[], Any]) -> Any:
+    """Run one service call from a form, commit, flash the outcome and go back."""
+    try:
+        action()
+        db.session.commit()
+    except ValidationError as exc:
+        db.session.rollback()
+        flash("; ".join(f"{k}: {v}" for k, v in pydantic_fields(exc).items()), "error")
+    except ApiError as exc:
+        db.session.rollback()
+        if exc.status == 404:
+            raise
+        flash(exc.message, "error")
+    else:
+        flash(done, "success")
+    return redirect(back)
+
+
+@bp.get("/t/<slug>/moderation")
+@login_required
+def queue(slug: str) -> Any:
+    """The reports queue (open or resolved), newest first."""
+    tribe, me = _admin(slug)
+    status = "resolved" if request.args.get("status") == "resolved" else "open"
+    rows, cursor = keyset_page(
+        db.session, reports.queue_query(tribe.id, status), [Report.id], descending=True,
+        limit=PAGE_SIZE, cursor=request.args.get("cursor") or None,
+    )
+    users = reports.users_of(db.session, rows)
+    items = [reports.serialise(r, tribe.slug, users) for r in rows]
+    return render_template("moderation/queue.html", tribe=tribe, me=me, items=items, status=status,
+                           next_cursor=cursor, actions=ACTION_LABELS)
+
+
+@bp.post("/t/<slug>/moderation/reports/<int:report_id>/resolve")
+@login_required
+def resolve(slug: str, report_id: int) -> Any:
+    """Resolve a report from the queue."""
+    report, tribe, me = reports.get_report_as_admin(db.session, current_user.id, report_id)
+    back = url_for("moderation_pages.queue", slug=tribe.slug)
+
+    def run() -> None:
+        data = schemas.ResolveIn.model_validate(
+            {"action": request.form.get("action", ""), "note": request.form.get("note", "")}
+        )
+        reports.resolve(db.session, report, tribe, me, data.action, data.note)
+
+    return _act(back, "Report resolved.", run)
+
+
+@bp.get("/t/<slug>/moderation/audit")
+@login_required
+def audit_log(slug: str) -> Any:
+    """The tribe's audit log, newest first."""
+    tribe, me = _admin(slug)
+    rows, cursor = keyset_page(
+        db.session, service.audit_query(tribe.id), [AuditEntry.id], descending=True,
+        limit=PAGE_SIZE, cursor=request.args.get("cursor") or None,
+    )
+    users = service.users_by_id(db.session, {i for e in rows for i in (e.actor_id, e.target_user_id)})
+    entries = [service.audit_dict(e, users) for e in rows]
+    return render_template("moderation/audit.html", tribe=tribe, me=me, entries=entries, next_cursor=cursor)
+
+
+@bp.get("/t/<slug>/moderation/members")
+@login_required
+def members(slug: str) -> Any:
+    """Member management: roles, removal, bans and mutes."""
+    tribe, me = _admin(slug)
+    rows, cursor = keyset_page(
+        db.session, groups.members_query(tribe.id), [Membership.id],
+        limit=PAGE_SIZE * 2, cursor=request.args.get("cursor") or None,
+    )
+    mutes = {m.user_id: m for m in db.session.scalars(service.active_mutes_query(tribe.id).order_by(Mute.id).limit(500))}
+    return render_template("moderation/members.html", tribe=tribe, me=me, members=rows, mutes=mutes,
+                           next_cursor=cursor, may_remove=policy.may_remove, may_change_role=policy.may_change_role)
+
+
+def _target(tribe_id: int, user_id: int) -> Membership:
+    return groups.get_member(db.session, tribe_id, user_id)
+
+
+@bp.post("/t/<slug>/moderation/members/<int:user_id>/role")
+@login_required
+def change_role(slug: str, user_id: int) -> Any:
+    """Change a member's role."""
+    tribe, me = _admin(slug)
+    role = request.form.get("role", "")
+    if role not in ("member", "organiser", "admin", "owner"):
+        flash("Choose a role.", "error")
+        return redirect(url_for("moderation_pages.members", slug=tribe.slug))
+    return _act(url_for("moderation_pages.members", slug=tribe.slug), "Role changed.",
+                lambda: groups.change_role(db.session, tribe, me, _target(tribe.id, user_id), role))
+
+
+@bp.post("/t/<slug>/moderation/members/<int:user_id>/remove")
+@login_required
+def remove(slug: str, user_id: int) -> Any:
+    """Remove a member."""
+    tribe, me = _admin(slug)
+    return _act(url_for("moderation_pages.members", slug=tribe.slug), "Member removed.",
+                lambda: groups.remove_member(db.session, tribe, me, _target(tribe.id, user_id)))
+
+
+@bp.post("/t/<slug>/moderation/members/<int:user_id>/mute")
+@login_required
+def mute(slug: str, user_id: int) -> Any:
+    """Mute a member for some minutes."""
+    tribe, me = _admin(slug)
+
+    def run() -> None:
+        data = schemas.MuteIn.model_validate({"user_id": user_id, "minutes": request.form.get("minutes") or 0})
+        service.mute(db.session, tribe, me, data.user_id, data.minutes)
+
+    return _act(url_for("moderation_pages.members", slug=tribe.slug), "Member muted.", run)
+
+
+@bp.post("/t/<slug>/moderation/members/<int:user_id>/unmute")
+@login_required
+def unmute(slug: str, user_id: int) -> Any:
+    """Lift a mute."""
+    tribe, me = _admin(slug)
+    return _act(url_for("moderation_pages.members", slug=tribe.slug), "Mute lifted.",
+                lambda: service.unmute(db.session, tribe, me, user_id))
+
+
+@bp.get("/t/<slug>/moderation/invite-tree")
+@login_required
+def invite_tree(slug: str) -> Any:
+    """Who invited whom, with "ban with branch" on every member."""
+    tribe, me = _admin(slug)
+    return render_template("moderation/tree.html", tribe=tribe, me=me, roots=groups.invite_tree(db.session, tribe.id))
+
+
+@bp.route("/t/<slug>/moderation/ban/<int:user_id>", methods=["GET", "POST"])
+@login_required
+def ban(slug: str, user_id: int) -> Any:
+    """Ban a member, optionally with their invite branch: preview (dry run) first, then confirm."""
+    tribe, me = _admin(slug)
+    with_branch = request.values.get("with_branch") == "1"
+    if request.method == "GET":
+        try:
+            affected = groups.ban(db.session, tribe, me, user_id, "", with_branch=with_branch, dry_run=True)
+        except ApiError as exc:
+            db.session.rollback()
+            if exc.status == 404:
+                raise
+            flash(exc.message, "error")
+            return redirect(url_for("moderation_pages.invite_tree", slug=tribe.slug))
+        db.session.rollback()
+        return render_template("moderation/ban.html", tribe=tribe, me=me, target_id=user_id,
+                               affected=[card(u) for u in affected], with_branch=with_branch)
+    reason = request.form.get("reason", "").strip()[:2000]
+    return _act(url_for("moderation_pages.invite_tree", slug=tribe.slug), "Banned.",
+                lambda: groups.ban(db.session, tribe, me, user_id, reason, with_branch=with_branch))
+
+
+@bp.post("/t/<slug>/moderation/bans/<int:user_id>/lift")
+@login_required
+def lift_ban(slug: str, user_id: int) -> Any:
+    """Lift a ban."""
+    tribe, me = _admin(slug)
+    return _act(url_for("moderation_pages.members", slug=tribe.slug), "Ban lifted.",
+                lambda: groups.lift_ban(db.session, tribe, user_id, actor_id=me.user_id))
+
+
+@bp.route("/t/<slug>/report", methods=["GET", "POST"])
+@login_required
+@limiter.limit(lambda: current_app.config["LIMIT_REPORTS"], key_func=user_or_address, methods=["POST"])
+def report(slug: str) -> Any:
+    """Report a message, member or meetup of my tribe to its admins."""
+    tribe, me = policy.get_tribe_for(db.session, current_user.id, slug)
+    target_type = request.values.get("target_type", "user")
+    target_id = request.values.get("target_id", "")
+    if request.method == "POST":
+        home = url_for("groups_pages.tribe_home", slug=tribe.slug)
+
+        def run() -> None:
+            data = schemas.ReportIn.model_validate({
+                "tribe": tribe.slug, "target_type": target_type, "target_id": target_id or 0,
+                "reason": request.form.get("reason", ""),
+            })
+            reports.file_report(db.session, current_user.id, data.tribe, data.target_type, data.target_id, data.reason)
+
+        return _act(home, "Thank you. The admins will look at your report.", run)
+    others = list(db.session.scalars(groups.members_query(tribe.id).where(
+        Membership.user_id != current_user.id).order_by(Membership.id).limit(500)))
+    return render_template("moderation/report.html", tribe=tribe, me=me, target_type=target_type,
+                           target_id=target_id, members=others)
