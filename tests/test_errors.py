@@ -1,0 +1,126 @@
+"""Error bodies: hidden means 404 (byte-identical), unknown paths, wrong methods, bad JSON."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+TRIBE_SCOPED = re.compile(r"^/api/v1/tribes/<(?:string:)?slug>")
+#: endpoints of the groups feature, whose lookups come before any body parsing
+GROUPS = "groups_api."
+
+
+def fill(rule: str, slug: str, user_id: int, invite_id: int) -> str:
+    """A concrete path for a rule: the slug given, real-looking ids elsewhere."""
+    path = re.sub(r"<(?:string:)?slug>", slug, rule)
+    path = re.sub(r"<int:user_id>", str(user_id), path)
+    path = re.sub(r"<int:invite_id>", str(invite_id), path)
+    path = re.sub(r"<int:[a-z_]+>", "1", path)
+    return re.sub(r"<(?:[a-z]+:)?[a-z_]+>", "abc", path)
+
+
+def test_secret_tribe_is_byte_identical_to_missing(app: Any, make_user: Any, make_tribe: Any) -> None:
+    member, outsider = make_user(), make_user()
+    tribe = make_tribe(name="Hidden", members=[member])
+    slug, owner = tribe["slug"], tribe["owner"]
+    invite_id = owner.post(f"tribes/{slug}/invites", {}).get_json()["id"]
+    owner.post(f"tribes/{slug}/bans", {"user_id": member.user["id"], "reason": "x"})
+    rules = [r for r in app.url_map.iter_rules() if TRIBE_SCOPED.match(r.rule)]
+    assert len(rules) >= 8
+    checked = 0
+    for rule in rules:
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            answers = []
+            for candidate in (slug, "never-existed-slug"):
+                path = fill(rule.rule, candidate, member.user["id"], invite_id)
+                answers.append(outsider.http.open(path, method=method, headers={"X-CSRF-Token": outsider.csrf}))
+            hidden, missing = answers
+            where = f"{method} {rule.rule}"
+            assert hidden.status_code == missing.status_code, where
+            assert hidden.data == missing.data, where
+            if rule.endpoint.startswith(GROUPS) or method in ("GET", "DELETE"):
+                assert hidden.status_code == 404, where
+                assert hidden.get_json() == {"error": {"code": "not_found", "message": "Not found."}}
+            checked += 1
+    assert checked >= 12
+
+
+def test_banned_former_member_sees_missing_too(make_user: Any, make_tribe: Any) -> None:
+    gone = make_user()
+    tribe = make_tribe(members=[gone])
+    tribe["owner"].post(f"tribes/{tribe['slug']}/bans", {"user_id": gone.user["id"], "reason": ""})
+    for suffix in ("", "/members", "/invites", "/bans", "/invite-tree"):
+        hidden = gone.get(f"tribes/{tribe['slug']}{suffix}")
+        missing = gone.get(f"tribes/nothing-here{suffix}")
+        assert hidden.status_code == 404 and hidden.data == missing.data
+
+
+def test_message_does_not_echo_the_slug(make_user: Any) -> None:
+    response = make_user().get("tribes/some-very-particular-slug/members")
+    assert response.status_code == 404
+    assert b"particular" not in response.data
+
+
+def test_unknown_api_path_is_json_404(client: Any) -> None:
+    response = client.get("/api/v1/no/such/thing")
+    assert response.status_code == 404
+    assert response.is_json
+    assert response.get_json() == {"error": {"code": "not_found", "message": "Not found."}}
+
+
+def test_wrong_method_is_json_405(make_user: Any) -> None:
+    api = make_user()
+    response = api.http.put("/api/v1/me", json={}, headers={"X-CSRF-Token": api.csrf})
+    assert response.status_code == 405
+    assert response.get_json()["error"]["code"] == "method_not_allowed"
+    assert "GET" in response.headers["Allow"]
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [b"{not json", b"[1, 2]", b"\xff\xfe", b"null", b'"text"', b"[" * 5000 + b"]" * 5000, b'{"a": 1e400}'],
+)
+def test_malformed_json_is_422(make_user: Any, raw: bytes) -> None:
+    api = make_user()
+    response = api.http.patch(
+        "/api/v1/me", data=raw, content_type="application/json", headers={"X-CSRF-Token": api.csrf}
+    )
+    assert response.status_code == 422
+    error = response.get_json()["error"]
+    assert error["code"] == "validation_failed" and error["fields"]
+
+
+def test_too_large_body_is_413_json(make_user: Any) -> None:
+    api = make_user()
+    response = api.patch("me", {"bio": "x" * (1024 * 1024 + 1)})
+    assert response.status_code == 413
+    assert response.get_json()["error"]["code"] == "payload_too_large"
+
+
+def test_null_bytes_are_refused_not_stored(make_user: Any) -> None:
+    api = make_user()
+    response = api.patch("me", {"bio": "a\u0000b"})
+    assert response.status_code == 422
+    assert api.get("tribes/a%00b").status_code == 404
+    assert api.get("tribes/directory?cursor=%00").status_code == 422
+    assert api.get("me").get_json()["bio"] == ""
+
+
+def test_huge_numbers_are_refused(make_user: Any, make_tribe: Any) -> None:
+    tribe = make_tribe()
+    owner = tribe["owner"]
+    big = owner.post(f"tribes/{tribe['slug']}/bans", {"user_id": 10**30, "reason": ""})
+    assert big.status_code == 422
+    assert owner.get(f"tribes/{tribe['slug']}/members/{10**30}").status_code in (404, 405)
+    assert owner.delete(f"tribes/{tribe['slug']}/members/{10**30}").status_code == 404
+    assert owner.get("tribes?limit=99999999999999999999999").status_code == 422
+
+
+@pytest.mark.parametrize("query", ["limit=abc", "limit=0", "limit=201", "cursor=!!", "cursor=bm90IGEgbGlzdA"])
+def test_bad_paging_arguments(make_tribe: Any, query: str) -> None:
+    tribe = make_tribe()
+    response = tribe["owner"].get(f"tribes/{tribe['slug']}/members?{query}")
+    assert response.status_code == 422
+    assert response.get_json()["error"]["code"] == "validation_failed"

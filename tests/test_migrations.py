@@ -1,0 +1,91 @@
+"""Alembic: an empty database upgraded to heads matches the models; downgrade leaves nothing."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect
+from sqlalchemy.engine import make_url
+
+import tribes.models  # noqa: F401  (every table registered)
+from tribes.cli import alembic_config, upgrade_database
+from tribes.db import Base, make_engine
+
+
+def scratch_postgres() -> Iterator[str]:
+    """A fresh PostgreSQL database next to the test one, dropped afterwards."""
+    import psycopg
+
+    url = make_url(os.environ["TRIBES_TEST_DATABASE_URL"])
+    name = f"tribes_migrations_{secrets.token_hex(4)}"
+    server = url.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
+    with psycopg.connect(server, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(server, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database(request: Any, tmp_path: Path) -> Iterator[str]:
+    """The URL of an empty database: a SQLite file, or a scratch PostgreSQL database."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'migrations.db'}"
+        return
+    if not os.environ.get("TRIBES_TEST_DATABASE_URL", "").startswith("postgresql"):
+        pytest.skip("TRIBES_TEST_DATABASE_URL does not point at PostgreSQL")
+    yield from scratch_postgres()
+
+
+def differences(url: str) -> list[Any]:
+    """What autogenerate would change to make the database match the models."""
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            return list(compare_metadata(context, Base.metadata))
+    finally:
+        engine.dispose()
+
+
+def table_names(url: str) -> set[str]:
+    """Tables in the database, Alembic's own bookkeeping table left out."""
+    engine = make_engine(url)
+    try:
+        return set(inspect(engine).get_table_names()) - {"alembic_version"}
+    finally:
+        engine.dispose()
+
+
+def test_upgrade_matches_models_and_downgrade_empties(empty_database: str) -> None:
+    upgrade_database(empty_database)
+    assert table_names(empty_database) == set(Base.metadata.tables)
+    assert differences(empty_database) == []
+    command.downgrade(alembic_config(empty_database), "base")
+    assert table_names(empty_database) == set()
+    upgrade_database(empty_database)  # and up again, from base
+    assert differences(empty_database) == []
+
+
+def test_cli_upgrade_and_downgrade(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    env = {**os.environ, "TRIBES_DATABASE_URL": url, "TRIBES_SECRET_KEY": "cli-test", "TRIBES_INSTANCE_PATH": str(tmp_path)}
+    run = [sys.executable, "-c", "from tribes.cli import main; main()", "db"]
+    up = subprocess.run([*run, "upgrade"], env=env, capture_output=True, text=True, timeout=120)
+    assert up.returncode == 0, up.stderr
+    assert "users" in table_names(url) and "tribes" in table_names(url)
+    down = subprocess.run([*run, "downgrade"], env=env, capture_output=True, text=True, timeout=120)
+    assert down.returncode == 0, down.stderr
+    assert table_names(url) == set()

@@ -1,0 +1,58 @@
+"""GET /api/v1/openapi.json: a valid OpenAPI 3.1 document of every route, from the schemas."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from openapi_spec_validator import validate
+
+from tribes.accounts.schemas import RegisterIn
+from tribes.groups.schemas import InviteIn, TribeIn
+
+
+def document(client: Any) -> dict[str, Any]:
+    """The served document (no login needed)."""
+    response = client.get("openapi.json")
+    assert response.status_code == 200
+    return response.get_json()
+
+
+def test_document_is_valid_openapi_31(client: Any) -> None:
+    doc = document(client)
+    assert doc["openapi"].startswith("3.1")
+    validate(doc)
+
+
+def test_every_api_route_is_listed(app: Any, client: Any) -> None:
+    paths = document(client)["paths"]
+    expected = set()
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/api/v1/") or rule.endpoint.startswith("openapi."):
+            continue
+        path = re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule.rule.removeprefix("/api/v1"))
+        for method in (rule.methods or set()) - {"HEAD", "OPTIONS"}:
+            expected.add((path, method.lower()))
+    listed = {(path, method) for path, ops in paths.items() for method in ops}
+    assert expected <= listed
+    assert ("/tribes/{slug}/invites", "post") in listed
+    assert ("/auth/login", "post") in listed
+
+
+def test_request_bodies_come_from_the_validating_schemas(client: Any) -> None:
+    doc = document(client)
+    schemas = doc["components"]["schemas"]
+    for path, method, model in (
+        ("/auth/register", "post", RegisterIn),
+        ("/tribes", "post", TribeIn),
+        ("/tribes/{slug}/invites", "post", InviteIn),
+    ):
+        ref = doc["paths"][path][method]["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+        name = ref.rsplit("/", 1)[-1]
+        assert name == model.__name__
+        assert schemas[name] == model.model_json_schema(ref_template="#/components/schemas/{model}")
+    invite = schemas["InviteIn"]["properties"]
+    assert (invite["max_uses"]["minimum"], invite["max_uses"]["maximum"]) == (1, 1000)
+    assert set(schemas["RegisterIn"]["required"]) == {"email", "password", "display_name"}
+    assert doc["paths"]["/auth/register"]["post"].get("security") is None
+    assert doc["paths"]["/tribes"]["post"]["security"] == [{"session": []}]
