@@ -9,7 +9,7 @@ from flask import current_app, jsonify
 from flask_login import current_user
 
 from tribes.accounts.policy import get_visible_user
-from tribes.contacts import schemas, service
+from tribes.contacts import blocks, profiles, schemas, service
 from tribes.contacts.models import Block, Contact, ContactRequest
 from tribes.db import utcnow
 from tribes.extensions import db, limiter, user_or_address
@@ -116,9 +116,9 @@ def remove_contact(user_id: int) -> Any:
 def list_blocks() -> Any:
     """People I blocked, newest first."""
     rows, cursor = keyset_page(
-        db.session, service.blocks_query(current_user.id), [Block.id], descending=True
+        db.session, blocks.blocks_query(current_user.id), [Block.id], descending=True
     )
-    return jsonify(page(service.block_dicts(db.session, rows), cursor))
+    return jsonify(page(blocks.block_dicts(db.session, rows), cursor))
 
 
 @bp.post("/blocks")
@@ -126,15 +126,15 @@ def list_blocks() -> Any:
 def create_block() -> Any:
     """Block someone: silent for them; ends a contact and swallows their requests."""
     data = parse(schemas.BlockIn)
-    row, created = service.block(db.session, current_user, data.user_id)
+    row, created = blocks.block(db.session, current_user, data.user_id)
     db.session.commit()
-    return jsonify(service.block_dicts(db.session, [row])[0]), (201 if created else 200)
+    return jsonify(blocks.block_dicts(db.session, [row])[0]), (201 if created else 200)
 
 
 @bp.delete("/blocks/<int:user_id>")
 def delete_block(user_id: int) -> Any:
     """Lift a block."""
-    service.unblock(db.session, current_user, user_id)
+    blocks.unblock(db.session, current_user, user_id)
     db.session.commit()
     return "", 204
 
@@ -143,4 +143,4 @@ def delete_block(user_id: int) -> Any:
 def get_user(user_id: int) -> Any:
     """A person's card: 404 unless we share a tribe or are contacts; bio per their visibility."""
     user = get_visible_user(db.session, current_user.id, user_id)
-    return jsonify(service.profile(db.session, current_user.id, user))
+    return jsonify(profiles.profile(db.session, current_user.id, user))

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tribes.accounts.models import User
-from tribes.contacts import service
+from tribes.contacts import blocks, service
 from tribes.contacts.models import Block, Contact, ContactRequest
 
 TABLES = {"contact_requests", "contacts", "blocks"}
@@ -17,7 +17,7 @@ TABLES = {"contact_requests", "contacts", "blocks"}
 def export_user(session: Session, user: User) -> dict[str, Any]:
     """`contacts`, `blocks`, `contact_requests_sent` (declined reads pending), `contact_requests_received`."""
     contacts = list(session.scalars(service.contacts_query(user.id).order_by(Contact.id)))
-    blocks = list(session.scalars(select(Block).where(Block.blocker_id == user.id).order_by(Block.id)))
+    blocked = list(session.scalars(select(Block).where(Block.blocker_id == user.id).order_by(Block.id)))
     sent = list(session.scalars(service.outgoing_query(user.id).order_by(ContactRequest.id)))
     received = list(
         session.scalars(
@@ -28,7 +28,7 @@ def export_user(session: Session, user: User) -> dict[str, Any]:
     )
     return {
         "contacts": service.contact_dicts(session, user.id, contacts),
-        "blocks": service.block_dicts(session, blocks),
+        "blocks": blocks.block_dicts(session, blocked),
         "contact_requests_sent": [service.request_for_sender(r) for r in sent],
         "contact_requests_received": [service.request_for_recipient(r) for r in received],
     }

@@ -11,7 +11,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tribes.accounts.models import User
-from tribes.accounts.policy import can_see_details, can_see_profile
 from tribes.accounts.service import card
 from tribes.contacts.models import Block, Contact, ContactRequest
 from tribes.db import utcnow
@@ -52,7 +51,8 @@ def has_blocked(session: Session, blocker_id: int, blocked_id: int) -> bool:
     )
 
 
-def _pair_request(session: Session, a: int, b: int) -> ContactRequest | None:
+def pair_request(session: Session, a: int, b: int) -> ContactRequest | None:
+    """The request row of a pair of users, whichever direction."""
     low, high = pair(a, b)
     return session.scalar(
         select(ContactRequest).where(ContactRequest.low_id == low, ContactRequest.high_id == high)
@@ -110,7 +110,7 @@ def send_request(session: Session, sender: User, user_id: int, message: str) -> 
     if has_blocked(session, sender.id, target.id):
         raise Conflict("You blocked this person; unblock them first.", code="blocked")
     swallowed = has_blocked(session, target.id, sender.id)
-    existing = _pair_request(session, sender.id, target.id)
+    existing = pair_request(session, sender.id, target.id)
     if existing is None:
         low, high = pair(sender.id, target.id)
         now = utcnow()
@@ -123,7 +123,7 @@ def send_request(session: Session, sender: User, user_id: int, message: str) -> 
                 session.add(req)
                 session.flush()
         except IntegrityError:
-            existing = _pair_request(session, sender.id, target.id)
+            existing = pair_request(session, sender.id, target.id)
             if existing is None:
                 raise
         else:
@@ -301,92 +301,6 @@ def remove_contact(session: Session, user: User, other_id: int) -> None:
     result = session.execute(delete(Contact).where(Contact.low_id == low, Contact.high_id == high))
     if not result.rowcount:
         raise NotFound()
-
-
-# ---------------------------------------------------------------- blocks
-
-
-def block(session: Session, blocker: User, user_id: int) -> tuple[Block, bool]:
-    """Block someone: ends a contact, swallows their requests; returns (block, created)."""
-    target = session.get(User, user_id)
-    if target is None or target.id == blocker.id:
-        raise NotFound()
-    existing = session.scalar(
-        select(Block).where(Block.blocker_id == blocker.id, Block.blocked_id == target.id)
-    )
-    if existing is not None:
-        return existing, False
-    req = _pair_request(session, blocker.id, target.id)
-    if not can_see_profile(session, blocker.id, target) and (req is None or req.recipient_id != blocker.id):
-        raise NotFound()
-    row = Block(blocker_id=blocker.id, blocked_id=target.id, created_at=utcnow())
-    try:
-        with session.begin_nested():
-            session.add(row)
-            session.flush()
-    except IntegrityError:
-        found = session.scalar(
-            select(Block).where(Block.blocker_id == blocker.id, Block.blocked_id == target.id)
-        )
-        if found is None:
-            raise
-        return found, False
-    low, high = pair(blocker.id, target.id)
-    session.execute(delete(Contact).where(Contact.low_id == low, Contact.high_id == high))
-    if req is not None and req.sender_id == blocker.id:
-        req.withdrawn_at = req.withdrawn_at or utcnow()
-    elif req is not None and req.declined_at is None:
-        req.declined_at, req.resent_at = utcnow(), None
-    session.flush()
-    return row, True
-
-
-def unblock(session: Session, blocker: User, user_id: int) -> None:
-    """Lift a block (their swallowed requests stay declined)."""
-    result = session.execute(
-        delete(Block).where(Block.blocker_id == blocker.id, Block.blocked_id == user_id)
-    )
-    if not result.rowcount:
-        raise NotFound()
-
-
-def blocks_query(user_id: int) -> Any:
-    """The user's blocks (page by id)."""
-    return select(Block).where(Block.blocker_id == user_id)
-
-
-def block_dicts(session: Session, rows: list[Block]) -> list[dict[str, Any]]:
-    """Blocks as their author sees them."""
-    users = other_users(session, [b.blocked_id for b in rows])
-    return [{"user": card(users[b.blocked_id]), "created_at": b.created_at.isoformat()} for b in rows]
-
-
-# ---------------------------------------------------------------- profiles
-
-
-def profile(session: Session, viewer_id: int, user: User) -> dict[str, Any]:
-    """A user's card for a viewer; bio and avatar only where profile visibility allows."""
-    data = card(user, bio=False) or {}
-    data.pop("avatar_url", None)
-    if can_see_details(session, viewer_id, user):
-        data["bio"] = user.bio
-        if user.avatar_url:
-            data["avatar_url"] = user.avatar_url
-    return data
-
-
-def relation(session: Session, viewer_id: int, user: User) -> dict[str, Any]:
-    """For the profile page: contact?, my open request (as I see it), their request to me, blocked?"""
-    req = _pair_request(session, viewer_id, user.id)
-    outgoing = req if req is not None and req.sender_id == viewer_id and req.withdrawn_at is None else None
-    incoming = req if req is not None and visible_to_recipient(req, viewer_id) else None
-    blocked = has_blocked(session, viewer_id, user.id)
-    return {
-        "contact": are_contacts(session, viewer_id, user.id),
-        "outgoing": outgoing,
-        "incoming": None if blocked else incoming,
-        "blocked": blocked,
-    }
 
 
 def delete_for_user(session: Session, user_id: int) -> None:

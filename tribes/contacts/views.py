@@ -8,7 +8,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from tribes.accounts.policy import get_visible_user
-from tribes.contacts import service
+from tribes.contacts import blocks, profiles, service
 from tribes.contacts.api import limit_contact_requests
 from tribes.contacts.models import Block, Contact, ContactRequest
 from tribes.errors import ApiError
@@ -39,13 +39,13 @@ def index() -> Any:
         service.outgoing_query(uid).order_by(ContactRequest.id.desc()).limit(PAGE_SIZE)
     )
     contacts = list(db.session.scalars(service.contacts_query(uid).order_by(Contact.id.desc()).limit(PAGE_SIZE)))
-    blocks = list(db.session.scalars(service.blocks_query(uid).order_by(Block.id.desc()).limit(PAGE_SIZE)))
+    blocked = list(db.session.scalars(blocks.blocks_query(uid).order_by(Block.id.desc()).limit(PAGE_SIZE)))
     return render_template(
         "contacts/index.html",
         incoming=[service.request_for_recipient(r) for r in incoming],
         outgoing=[service.request_for_sender(r) for r in outgoing],
         contacts=service.contact_dicts(db.session, uid, contacts),
-        blocks=service.block_dicts(db.session, blocks),
+        blocks=blocks.block_dicts(db.session, blocked),
     )
 
 
@@ -99,8 +99,8 @@ def profile(user_id: int) -> Any:
     user = get_visible_user(db.session, current_user.id, user_id)
     return render_template(
         "users/profile.html",
-        person=service.profile(db.session, current_user.id, user),
-        relation=service.relation(db.session, current_user.id, user),
+        person=profiles.profile(db.session, current_user.id, user),
+        relation=profiles.relation(db.session, current_user.id, user),
         is_me=user.id == current_user.id,
     )
 
@@ -129,7 +129,7 @@ def send_request(user_id: int) -> Any:
 @login_required
 def block(user_id: int) -> Any:
     """Block someone from their profile."""
-    service.block(db.session, current_user, user_id)
+    blocks.block(db.session, current_user, user_id)
     db.session.commit()
     flash("Blocked. They will not be told.", "success")
     return _back(url_for("contacts_pages.index"))
@@ -139,7 +139,7 @@ def block(user_id: int) -> Any:
 @login_required
 def unblock(user_id: int) -> Any:
     """Lift a block."""
-    service.unblock(db.session, current_user, user_id)
+    blocks.unblock(db.session, current_user, user_id)
     db.session.commit()
     flash("Unblocked.", "success")
     return _back(url_for("contacts_pages.index"))
