@@ -13,8 +13,8 @@ from tribes.db import utcnow
 from tribes.extensions import db
 from tribes.moderation.astroturf import normalise
 from tribes.moderation.models import Report
-from tribes.notifications.models import Notification
 from tribes.moderation.service import on_message_posted
+from tribes.notifications.models import Notification
 
 _ids = itertools.count(1)
 

@@ -142,3 +142,23 @@ def test_reports_are_rate_limited(make_user, make_tribe, app):
         for m in messages
     ]
     assert codes == [201, 201, 429]
+
+
+def test_api_and_page_share_one_tribe_creation_budget(make_user, app):
+    young = make_user()
+    app.config["LIMIT_TRIBES_NEW"] = "2 per day"
+    assert young.post("tribes", {"name": "Via API"}).status_code == 201
+    page = young.http.post("/tribes/new", data={"csrf_token": young.csrf, "name": "Via page"})
+    assert page.status_code == 302
+    assert young.http.post("/tribes/new", data={"csrf_token": young.csrf, "name": "Third"}).status_code == 429
+    assert young.post("tribes", {"name": "Fourth"}).status_code == 429
+    assert young.http.get("/tribes/new").status_code == 200  # only submissions count
+
+
+def test_invite_limit_is_shared_by_api_and_page(make_user, make_tribe, app):
+    tribe = make_tribe()
+    owner, slug = tribe["owner"], tribe["slug"]
+    app.config["LIMIT_INVITES"] = "2 per hour"
+    assert owner.post(f"tribes/{slug}/invites", {}).status_code == 201
+    assert owner.http.post(f"/t/{slug}/invites", data={"csrf_token": owner.csrf}).status_code == 302
+    assert owner.post(f"tribes/{slug}/invites", {}).status_code == 429

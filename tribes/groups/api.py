@@ -8,21 +8,19 @@ from flask import current_app, jsonify, url_for
 from flask_login import current_user
 
 from tribes.accounts.service import card
-from tribes.extensions import db, limiter, user_or_address
+from tribes.extensions import db
 from tribes.groups import policy, schemas, service
 from tribes.groups.models import Ban, Invite, Membership, Tribe
 from tribes.http import api_blueprint, body, keyset_page, page, parse
+from tribes.moderation import limits
 
 bp = api_blueprint("groups_api", __name__)
 
 
 @bp.post("/tribes")
 @body(schemas.TribeIn)
-@limiter.limit(lambda: current_app.config["LIMIT_TRIBES"], key_func=user_or_address)
-@limiter.limit(
-    lambda: current_app.config["LIMIT_TRIBES_NEW"], key_func=user_or_address,
-    exempt_when=lambda: not service.account_is_new(current_user), scope="tribes_new",
-)
+@limits.tribe_creation
+@limits.tribe_creation_new
 def create_tribe() -> Any:
     """Create a tribe; I become its owner."""
     data = parse(schemas.TribeIn)
@@ -155,7 +153,7 @@ def invite_url(raw: str) -> str:
 
 @bp.post("/tribes/<slug>/invites")
 @body(schemas.InviteIn)
-@limiter.limit(lambda: current_app.config["LIMIT_INVITES"], key_func=user_or_address)
+@limits.invite_creation
 def create_invite(slug: str) -> Any:
     """Create an invite link (the token is shown only now)."""
     tribe, actor = policy.get_tribe_for(db.session, current_user.id, slug)

@@ -10,10 +10,11 @@ from pydantic import ValidationError
 
 from tribes.accounts.views import log_in, register_from_form
 from tribes.errors import ApiError, NotFound, pydantic_fields
-from tribes.extensions import db, limiter, user_or_address
+from tribes.extensions import db, limiter
 from tribes.groups import policy, schemas, service
 from tribes.groups.models import Invite, Membership, Tribe
 from tribes.http import keyset_page
+from tribes.moderation import limits
 from tribes.pages import page_blueprint
 
 bp = page_blueprint("groups_pages", __name__)
@@ -45,7 +46,8 @@ def directory() -> Any:
 
 @bp.route("/tribes/new", methods=["GET", "POST"])
 @login_required
-@limiter.limit(lambda: current_app.config["LIMIT_TRIBES"], key_func=user_or_address, methods=["POST"])
+@limits.tribe_creation
+@limits.tribe_creation_new
 def create_tribe() -> Any:
     """Create a tribe."""
     errors: dict[str, str] = {}
@@ -100,7 +102,7 @@ def tribe_home(slug: str) -> Any:
 
 @bp.post("/t/<slug>/invites")
 @login_required
-@limiter.limit(lambda: current_app.config["LIMIT_INVITES"], key_func=user_or_address)
+@limits.invite_creation
 def create_invite(slug: str) -> Any:
     """Create an invite link from the tribe home; the link is shown once."""
     tribe, me = policy.get_tribe_for(db.session, current_user.id, slug)

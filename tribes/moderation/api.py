@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, jsonify, request
+from flask import jsonify, request
 from flask_login import current_user
 
 from tribes.errors import ValidationFailed
-from tribes.extensions import db, limiter, user_or_address
+from tribes.extensions import db
 from tribes.groups import policy
 from tribes.http import api_blueprint, body, keyset_page, page, parse
-from tribes.moderation import reports, schemas, service
+from tribes.moderation import limits, reports, schemas, service
 from tribes.moderation.models import AuditEntry, Mute, Report
 
 bp = api_blueprint("moderation_api", __name__)
@@ -19,7 +19,7 @@ bp = api_blueprint("moderation_api", __name__)
 
 @bp.post("/reports")
 @body(schemas.ReportIn)
-@limiter.limit(lambda: current_app.config["LIMIT_REPORTS"], key_func=user_or_address)
+@limits.report_filing
 def file_report() -> Any:
     """Report a message, member or meetup of my tribe; the same open report is not filed twice."""
     data = parse(schemas.ReportIn)

@@ -5,18 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from pydantic import ValidationError
 
 from tribes.accounts.service import card
 from tribes.errors import ApiError, pydantic_fields
-from tribes.extensions import db, limiter, user_or_address
+from tribes.extensions import db
 from tribes.groups import policy
 from tribes.groups import service as groups
 from tribes.groups.models import Membership
 from tribes.http import keyset_page
-from tribes.moderation import reports, schemas, service
+from tribes.moderation import limits, reports, schemas, service
 from tribes.moderation.models import AuditEntry, Mute, Report
 from tribes.pages import page_blueprint
 
@@ -201,7 +201,7 @@ def lift_ban(slug: str, user_id: int) -> Any:
 
 @bp.route("/t/<slug>/report", methods=["GET", "POST"])
 @login_required
-@limiter.limit(lambda: current_app.config["LIMIT_REPORTS"], key_func=user_or_address, methods=["POST"])
+@limits.report_filing
 def report(slug: str) -> Any:
     """Report a message, member or meetup of my tribe to its admins."""
     tribe, me = policy.get_tribe_for(db.session, current_user.id, slug)
