@@ -124,3 +124,39 @@ def test_bad_paging_arguments(make_tribe: Any, query: str) -> None:
     response = tribe["owner"].get(f"tribes/{tribe['slug']}/members?{query}")
     assert response.status_code == 422
     assert response.get_json()["error"]["code"] == "validation_failed"
+
+
+def has_route(app: Any, rule: str) -> bool:
+    """Whether a route exists (features land independently)."""
+    return any(r.rule == rule for r in app.url_map.iter_rules())
+
+
+def test_messages_and_meetups_of_a_secret_tribe_look_missing(app: Any, make_user: Any, make_tribe: Any) -> None:
+    if not (has_route(app, "/api/v1/messages/<int:message_id>") or has_route(app, "/api/v1/meetups/<int:meetup_id>")):
+        pytest.skip("neither the chat nor the meetups routes exist yet")
+    outsider = make_user()
+    tribe = make_tribe(name="Hidden")
+    owner, slug = tribe["owner"], tribe["slug"]
+    targets: list[tuple[str, str, Any]] = []
+    if has_route(app, "/api/v1/messages/<int:message_id>"):
+        message = owner.post(f"tribes/{slug}/messages", {"body": "secret words", "client_id": "c-1"})
+        assert message.status_code == 201, message.get_json()
+        mid = message.get_json()["id"]
+        targets += [("PATCH", f"messages/{mid}", {"body": "x"}), ("DELETE", f"messages/{mid}", None)]
+    if has_route(app, "/api/v1/meetups/<int:meetup_id>"):
+        meetup = owner.post(
+            f"tribes/{slug}/meetups",
+            {"title": "Hidden", "starts_at": "2030-01-01T18:00:00", "ends_at": "2030-01-01T20:00:00", "timezone": "Europe/Berlin"},
+        )
+        assert meetup.status_code == 201, meetup.get_json()
+        eid = meetup.get_json()["id"]
+        for suffix in ("", "/attendees", "/ics"):
+            targets.append(("GET", f"meetups/{eid}{suffix}", None))
+        targets += [("PUT", f"meetups/{eid}/rsvp", {"status": "going"}), ("PATCH", f"meetups/{eid}", {"title": "x"})]
+        targets.append(("POST", f"meetups/{eid}/cancel", {}))
+    for method, path, payload in targets:
+        missing_path = re.sub(r"/\d+", "/987654", path, count=1)
+        hidden = outsider._call(method, path, payload)
+        missing = outsider._call(method, missing_path, payload)
+        assert hidden.status_code == 404, (method, path, hidden.get_json())
+        assert hidden.data == missing.data, (method, path)
