@@ -12,6 +12,7 @@ from tribes.accounts.views import log_in, register_from_form
 from tribes.errors import ApiError, NotFound, pydantic_fields
 from tribes.extensions import db, limiter
 from tribes.groups import policy, schemas, service
+from tribes.groups.api import invite_url
 from tribes.groups.models import Invite, Membership, Tribe
 from tribes.http import keyset_page
 from tribes.moderation import limits
@@ -121,7 +122,7 @@ def create_invite(slug: str) -> Any:
         db.session.rollback()
         flash(exc.message, "error")
         return redirect(home)
-    link = url_for("groups_pages.invite_landing", token=raw, _external=True)
+    link = invite_url(raw)
     # handed to the next page in the (signed) session, never in a URL that ends up in logs
     session["new_invite"] = [tribe.slug, link]
     flash("Invite created. Copy the link now: it is shown only once.", "success")
