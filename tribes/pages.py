@@ -56,10 +56,15 @@ def init_app(app: Flask) -> None:
     def _globals() -> dict[str, Any]:
         unread = 0
         if current_user.is_authenticated:
+            from sqlalchemy.exc import SQLAlchemyError
+
             from tribes.extensions import db
             from tribes.notifications.service import unread_count
 
-            unread = unread_count(db.session, current_user.id)
+            try:
+                unread = unread_count(db.session, current_user.id)
+            except SQLAlchemyError:  # an error page must render even when the database fails
+                db.session.rollback()
         return {
             "unread_notifications": unread,
             "nav_links": app.extensions.get("tribes_nav", []),

@@ -160,3 +160,36 @@ def test_pages_need_login(make_page_client: Any) -> None:
         response = page.get(path)
         assert response.status_code == 302 and "/login?next=" in response.location, path
     assert page.get("/invite/not-a-real-token").status_code == 404
+
+
+def test_tribe_home_and_directory_run_a_bounded_number_of_queries(app: Any, person: Any, make_user: Any, make_tribe: Any) -> None:
+    from sqlalchemy import event
+
+    from tribes.extensions import db
+
+    owner = person("Owner")
+    create(owner, "Counted", slug="counted", visibility="listed")
+    statements: list[str] = []
+
+    def count(*args: Any) -> None:
+        statements.append(args[2])
+
+    def queries(path: str) -> int:
+        statements.clear()
+        with app.app_context():
+            event.listen(db.engine, "before_cursor_execute", count)
+            try:
+                assert owner.get(path).status_code == 200
+            finally:
+                event.remove(db.engine, "before_cursor_execute", count)
+        return len(statements)
+
+    few_home, few_directory = queries("/t/counted"), queries("/directory")
+    for n in range(6):
+        path = new_invite_link(owner, "counted").removeprefix("http://localhost")
+        owner.get("/t/counted")
+        joiner = make_user(f"Joiner {n}")
+        assert joiner.post(f"invites/{path.rsplit('/', 1)[1]}/accept").status_code == 200
+        make_tribe(joiner, visibility="listed")
+    assert queries("/t/counted") == few_home
+    assert queries("/directory") == few_directory
