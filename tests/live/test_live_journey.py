@@ -88,3 +88,17 @@ def test_servers_own_their_databases(live_server_factory: Any) -> None:
     again = Http(second.url)
     response = again.call("POST", "auth/login", {"email": "only@first.test", "password": PASSWORD})
     assert response.status_code == 401
+
+
+def test_serve_demo_prints_logins_that_work(live_server_factory: Any) -> None:
+    from tribes.demo import DEMO_PASSWORD, PEOPLE
+
+    server = live_server_factory(args=("--demo",))
+    assert "(demo data loaded)" in server.log() and PEOPLE[0][0] in server.log()
+    ada = Http(server.url)
+    response = ada.call("POST", "auth/login", {"email": PEOPLE[0][0], "password": DEMO_PASSWORD})
+    assert response.status_code == 200, response.text
+    slugs = {t["slug"] for t in ada.call("GET", "tribes").json()["items"]}
+    assert slugs == {"dmw-berlin", "organisers-circle"}
+    page = ada.session.get(server.url + "/t/dmw-berlin", timeout=15)
+    assert page.status_code == 200 and "Cleo Member" in page.text
