@@ -222,3 +222,15 @@ def test_concurrent_accepts_respect_max_uses(app: Any, make_user: Any, make_trib
     with database(app) as session:
         assert session.get(Invite, invite["id"]).uses == 3
         assert session.execute(text("SELECT count(*) FROM memberships")).scalar() == 4
+
+
+def test_same_user_accepting_concurrently_counts_once(app: Any, make_user: Any, make_tribe: Any) -> None:
+    joiner = make_user()
+    tribe = make_tribe()
+    invite = tribe["owner"].post(f"tribes/{tribe['slug']}/invites", {"max_uses": 5}).get_json()
+    results = race(app, [joiner] * 5, invite["token"])
+    assert results == [200] * 5
+    with database(app) as session:
+        assert session.get(Invite, invite["id"]).uses == 1
+        tribe_row = session.scalar(select(Tribe).where(Tribe.slug == tribe["slug"]))
+        assert tribe_row.member_count == 2

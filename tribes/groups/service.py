@@ -511,7 +511,12 @@ def accept_invite(session: Session, raw: str, user: User) -> tuple[Membership, T
             session.flush()
     except IntegrityError:
         # The same user accepted concurrently: that acceptance counted; this one does not.
-        session.rollback()
+        session.execute(
+            update(Invite)
+            .where(Invite.id == invite.id)
+            .values(uses=Invite.uses - 1)
+            .execution_options(synchronize_session=False)
+        )
         existing = policy.membership(session, tribe.id, user.id)
         if existing is None:
             raise
