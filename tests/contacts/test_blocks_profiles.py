@@ -96,3 +96,15 @@ def test_contact_request_limit_is_stricter_for_new_accounts(app, make_user, make
         db.session.remove()
     codes = [sender.post("contacts/requests", {"user_id": o.user["id"]}).status_code for o in others[1:]]
     assert codes == [202, 202, 202, 429]
+
+
+def test_member_list_hides_the_avatar_unless_shown_to_tribes(make_user, make_tribe):
+    owner, member = make_user(), make_user()
+    tribe = make_tribe(owner, [member])
+    owner.patch("me", {"avatar_url": "https://example.test/me.png", "profile_visibility": "contacts"})
+    cards = [m["user"] for m in member.get(f"tribes/{tribe['slug']}/members").get_json()["items"]]
+    assert all("avatar_url" not in c and "bio" not in c for c in cards)
+    owner.patch("me", {"profile_visibility": "tribes"})
+    cards = [m["user"] for m in member.get(f"tribes/{tribe['slug']}/members").get_json()["items"]]
+    assert cards[0]["avatar_url"] == "https://example.test/me.png"
+    assert owner.get("me").get_json()["avatar_url"] == "https://example.test/me.png"

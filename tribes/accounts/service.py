@@ -36,7 +36,9 @@ def card(user: User | None, *, bio: bool = False) -> dict[str, Any] | None:
     if user is None:
         return None
     data: dict[str, Any] = {"id": user.id, "display_name": user.display_name}
-    if user.avatar_url:
+    # Cards appear in tribe contexts (members, authors): the avatar only when the owner shows
+    # profile details to their tribes, or when the caller checked visibility (bio=True).
+    if user.avatar_url and (bio or user.profile_visibility == "tribes"):
         data["avatar_url"] = user.avatar_url
     if bio:
         data["bio"] = user.bio
