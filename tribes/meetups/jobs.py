@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from typing import Any
 
 from tribes.extensions import socketio
@@ -12,8 +13,9 @@ log = logging.getLogger(__name__)
 
 
 def interval(app: Any) -> float:
-    """Seconds between two passes (MEETUP_REMINDER_POLL_SECONDS, default 60)."""
-    return float(app.config.get("MEETUP_REMINDER_POLL_SECONDS", 60))
+    """Seconds between two passes (config or TRIBES_MEETUP_REMINDER_POLL_SECONDS; default 60)."""
+    value = app.config.get("MEETUP_REMINDER_POLL_SECONDS") or os.environ.get("TRIBES_MEETUP_REMINDER_POLL_SECONDS")
+    return max(0.1, float(value or 60))
 
 
 def reminder_loop(app: Any, sleep: Any = None, passes: int | None = None) -> None:
