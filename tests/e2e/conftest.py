@@ -1,7 +1,7 @@
 """Browser fixtures: Playwright driving Debian chromium against a live `tribes serve`.
 
 Put browser tests in tests/e2e/ and use the fixtures `live_server` (a fresh server and
-database per test), `browser` (one chromium per test session) and `new_page` (a page in
+database per test), `browser` (one chromium for all of tests/e2e) and `new_page` (a page in
 a fresh browser context, i.e. its own cookies: one per person in the scenario).
 """
 
@@ -27,9 +27,12 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
-    """One headless chromium for the whole session; skips when chromium is not installed."""
+    """One headless chromium for the browser tests; skips when chromium is not installed.
+
+    Package-scoped: Playwright's event loop is gone again before the rest of the suite runs.
+    """
     if not os.path.exists(CHROMIUM):
         pytest.skip(f"no chromium at {CHROMIUM} (install it with `apt-get install -y chromium`)")
     from playwright.sync_api import sync_playwright
