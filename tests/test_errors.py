@@ -160,3 +160,22 @@ def test_messages_and_meetups_of_a_secret_tribe_look_missing(app: Any, make_user
         missing = outsider._call(method, missing_path, payload)
         assert hidden.status_code == 404, (method, path, hidden.get_json())
         assert hidden.data == missing.data, (method, path)
+
+
+def test_unexpected_exception_is_500_in_the_error_shape(app: Any) -> None:
+    from flask import Flask
+
+    from tribes.errors import register_error_handlers
+
+    tiny = Flask(__name__)
+    register_error_handlers(tiny)
+
+    @tiny.get("/api/v1/boom")
+    def boom() -> Any:
+        raise RuntimeError("secret internals")
+
+    with app.app_context():  # the database session the handler rolls back
+        response = tiny.test_client().get("/api/v1/boom")
+    assert response.status_code == 500
+    assert response.get_json() == {"error": {"code": "internal_error", "message": "Something went wrong on our side."}}
+    assert b"secret internals" not in response.data
