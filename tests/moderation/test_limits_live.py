@@ -9,8 +9,6 @@ from typing import Any
 import pytest
 import requests
 
-from tests.live_server import live_database, live_server_factory, pytest_runtest_makereport  # noqa: F401
-
 REDIS = os.environ.get("TRIBES_TEST_REDIS_URL")
 POSTGRES = os.environ.get("TRIBES_TEST_DATABASE_URL")
 

@@ -144,3 +144,41 @@ def test_export_has_my_filed_reports_but_not_reports_about_me(make_user, make_tr
         db.session.remove()
     assert [r["reason"] for r in document["reports_filed"]] == ["rude to me"]
     assert "secret grudge" not in str(document)
+
+
+def _count_queries(app, call):
+    """How many SQL statements `call` runs."""
+    from sqlalchemy import event
+
+    from tribes.extensions import db
+
+    with app.app_context():
+        engine = db.engine
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        response = call()
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert response.status_code == 200
+    return len(statements)
+
+
+def test_queue_and_audit_log_run_a_bounded_number_of_queries(make_user, make_tribe, app):
+    members = [make_user() for _ in range(6)]
+    tribe = make_tribe(members=members)
+    owner, slug = tribe["owner"], tribe["slug"]
+
+    def file(n):
+        for member in members[:n]:
+            member.post("reports", {"tribe": slug, "target_type": "user", "target_id": owner.user["id"], "reason": "x"})
+
+    file(2)
+    few = [_count_queries(app, lambda p=p: owner.get(f"tribes/{slug}/{p}")) for p in ("reports", "audit-log")]
+    file(6)
+    many = [_count_queries(app, lambda p=p: owner.get(f"tribes/{slug}/{p}")) for p in ("reports", "audit-log")]
+    assert few == many
