@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
-from werkzeug.middleware.proxy_fix import ProxyFix
+if TYPE_CHECKING:  # imported lazily: `tribes serve` monkey-patches before socket/ssl load
+    from flask import Flask
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app: settings, extensions, blueprints, socket handlers, error handlers."""
+    from flask import Flask
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
     instance_path = os.environ.get("TRIBES_INSTANCE_PATH") or str(Path.cwd() / "instance")
     if config and config.get("INSTANCE_PATH"):
         instance_path = config["INSTANCE_PATH"]

@@ -7,7 +7,28 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import click
+#: commands that run under gevent: patched here, before click, Flask, SQLAlchemy, psycopg
+#: or redis import socket/ssl/threading (tribes/__init__.py imports nothing heavy).
+GEVENT_COMMANDS = ("serve", "worker")
+
+
+def _patch_for_gevent() -> bool:
+    """Monkey-patch the standard library when this process is `tribes serve`/`worker`."""
+    entry = Path(sys.argv[0]).name if sys.argv else ""
+    if len(sys.argv) < 2 or sys.argv[1] not in GEVENT_COMMANDS or entry not in ("tribes", "cli.py", "-m"):
+        return False
+    if os.environ.get("TRIBES_ASYNC_MODE", "gevent") != "gevent":
+        return False
+    from gevent import monkey
+
+    if not monkey.is_module_patched("socket"):
+        monkey.patch_all()
+    return True
+
+
+_patch_for_gevent()
+
+import click  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -39,11 +60,15 @@ def cli() -> None:
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--demo", is_flag=True, help="Load a small demo tribe once and print its logins.")
 def serve(host: str, port: int, demo: bool) -> None:
-    """Apply migrations, then serve HTTP and Socket.IO (gevent, WebSocket)."""
+    """Apply migrations, then serve HTTP and Socket.IO (gevent + gevent-websocket, no dev server)."""
     from tribes import create_app
     from tribes.extensions import socketio
 
-    app = create_app({"SOCKETIO_ASYNC_MODE": "gevent"})
+    mode = os.environ.get("TRIBES_ASYNC_MODE", "gevent")
+    if mode == "gevent":
+        for problem in check_gevent_runtime():
+            click.echo(f"warning: {problem}", err=True)
+    app = create_app({"SOCKETIO_ASYNC_MODE": mode})
     upgrade_database(app.config["DATABASE_URL"])
     if demo:
         from tribes.demo import load_demo
@@ -57,7 +82,10 @@ def serve(host: str, port: int, demo: bool) -> None:
         for module in feature_modules("jobs"):
             module.start_background(app)
     click.echo(f"Tribes is serving on http://{host}:{port}", err=True)
-    socketio.run(app, host=host, port=port, log_output=bool(os.environ.get("TRIBES_ACCESS_LOG")))
+    socketio.run(
+        app, host=host, port=port, log_output=bool(os.environ.get("TRIBES_ACCESS_LOG")),
+        allow_unsafe_werkzeug=mode == "threading",  # threading: only for the benchmark comparison
+    )
 
 
 @cli.command()
@@ -101,16 +129,26 @@ def downgrade(revision: str) -> None:
     click.echo("database downgraded")
 
 
-def main() -> None:
-    """Console entry point; `serve` and `worker` run under gevent, patched before anything."""
-    if len(sys.argv) > 1 and sys.argv[1] in ("serve", "worker"):
-        from gevent import monkey
+def check_gevent_runtime() -> list[str]:
+    """Problems that would let one connection stall the others under gevent (empty: none)."""
+    from gevent import monkey
 
-        monkey.patch_all()
-        try:
-            from psycopg.waiting import wait_select  # noqa: F401
-        except ImportError:  # pragma: no cover
-            pass
+    problems = [
+        f"{name} is not monkey-patched" for name in ("socket", "ssl", "select", "threading")
+        if not monkey.is_module_patched(name)
+    ]
+    try:
+        import psycopg.waiting as waiting
+
+        if getattr(waiting, "wait_c", None) is not None and waiting.wait is waiting.wait_c:
+            problems.append("psycopg waits in C (not cooperative); psycopg was imported before patching")
+    except ImportError:  # pragma: no cover - psycopg is a dependency
+        pass
+    return problems
+
+
+def main() -> None:
+    """Console entry point; `serve` and `worker` run under gevent (patched at import above)."""
     cli(prog_name="tribes")
 
 

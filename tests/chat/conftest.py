@@ -9,6 +9,12 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
+from tests.live_server import (  # noqa: F401
+    live_database,
+    live_server,
+    live_server_factory,
+    pytest_runtest_makereport,
+)
 from tribes.extensions import db, socketio
 
 _ids = itertools.count(1)

@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from tribes.chat import schemas, service
 from tribes.chat.models import Message
-from tribes.chat.ordering import send_lock
+from tribes.chat.sending import send_message
 from tribes.errors import ValidationFailed
 from tribes.extensions import db
 from tribes.groups import policy
@@ -52,11 +52,8 @@ def list_messages(slug: str) -> Any:
 def post_message(slug: str) -> Any:
     """Post a message; the same client_id again answers 200 with the same message."""
     data = parse(schemas.MessageIn)
-    with send_lock(slug):
-        tribe, member = policy.get_tribe_for(db.session, current_user.id, slug)
-        message, created = service.post_message(db.session, tribe, member, data.body, data.client_id)
-        db.session.commit()
-    return jsonify(service.serialise(message, tribe.slug)), 201 if created else 200
+    message, created = send_message(current_user.id, slug, data.body, data.client_id)
+    return jsonify(message), 201 if created else 200
 
 
 @bp.patch("/messages/<int:message_id>")

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from typing import Any
+from urllib.parse import urlsplit
 
 import socketio as python_socketio
 
@@ -110,8 +112,19 @@ class TribesRedisManager(python_socketio.RedisManager):  # type: ignore[misc]
             yield message
 
 
+def queue_channel(redis_url: str) -> str:
+    """The pub/sub channel: per Redis database number (pub/sub ignores database numbers,
+    so two deployments on one Redis server would otherwise hear each other), or
+    TRIBES_SOCKETIO_CHANNEL."""
+    explicit = os.environ.get("TRIBES_SOCKETIO_CHANNEL")
+    if explicit:
+        return explicit
+    database = urlsplit(redis_url).path.strip("/") or "0"
+    return f"tribes-socketio-db{database}"
+
+
 def client_manager(redis_url: str | None) -> Any:
     """The Socket.IO client manager: Redis pub/sub between processes, or in-process."""
     if redis_url:
-        return TribesRedisManager(redis_url, channel="tribes-socketio")
+        return TribesRedisManager(redis_url, channel=queue_channel(redis_url))
     return python_socketio.Manager()

@@ -53,7 +53,13 @@ def _needs_cross_process_lock() -> bool:
 
 @contextmanager
 def send_lock(slug: str) -> Iterator[None]:
-    """Serialise insert → commit → emit of one tribe's messages (see the module doc)."""
+    """Serialise insert → commit → emit of one tribe's messages (see the module doc).
+
+    The read-only transaction left open by loading the user is ended first: waiting for
+    the lock while holding it would keep SQLite's write lock (BEGIN IMMEDIATE) and stall
+    the lock holder, which under gevent blocks the whole process.
+    """
+    db.session.commit()
     with _local_lock(slug):
         if not _needs_cross_process_lock():
             yield

@@ -68,7 +68,8 @@ def tribe_slug(session: Session, tribe_id: int) -> str:
     return session.scalar(select(Tribe.slug).where(Tribe.id == tribe_id)) or ""
 
 
-def _find_repeat(session: Session, tribe_id: int, author_id: int, client_id: str) -> Message | None:
+def earlier_message(session: Session, tribe_id: int, author_id: int, client_id: str) -> Message | None:
+    """The message this author already posted in the tribe with this client_id, if any."""
     return session.scalar(
         select(Message).where(
             Message.tribe_id == tribe_id,
@@ -78,8 +79,20 @@ def _find_repeat(session: Session, tribe_id: int, author_id: int, client_id: str
     )
 
 
+def check_mute(session: Session, tribe: Tribe, member: Membership) -> None:
+    """Muted members may not post."""
+    from tribes.moderation.service import mute_until
+
+    if mute_until(session, tribe.id, member.user_id) is not None:
+        raise Muted("You are muted in this tribe for now.")
+
+
 def check_rate(tribe: Tribe, member: Membership) -> None:
-    """Per-user chat rate limit; new members of the tribe get the stricter one."""
+    """Per-user chat rate limit; new members of the tribe get the stricter one.
+
+    The limiter's storage may do I/O (Redis) or start a timer: call it outside a
+    database transaction (see `tribes.chat.sending`).
+    """
     if not current_app.config.get("RATELIMIT_ENABLED", True):
         return
     config_key = "LIMIT_CHAT"
@@ -96,16 +109,12 @@ def post_message(
 ) -> tuple[Message, bool]:
     """Store a message (or find the earlier one with this client_id); True when new.
 
-    A new message is broadcast to the tribe room after the commit.
+    Mute and rate are checked by the caller first (`check_mute`, `check_rate`). A new
+    message goes to moderation, notifies mentions and is broadcast after the commit.
     """
-    earlier = _find_repeat(session, tribe.id, member.user_id, client_id)
+    earlier = earlier_message(session, tribe.id, member.user_id, client_id)
     if earlier is not None:
         return earlier, False
-    from tribes.moderation import service as moderation
-
-    if moderation.mute_until(session, tribe.id, member.user_id) is not None:
-        raise Muted("You are muted in this tribe for now.")
-    check_rate(tribe, member)
     message = Message(
         tribe_id=tribe.id, author_id=member.user_id, body=body, client_id=client_id,
         created_at=utcnow(),
@@ -115,10 +124,12 @@ def post_message(
             session.add(message)
             session.flush()
     except IntegrityError:
-        earlier = _find_repeat(session, tribe.id, member.user_id, client_id)
+        earlier = earlier_message(session, tribe.id, member.user_id, client_id)
         if earlier is None:
             raise
         return earlier, False
+    from tribes.moderation import service as moderation
+
     hook = getattr(moderation, "on_message_posted", None)
     if hook is not None:
         hook(session, message)

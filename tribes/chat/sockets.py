@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 from tribes.accounts.service import card
 from tribes.chat import fanout, schemas, service
-from tribes.chat.ordering import send_lock
+from tribes.chat.sending import send_message
 from tribes.errors import ApiError
 from tribes.extensions import db, socketio
 from tribes.groups import policy
@@ -145,13 +145,8 @@ def on_leave(data: Any = None) -> dict[str, Any]:
 def on_send(data: Any = None) -> dict[str, Any]:
     """Post a message; ack with the stored message (a repeated client_id acks the same one)."""
     event = _payload(schemas.SendEvent, data)
-    with send_lock(event.tribe):
-        tribe, member = policy.get_tribe_for(db.session, current_user.id, event.tribe)
-        message, _created = service.post_message(
-            db.session, tribe, member, event.body, event.client_id
-        )
-        db.session.commit()
-    return {"ok": True, "message": service.serialise(message, tribe.slug)}
+    message, _created = send_message(current_user.id, event.tribe, event.body, event.client_id)
+    return {"ok": True, "message": message}
 
 
 @socketio.on("typing")
@@ -166,8 +161,10 @@ def on_typing(data: Any = None) -> dict[str, Any]:
         return {"ok": True}
     tribe, _member = policy.get_tribe_for(db.session, current_user.id, event.tribe)
     _last_typing[(sid, event.tribe)] = now
+    user = card(current_user)
+    db.session.commit()  # no transaction (nor SQLite lock) held while the emit may yield
     socketio.emit(
-        "typing", {"tribe": tribe.slug, "user": card(current_user)},
+        "typing", {"tribe": tribe.slug, "user": user},
         to=fanout.tribe_room(tribe.id), skip_sid=sid, namespace=fanout.NAMESPACE,
     )
     return {"ok": True}

@@ -1,0 +1,108 @@
+"""Chat against a real `tribes serve` (gevent, WebSocket) with python-socketio's client.
+
+Runs on SQLite, or on PostgreSQL when TRIBES_TEST_DATABASE_URL is set (each server gets a
+fresh database of its own).
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+import socketio
+
+from tests.chat.live_helpers import LiveUser, make_tribe, wait_for
+from tests.live_server import LiveServer
+
+
+@pytest.fixture
+def server(live_server: LiveServer) -> LiveServer:
+    return live_server
+
+
+def test_live_send_reaches_members_in_id_order(server: LiveServer) -> None:
+    alice, bob, carol = LiveUser(server.url), LiveUser(server.url), LiveUser(server.url)
+    slug = make_tribe(alice, [bob, carol])
+    sockets = [u.socket() for u in (alice, bob, carol)]
+    listener = LiveUser(server.url)
+    make_tribe(listener, [])  # an outsider with a live socket
+    outsider = listener.socket()
+    try:
+        for s in sockets:
+            assert s.call("join", {"tribe": slug})["ok"]
+        assert outsider.call("join", {"tribe": slug}) == {"ok": False, "error": "not_found"}
+
+        def burst(sock: Any, who: int) -> None:
+            for i in range(15):
+                ack = sock.call("send", {"tribe": slug, "body": f"{who}:{i}", "client_id": f"{who}-{i}"})
+                assert ack["ok"], ack
+
+        threads = [threading.Thread(target=burst, args=(s, n)) for n, s in enumerate(sockets)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        for s in sockets:
+            wait_for(lambda s=s: len(s.named("message")) >= 45)
+            ids = [m["id"] for m in s.named("message")]
+            assert ids == sorted(ids) and len(set(ids)) == 45
+        assert outsider.named("message") == []
+        # a resend with the same client_id acks the stored message and broadcasts nothing
+        again = sockets[0].call("send", {"tribe": slug, "body": "0:0", "client_id": "0-0"})
+        assert again["ok"] and again["message"]["body"] == "0:0"
+        rest = bob.call("POST", f"tribes/{slug}/messages", {"body": "over REST", "client_id": "r"})
+        assert rest.status_code == 201
+        wait_for(lambda: sockets[2].named("message")[-1]["id"] == rest.json()["id"])
+        assert len(sockets[2].named("message")) == 46
+    finally:
+        for s in [*sockets, outsider]:
+            s.close()
+
+
+def test_live_removal_and_logout_take_effect_at_once(server: LiveServer) -> None:
+    alice, bob = LiveUser(server.url), LiveUser(server.url)
+    slug = make_tribe(alice, [bob])
+    a, b = alice.socket(), bob.socket()
+    try:
+        for s in (a, b):
+            assert s.call("join", {"tribe": slug})["ok"]
+        assert alice.call("DELETE", f"tribes/{slug}/members/{bob.user['id']}").status_code == 204
+        wait_for(lambda: b.named("removed") == [{"tribe": slug}])
+        assert a.call("send", {"tribe": slug, "body": "secret", "client_id": "s"})["ok"]
+        wait_for(lambda: a.named("message"))
+        assert b.named("message") == []
+        assert b.call("send", {"tribe": slug, "body": "x", "client_id": "x"})["error"] == "not_found"
+        assert alice.call("POST", "auth/logout").status_code == 204
+        wait_for(lambda: not a.client.connected)
+    finally:
+        a.close()
+        b.close()
+
+
+def _handshake(server: LiveServer, user: LiveUser, origin: str) -> str:
+    """A raw WebSocket handshake with a chosen Origin; the first engine.io packet, or ""."""
+    import websocket
+
+    ws_url = server.url.replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket"
+    try:
+        conn = websocket.create_connection(ws_url, cookie=user.cookie_header(), origin=origin, timeout=5)
+    except (websocket.WebSocketException, OSError):
+        return ""
+    try:
+        return str(conn.recv() or "")
+    except (websocket.WebSocketException, OSError):
+        return ""
+    finally:
+        conn.close()
+
+
+def test_live_connect_refusals(server: LiveServer) -> None:
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        socketio.Client(reconnection=False).connect(server.url, transports=["websocket"], wait_timeout=5)
+    alice = LiveUser(server.url)
+    assert _handshake(server, alice, server.url).startswith("0{")  # engine.io OPEN
+    assert _handshake(server, alice, "https://evil.example") == ""
+    sock = alice.socket()  # python-socketio sends the server's own origin
+    assert sock.client.connected
+    sock.close()
