@@ -233,3 +233,39 @@ def test_ban_with_branch_and_dry_run(make_user: Any, make_tribe: Any) -> None:
     remaining = {m["user"]["id"] for m in owner.get(f"tribes/{slug}/members").get_json()["items"]}
     assert remaining == {owner.user["id"], d.user["id"]}
     assert len(owner.get(f"tribes/{slug}/bans").get_json()["items"]) == 3
+
+
+def test_two_owners_demoting_each_other_at_once_leave_one_owner(app: Any, make_user: Any, make_tribe: Any) -> None:
+    import threading
+
+    second = make_user()
+    tribe = make_tribe(members=[second])
+    slug, first = tribe["slug"], tribe["owner"]
+
+    def demote(actor: Any, target: Any, barrier: threading.Barrier, statuses: list[int]) -> None:
+        client = app.test_client()
+        client.set_cookie("tribes_session", actor.http.get_cookie("tribes_session").value)
+        barrier.wait()
+        response = client.patch(
+            f"/api/v1/tribes/{slug}/members/{target.user['id']}",
+            json={"role": "member"},
+            headers={"X-CSRF-Token": actor.csrf},
+        )
+        statuses.append(response.status_code)
+
+    for _ in range(6):  # the race window is small: try it a few times
+        owners = [m for m in first.get(f"tribes/{slug}/members").get_json()["items"] if m["role"] == "owner"]
+        boss = first if owners[0]["user"]["id"] == first.user["id"] else second
+        other = second if boss is first else first
+        assert boss.patch(f"tribes/{slug}/members/{other.user['id']}", {"role": "owner"}).status_code == 200
+        barrier, statuses = threading.Barrier(2), []
+        threads = [
+            threading.Thread(target=demote, args=(a, b, barrier, statuses)) for a, b in ((first, second), (second, first))
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        assert sorted(statuses)[0] == 200 and sorted(statuses)[1] in (403, 409)
+        roles = [m["role"] for m in boss.get(f"tribes/{slug}/members").get_json()["items"]]
+        assert roles.count("owner") == 1

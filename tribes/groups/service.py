@@ -226,6 +226,10 @@ def get_member(session: Session, tribe_id: int, user_id: int) -> Membership:
 
 
 def _owner_count(session: Session, tribe_id: int) -> int:
+    """Owners of the tribe, counted under a lock on the tribe row (PostgreSQL; SQLite's
+    write transactions are serial anyway), so two owners stepping down at once cannot
+    both see the other one still there."""
+    session.execute(select(Tribe.id).where(Tribe.id == tribe_id).with_for_update())
     return session.scalar(
         select(func.count()).where(Membership.tribe_id == tribe_id, Membership.role == "owner")
     ) or 0
