@@ -269,3 +269,42 @@ def test_two_owners_demoting_each_other_at_once_leave_one_owner(app: Any, make_u
         assert sorted(statuses)[0] == 200 and sorted(statuses)[1] in (403, 409)
         roles = [m["role"] for m in boss.get(f"tribes/{slug}/members").get_json()["items"]]
         assert roles.count("owner") == 1
+
+
+def concurrently(app: Any, calls: list[tuple[Any, str, str, Any]]) -> list[int]:
+    """Run (client, method, path, json) calls at the same moment, each on its own test client."""
+    import threading
+
+    barrier = threading.Barrier(len(calls))
+    statuses: list[int] = [0] * len(calls)
+
+    def run(index: int, api: Any, method: str, path: str, payload: Any) -> None:
+        client = app.test_client()
+        client.set_cookie("tribes_session", api.http.get_cookie("tribes_session").value)
+        barrier.wait()
+        response = client.open(f"/api/v1/{path}", method=method, json=payload, headers={"X-CSRF-Token": api.csrf})
+        statuses[index] = response.status_code
+
+    threads = [threading.Thread(target=run, args=(i, *call)) for i, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    return statuses
+
+
+def test_concurrent_removals_and_bans_count_once(app: Any, make_user: Any, make_tribe: Any) -> None:
+    admin, victim, target, bystander = make_user(), make_user(), make_user(), make_user()
+    tribe = make_tribe(members=[admin, victim, target, bystander])
+    slug, owner = tribe["slug"], tribe["owner"]
+    owner.patch(f"tribes/{slug}/members/{admin.user['id']}", {"role": "admin"})
+    removal = f"tribes/{slug}/members/{victim.user['id']}"
+    statuses = concurrently(app, [(owner, "DELETE", removal, None), (admin, "DELETE", removal, None)])
+    assert sorted(statuses) == [204, 404]
+    ban = {"user_id": target.user["id"], "reason": "both saw it"}
+    statuses = concurrently(app, [(owner, "POST", f"tribes/{slug}/bans", ban), (admin, "POST", f"tribes/{slug}/bans", ban)])
+    assert statuses == [201, 201]
+    assert len(owner.get(f"tribes/{slug}/bans").get_json()["items"]) == 1
+    tribe_now = owner.get(f"tribes/{slug}").get_json()
+    members = owner.get(f"tribes/{slug}/members").get_json()["items"]
+    assert tribe_now["member_count"] == len(members) == 3

@@ -226,9 +226,9 @@ def get_member(session: Session, tribe_id: int, user_id: int) -> Membership:
 
 
 def _owner_count(session: Session, tribe_id: int) -> int:
-    """Owners of the tribe, counted under a lock on the tribe row (PostgreSQL; SQLite's
-    write transactions are serial anyway), so two owners stepping down at once cannot
-    both see the other one still there."""
+    """Owners of the tribe, counted while holding a lock on the tribe row."""
+    # PostgreSQL: two owners stepping down at once must not both see the other one still
+    # there. SQLite's write transactions are serial anyway (FOR UPDATE is left out).
     session.execute(select(Tribe.id).where(Tribe.id == tribe_id).with_for_update())
     return session.scalar(
         select(func.count()).where(Membership.tribe_id == tribe_id, Membership.role == "owner")
@@ -256,15 +256,18 @@ def _after_membership_ended(session: Session, tribe_id: int, slug: str, user_id:
     )
 
 
-def end_membership(session: Session, tribe: Tribe, member: Membership, reason: str) -> None:
-    """Remove a membership (leave, removal, ban) and tell the features that depend on it."""
+def end_membership(session: Session, tribe: Tribe, member: Membership, reason: str) -> bool:
+    """Remove a membership (leave, removal, ban); False when it had already ended (a race)."""
     if member.role == "owner" and _owner_count(session, tribe.id) <= 1 and tribe.member_count > 1:
         raise Conflict(
             "You are the only owner; hand ownership over or delete the tribe.", code="sole_owner"
         )
     user_id = member.user_id
     events.membership_ending.send(tribe.id, session=session, user_id=user_id, reason=reason)
-    session.delete(member)
+    # A conditional delete: when two requests end the same membership, only one counts.
+    gone = session.execute(delete(Membership).where(Membership.id == member.id))
+    if gone.rowcount != 1:
+        return False
     session.execute(
         update(Tribe).where(Tribe.id == tribe.id).values(member_count=Tribe.member_count - 1)
     )
@@ -273,6 +276,7 @@ def end_membership(session: Session, tribe: Tribe, member: Membership, reason: s
     _after_membership_ended(session, tribe.id, tribe.slug, user_id, reason)
     if tribe.member_count <= 0:
         delete_tribe(session, tribe)
+    return True
 
 
 def remove_member(session: Session, tribe: Tribe, actor: Membership, target: Membership) -> None:
@@ -281,7 +285,8 @@ def remove_member(session: Session, tribe: Tribe, actor: Membership, target: Mem
         raise Forbidden()
     leaving = actor.user_id == target.user_id
     tribe_id, user_id = tribe.id, target.user_id
-    end_membership(session, tribe, target, "left" if leaving else "removed")
+    if not end_membership(session, tribe, target, "left" if leaving else "removed"):
+        raise NotFound()
     if session.get(Tribe, tribe_id) is not None:
         _audit(session, tribe_id, actor.user_id, "member_left" if leaving else "member_removed",
                target_user_id=user_id)
@@ -346,16 +351,25 @@ def ban(
         banned.append(user)
         if dry_run:
             continue
-        if session.scalar(select(Ban.id).where(Ban.tribe_id == tribe.id, Ban.user_id == uid)) is None:
-            session.add(
-                Ban(tribe_id=tribe.id, user_id=uid, banned_by_id=actor.user_id, reason=reason, created_at=utcnow())
-            )
-            session.flush()
+        if _add_ban(session, tribe.id, uid, actor.user_id, reason):
             _audit(session, tribe.id, actor.user_id, "member_banned", target_user_id=uid,
                    details={"reason": reason, "with_branch": with_branch, "branch_of": user_id if uid != user_id else None})
         if target is not None:
             end_membership(session, tribe, target, "banned")
     return banned
+
+
+def _add_ban(session: Session, tribe_id: int, user_id: int, actor_id: int, reason: str) -> bool:
+    """Record a ban; False when the user is already banned (also when banned concurrently)."""
+    if session.scalar(select(Ban.id).where(Ban.tribe_id == tribe_id, Ban.user_id == user_id)) is not None:
+        return False
+    try:
+        with session.begin_nested():
+            session.add(Ban(tribe_id=tribe_id, user_id=user_id, banned_by_id=actor_id, reason=reason, created_at=utcnow()))
+            session.flush()
+    except IntegrityError:
+        return False
+    return True
 
 
 def lift_ban(session: Session, tribe: Tribe, user_id: int, actor_id: int | None = None) -> None:
