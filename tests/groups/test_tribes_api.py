@@ -308,3 +308,14 @@ def test_concurrent_removals_and_bans_count_once(app: Any, make_user: Any, make_
     tribe_now = owner.get(f"tribes/{slug}").get_json()
     members = owner.get(f"tribes/{slug}/members").get_json()["items"]
     assert tribe_now["member_count"] == len(members) == 3
+
+
+def test_two_owners_deleting_at_once(app: Any, make_user: Any, make_tribe: Any) -> None:
+    second = make_user()
+    tribe = make_tribe(members=[second])
+    slug, first = tribe["slug"], tribe["owner"]
+    first.patch(f"tribes/{slug}/members/{second.user['id']}", {"role": "owner"})
+    statuses = concurrently(app, [(first, "DELETE", f"tribes/{slug}", None), (second, "DELETE", f"tribes/{slug}", None)])
+    assert sorted(statuses) in ([204, 204], [204, 404])
+    assert first.get(f"tribes/{slug}").status_code == 404
+    assert second.get("tribes").get_json()["items"] == []

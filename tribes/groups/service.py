@@ -203,7 +203,9 @@ def delete_tribe(session: Session, tribe: Tribe) -> None:
     """Delete a tribe and everything in it; members' sockets leave its room."""
     user_ids = list(session.scalars(select(Membership.user_id).where(Membership.tribe_id == tribe.id)))
     tribe_id, slug = tribe.id, tribe.slug
-    session.delete(tribe)
+    # conditional: when two owners delete at once, the second finds nothing to delete
+    if session.execute(delete(Tribe).where(Tribe.id == tribe_id)).rowcount != 1:
+        raise NotFound()
     session.flush()
     for uid in user_ids:
         _after_membership_ended(session, tribe_id, slug, uid, "deleted")
