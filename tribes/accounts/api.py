@@ -10,8 +10,8 @@ from flask_wtf.csrf import generate_csrf
 
 from tribes.accounts import schemas, service
 from tribes.accounts.models import User
-from tribes.extensions import client_address, db, limiter
 from tribes.errors import ApiError
+from tribes.extensions import client_address, db, limiter
 from tribes.http import api_blueprint, body, csrf_exempt, json_body_or_none, parse, public
 
 bp = api_blueprint("accounts_api", __name__)
