@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from tests.live_server import LiveServer
@@ -46,3 +47,30 @@ def test_owner_invites_a_logged_out_visitor_who_registers_and_joins(live_server:
     owner.reload()
     assert owner.locator("table.members tbody tr").count() == 2
     assert "1 / 1" in owner.locator("table.invites").inner_text()
+
+
+def test_register_and_create_a_tribe_with_the_keyboard_only(live_server: LiveServer, new_page: Any) -> None:
+    page = new_page()
+    page.goto(live_server.url + "/register")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to content"
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    for _ in range(5):  # through the header links to the first field
+        if page.evaluate("document.activeElement.id") == "display_name":
+            break
+        page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "display_name"
+    page.keyboard.type("Kim Keyboard")
+    page.keyboard.press("Tab")
+    page.keyboard.type("kim@e2e.test")
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r".*/tribes(#main)?$"))  # the browser keeps the skip link's #main
+    page.goto(live_server.url + "/tribes/new")
+    page.get_by_label("Name", exact=True).focus()
+    page.keyboard.type("Keys Only")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/t/keys-only")
+    assert page.get_by_role("heading", level=1).inner_text() == "Keys Only"
