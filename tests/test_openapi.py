@@ -56,3 +56,12 @@ def test_request_bodies_come_from_the_validating_schemas(client: Any) -> None:
     assert set(schemas["RegisterIn"]["required"]) == {"email", "password", "display_name"}
     assert doc["paths"]["/auth/register"]["post"].get("security") is None
     assert doc["paths"]["/tribes"]["post"]["security"] == [{"session": []}]
+
+
+def test_paged_lists_document_limit_and_cursor(client: Any) -> None:
+    paths = document(client)["paths"]
+    for path in ("/tribes", "/tribes/directory", "/tribes/{slug}/members", "/tribes/{slug}/invites"):
+        names = {p["name"]: p for p in paths[path]["get"]["parameters"]}
+        assert names["limit"]["schema"]["maximum"] == 200 and names["cursor"]["in"] == "query"
+    members = {p["name"] for p in paths["/tribes/{slug}/members"]["get"]["parameters"]}
+    assert members == {"slug", "limit", "cursor"}

@@ -48,6 +48,12 @@ def body(schema: type[BaseModel]) -> Callable[[F], F]:
     return mark
 
 
+def paged(view: F) -> F:
+    """Mark a list view as keyset-paginated (?limit=, ?cursor=; used for the OpenAPI document)."""
+    view._tribes_paged = True  # type: ignore[attr-defined]
+    return view
+
+
 def has_body() -> bool:
     """Whether the request carries a body."""
     if request.content_length:

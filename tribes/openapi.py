@@ -28,6 +28,23 @@ _ERROR = {
 }
 
 
+_PAGING = (
+    {
+        "name": "limit",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50},
+    },
+    {
+        "name": "cursor",
+        "in": "query",
+        "required": False,
+        "description": "The next_cursor of the previous page (opaque).",
+        "schema": {"type": "string"},
+    },
+)
+
+
 def build_document() -> dict[str, Any]:
     """Walk the URL map; every /api/v1 route becomes an operation, with its request schema."""
     paths: dict[str, dict[str, Any]] = {}
@@ -60,8 +77,9 @@ def build_document() -> dict[str, Any]:
                     "2XX": {"description": "Success"},
                 },
             }
-            if params:
-                op["parameters"] = params
+            query = list(_PAGING) if getattr(view, "_tribes_paged", False) else []
+            if params or query:
+                op["parameters"] = params + query
             if not getattr(view, "_tribes_public", False):
                 op["security"] = [{"session": []}]
             schema = getattr(view, "_tribes_body", None)

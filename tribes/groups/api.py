@@ -11,7 +11,7 @@ from tribes.accounts.service import card
 from tribes.extensions import db
 from tribes.groups import policy, schemas, service
 from tribes.groups.models import Ban, Invite, Membership, Tribe
-from tribes.http import api_blueprint, body, keyset_page, page, parse
+from tribes.http import api_blueprint, body, keyset_page, page, paged, parse
 from tribes.moderation import limits
 
 bp = api_blueprint("groups_api", __name__)
@@ -30,6 +30,7 @@ def create_tribe() -> Any:
 
 
 @bp.get("/tribes")
+@paged
 def list_my_tribes() -> Any:
     """The tribes I belong to."""
     rows, cursor = keyset_page(db.session, service.my_tribes_query(current_user.id), [Membership.id])
@@ -38,6 +39,7 @@ def list_my_tribes() -> Any:
 
 
 @bp.get("/tribes/directory")
+@paged
 def directory() -> Any:
     """Listed tribes, as directory cards only."""
     rows, cursor = keyset_page(db.session, service.directory_query(), [Tribe.id])
@@ -74,6 +76,7 @@ def delete_tribe(slug: str) -> Any:
 
 
 @bp.get("/tribes/<slug>/members")
+@paged
 def list_members(slug: str) -> Any:
     """Members of a tribe, in the order they joined."""
     tribe, _ = policy.get_tribe_for(db.session, current_user.id, slug)
@@ -121,6 +124,7 @@ def ban(slug: str) -> Any:
 
 
 @bp.get("/tribes/<slug>/bans")
+@paged
 def list_bans(slug: str) -> Any:
     """Bans of a tribe (admins)."""
     tribe, _ = policy.get_tribe_with_role(db.session, current_user.id, slug, "admin")
@@ -166,6 +170,7 @@ def create_invite(slug: str) -> Any:
 
 
 @bp.get("/tribes/<slug>/invites")
+@paged
 def list_invites(slug: str) -> Any:
     """Invites of a tribe (admins: all; members: their own); never tokens."""
     tribe, actor = policy.get_tribe_for(db.session, current_user.id, slug)
