@@ -193,3 +193,31 @@ def test_tribe_home_and_directory_run_a_bounded_number_of_queries(app: Any, pers
         make_tribe(joiner, visibility="listed")
     assert queries("/t/counted") == few_home
     assert queries("/directory") == few_directory
+
+
+def test_long_member_lists_and_directories_are_paged(monkeypatch: Any, person: Any, make_user: Any) -> None:
+    from tribes.groups import views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    owner = person("Owner")
+    create(owner, "Paged", slug="paged", visibility="listed", invite_policy="members")
+    path = new_invite_link(owner, "paged", max_uses="5").removeprefix("http://localhost")
+    for n in range(3):
+        joiner = make_user(f"Joiner {n}")
+        assert joiner.post(f"invites/{path.rsplit('/', 1)[1]}/accept").status_code == 200
+        assert joiner.post("tribes", {"name": f"Listed {n}", "visibility": "listed"}).status_code == 201
+    first = owner.get("/t/paged").get_data(as_text=True)
+    assert member_names(owner, "paged") == ["Owner", "Joiner 0"]
+    more = re.search(r'href="(/t/paged\?cursor=[^"]+)" rel="next"', first).group(1)
+    second = owner.get(more.replace("&amp;", "&")).get_data(as_text=True)
+    assert re.findall(r'<th scope="row">([^<]*)</th>', second.split('<table class="members">')[1].split("</table>")[0]) == ["Joiner 1", "Joiner 2"]
+    assert 'rel="next"' not in second.split('<table class="members">')[1].split("</section>")[0]
+    seen: list[str] = []
+    page_path: str | None = "/directory"
+    while page_path:
+        html = owner.get(page_path).get_data(as_text=True)
+        seen += re.findall(r"<h2>(?:<a [^>]*>)?([^<]+)", html)
+        found = re.search(r'href="(/directory\?cursor=[^"]+)" rel="next"', html)
+        page_path = found.group(1) if found else None
+    assert seen == ["Paged", "Listed 0", "Listed 1", "Listed 2"]
+    assert owner.get("/directory?cursor=garbage").status_code == 422
