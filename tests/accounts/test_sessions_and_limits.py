@@ -214,3 +214,22 @@ def test_logout_without_csrf_is_refused(make_user: Any) -> None:
     response = api.http.post("/api/v1/auth/logout")
     assert response.status_code == 403
     assert api.get("me").status_code == 200
+
+
+def test_wrong_current_passwords_are_throttled(app: Any, make_user: Any) -> None:
+    api = make_user()
+    app.config["LIMIT_LOGIN"] = "2 per minute"
+    wrong = {"current_password": "guess number one", "new_password": NEW_PASSWORD}
+    for _ in range(2):
+        assert api.post("me/password", wrong).status_code == 403
+    assert_rate_limited(api.post("me/password", {"current_password": PASSWORD, "new_password": NEW_PASSWORD}))
+    assert make_user().post("me/password", wrong).status_code == 403  # others are not affected
+
+
+def test_csrf_failures_do_not_use_up_the_password_budget(app: Any, make_user: Any) -> None:
+    api = make_user()
+    app.config["LIMIT_LOGIN"] = "1 per minute"
+    for _ in range(3):
+        assert api.http.post("/api/v1/me/password", json={}).status_code == 403
+    ok = api.post("me/password", {"current_password": PASSWORD, "new_password": NEW_PASSWORD})
+    assert ok.status_code == 204

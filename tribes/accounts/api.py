@@ -117,8 +117,18 @@ def patch_me() -> Any:
     return jsonify(service.me(user))
 
 
+def _password_change_key() -> str:
+    """Wrong current passwords are limited per account, like failed logins."""
+    return f"password:{current_user.id if current_user.is_authenticated else client_address()}"
+
+
 @bp.post("/me/password")
 @body(schemas.PasswordChangeIn)
+@limiter.limit(
+    lambda: current_app.config["LIMIT_LOGIN"],
+    key_func=_password_change_key,
+    deduct_when=lambda response: response.status_code == 403 and b"invalid_password" in response.get_data(),
+)
 def change_password() -> Any:
     """Change my password; every other session ends."""
     data = parse(schemas.PasswordChangeIn)
