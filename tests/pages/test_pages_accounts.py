@@ -71,7 +71,7 @@ def test_login_next_goes_back_but_never_off_site(make_page_client: Any, person: 
     assert page.get("/tribes/new").location.endswith("/login?next=/tribes/new")
     back = page.submit("/login?next=/tribes/new", {"email": "person1@pages.test", "password": PASSWORD, "next": "/tribes/new"})
     assert back.location == "/tribes/new"
-    for target in ("//evil.example/x", "https://evil.example/", "/\\evil.example"):
+    for target in ("//evil.example/x", "https://evil.example/", "/\\evil.example", "/\t/evil.example", "javascript:alert(1)"):
         response = make_page_client().submit("/login", {"email": "person1@pages.test", "password": PASSWORD, "next": target})
         assert response.location == "/tribes", target
 
