@@ -54,6 +54,7 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def _globals() -> dict[str, Any]:
+        """Unread count, header links, tribe and settings sections, and `has_page(endpoint)`."""
         unread = 0
         if current_user.is_authenticated:
             from sqlalchemy.exc import SQLAlchemyError
