@@ -68,7 +68,10 @@ def serve(host: str, port: int, demo: bool) -> None:
     if mode == "gevent":
         for problem in check_gevent_runtime():
             click.echo(f"warning: {problem}", err=True)
-    app = create_app({"SOCKETIO_ASYNC_MODE": mode})
+    from tribes.config import load_config
+
+    url = load_config(os.environ.get("TRIBES_INSTANCE_PATH") or str(Path.cwd() / "instance"))["DATABASE_URL"]
+    app = create_app({"SOCKETIO_ASYNC_MODE": mode, "ENGINE_OPTIONS": engine_options(url, mode)})
     upgrade_database(app.config["DATABASE_URL"])
     if demo:
         from tribes.demo import load_demo
@@ -127,6 +130,21 @@ def downgrade(revision: str) -> None:
     url = load_config(os.environ.get("TRIBES_INSTANCE_PATH") or str(Path.cwd() / "instance"))["DATABASE_URL"]
     command.downgrade(alembic_config(url), revision)
     click.echo("database downgraded")
+
+
+def engine_options(database_url: str, mode: str) -> dict[str, Any]:
+    """Engine settings for the server process.
+
+    SQLite under gevent gets a pool of ONE connection: every SQLite transaction here is
+    BEGIN IMMEDIATE (it takes the write lock) and SQLite waits for a busy lock inside C,
+    blocking the event loop; if a greenlet yielded inside a transaction (a rate-limiter
+    timer, a socket write) while another began one, the process would stall until
+    "database is locked". With one pooled connection the second greenlet waits for the
+    connection cooperatively instead. SQLite admits one writer anyway.
+    """
+    if mode == "gevent" and database_url.startswith("sqlite"):
+        return {"pool_size": 1, "max_overflow": 0, "pool_timeout": 30}
+    return {}
 
 
 def check_gevent_runtime() -> list[str]:

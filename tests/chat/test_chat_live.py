@@ -106,3 +106,28 @@ def test_live_connect_refusals(server: LiveServer) -> None:
     sock = alice.socket()  # python-socketio sends the server's own origin
     assert sock.client.connected
     sock.close()
+
+
+def test_live_concurrent_writes_do_not_stall(server: LiveServer) -> None:
+    """Many simultaneous writers (HTTP and sockets) on one gevent process all succeed."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    users = [LiveUser(server.url) for _ in range(6)]
+    slug = make_tribe(users[0], users[1:])
+    sockets = [u.socket() for u in users]
+    try:
+        def write(n: int) -> int:
+            user = users[n % len(users)]
+            if n % 2:
+                ack = sockets[n % len(users)].call(
+                    "send", {"tribe": slug, "body": f"s{n}", "client_id": f"s{n}"})
+                return 200 if ack.get("ok") else 500
+            created = user.call("POST", "tribes", {"name": f"Concurrent {n}"})
+            return created.status_code
+
+        with ThreadPoolExecutor(12) as pool:
+            codes = list(pool.map(write, range(36)))
+        assert set(codes) <= {200, 201}, codes
+    finally:
+        for s in sockets:
+            s.close()
