@@ -107,6 +107,7 @@ def worker() -> None:
     config = json.loads(sys.stdin.readline())
     base, users, rate = config["base"], config["users"], config["rate"]
     duration, start_at, wid = config["duration"], config["start_at"], config["wid"]
+    run = f"r{int(start_at)}"  # tokens unique per run: late deliveries of a run never count for the next
     import random
 
     import gevent
@@ -157,7 +158,7 @@ def worker() -> None:
         if delay > 0:
             gevent.sleep(delay)
         client, user = random.choice(clients)
-        token = f"w{wid}-{k}"
+        token = f"{run}-w{wid}-{k}"
         sent.append((token, user["tribe"], time.time()))
         try:
             client.emit("send", {"tribe": user["tribe"], "body": f"load {token}", "client_id": token},

@@ -55,11 +55,12 @@ def _needs_cross_process_lock() -> bool:
 def send_lock(slug: str) -> Iterator[None]:
     """Serialise insert → commit → emit of one tribe's messages (see the module doc).
 
-    The read-only transaction left open by loading the user is ended first: waiting for
-    the lock while holding it would keep SQLite's write lock (BEGIN IMMEDIATE) and stall
-    the lock holder, which under gevent blocks the whole process.
+    On SQLite the read-only transaction left open by loading the user is ended first:
+    it holds the write lock (BEGIN IMMEDIATE) and, under `tribes serve`, the only pooled
+    connection, which the lock holder needs. PostgreSQL keeps it (one round trip less).
     """
-    db.session.commit()
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.commit()
     with _local_lock(slug):
         if not _needs_cross_process_lock():
             yield

@@ -14,20 +14,17 @@ def send_message(user_id: int, slug: str, body: str, client_id: str) -> tuple[di
     """Post as `user_id` in the tribe `slug`; (stored message, created). Commits.
 
     Under the tribe's send lock: membership (404), an earlier message with this
-    client_id (answered as is, nothing broadcast), mute, then the rate limit with no
-    transaction open (the limiter may yield under gevent, and an open SQLite transaction
-    would hold the write lock meanwhile), then insert, commit and broadcast.
+    client_id (answered as is, nothing broadcast), mute, rate limit, then insert,
+    commit and broadcast (the broadcast runs after the commit, still under the lock).
     """
     with send_lock(slug):
         tribe, member = policy.get_tribe_for(db.session, user_id, slug)
-        earlier = service.earlier_message(db.session, tribe.id, user_id, client_id)
-        if earlier is None:
+        message = service.earlier_message(db.session, tribe.id, user_id, client_id)
+        created = message is None
+        if message is None:
             service.check_mute(db.session, tribe, member)
-            db.session.commit()
             service.check_rate(tribe, member)
-            earlier, created = service.post_message(db.session, tribe, member, body, client_id)
-        else:
-            created = False
-        payload = service.serialise(earlier, tribe.slug)
+            message, created = service.post_message(db.session, tribe, member, body, client_id)
+        payload = service.serialise(message, tribe.slug)
         db.session.commit()
     return payload, created

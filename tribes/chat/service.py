@@ -90,8 +90,9 @@ def check_mute(session: Session, tribe: Tribe, member: Membership) -> None:
 def check_rate(tribe: Tribe, member: Membership) -> None:
     """Per-user chat rate limit; new members of the tribe get the stricter one.
 
-    The limiter's storage may do I/O (Redis) or start a timer: call it outside a
-    database transaction (see `tribes.chat.sending`).
+    The limiter's storage may do I/O (Redis) or start a timer, i.e. yield under gevent
+    inside the transaction: harmless on PostgreSQL, and `tribes serve` gives SQLite a
+    one-connection pool so other greenlets wait for it cooperatively.
     """
     if not current_app.config.get("RATELIMIT_ENABLED", True):
         return
@@ -109,12 +110,10 @@ def post_message(
 ) -> tuple[Message, bool]:
     """Store a message (or find the earlier one with this client_id); True when new.
 
-    Mute and rate are checked by the caller first (`check_mute`, `check_rate`). A new
-    message goes to moderation, notifies mentions and is broadcast after the commit.
+    The caller checks first (`earlier_message`, `check_mute`, `check_rate`; see
+    `tribes.chat.sending`); a concurrent duplicate is caught by the unique constraint. A
+    new message goes to moderation, notifies mentions and is broadcast after the commit.
     """
-    earlier = earlier_message(session, tribe.id, member.user_id, client_id)
-    if earlier is not None:
-        return earlier, False
     message = Message(
         tribe_id=tribe.id, author_id=member.user_id, body=body, client_id=client_id,
         created_at=utcnow(),
