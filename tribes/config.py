@@ -67,14 +67,17 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "LIMIT_LOGIN": env("TRIBES_LIMIT_LOGIN") or "10 per 15 minutes",
         "LIMIT_LOGIN_IP": env("TRIBES_LIMIT_LOGIN_IP") or "60 per 15 minutes",
         "LIMIT_CHAT": env("TRIBES_LIMIT_CHAT") or "30 per 10 seconds",
-        "LIMIT_CHAT_NEW_MEMBER": env("TRIBES_LIMIT_CHAT_NEW_MEMBER") or "10 per minute",
+        # A deployment (or load run) that raises TRIBES_LIMIT_CHAT raises the new-member
+        # rate with it unless that one is set on its own.
+        "LIMIT_CHAT_NEW_MEMBER": env("TRIBES_LIMIT_CHAT_NEW_MEMBER")
+        or env("TRIBES_LIMIT_CHAT")
+        or "10 per minute",
         "LIMIT_CONTACT_REQUESTS": env("TRIBES_LIMIT_CONTACT_REQUESTS") or "30 per day",
         "LIMIT_CONTACT_REQUESTS_NEW": env("TRIBES_LIMIT_CONTACT_REQUESTS_NEW") or "5 per day",
         "LIMIT_INVITES": env("TRIBES_LIMIT_INVITES") or "50 per day",
         "LIMIT_REPORTS": env("TRIBES_LIMIT_REPORTS") or "30 per hour",
         "LIMIT_TRIBES": env("TRIBES_LIMIT_TRIBES") or "10 per day",
         "LIMIT_TRIBES_NEW": env("TRIBES_LIMIT_TRIBES_NEW") or "3 per day",
-        "LIMIT_WRITES": env("TRIBES_LIMIT_WRITES") or "300 per minute",
         # Astroturfing signal: the same normalised text from many accounts or in many tribes.
         "ASTROTURF_MIN_LENGTH": _int("TRIBES_ASTROTURF_MIN_LENGTH", 20),
         "ASTROTURF_MIN_WORDS": _int("TRIBES_ASTROTURF_MIN_WORDS", 3),
