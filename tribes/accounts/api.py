@@ -8,20 +8,13 @@ from flask import current_app, jsonify, request, session
 from flask_login import current_user, login_user, logout_user
 from flask_wtf.csrf import generate_csrf
 
-from tribes.accounts import schemas, service
+from tribes.accounts import limits, schemas, service
 from tribes.accounts.models import User
 from tribes.errors import ApiError
 from tribes.extensions import client_address, db, limiter
-from tribes.http import api_blueprint, body, csrf_exempt, json_body_or_none, parse, public
+from tribes.http import api_blueprint, body, csrf_exempt, parse, public
 
 bp = api_blueprint("accounts_api", __name__)
-
-
-def _login_email_key() -> str:
-    """Failed-login limits are kept per account (the e-mail address tried)."""
-    data = json_body_or_none()
-    email = data.get("email") if isinstance(data, dict) else None
-    return f"login:{service.normalise_email(email) if isinstance(email, str) else ''}"
 
 
 def begin_login(user: User) -> dict[str, Any]:
@@ -57,7 +50,7 @@ def end_login() -> None:
 @public
 @csrf_exempt
 @body(schemas.RegisterIn)
-@limiter.limit(lambda: current_app.config["LIMIT_REGISTER"])
+@limits.registration_per_address
 def register() -> Any:
     """Create an account and log it in."""
     data = parse(schemas.RegisterIn)
@@ -70,12 +63,8 @@ def register() -> Any:
 @public
 @csrf_exempt
 @body(schemas.LoginIn)
-@limiter.limit(lambda: current_app.config["LIMIT_LOGIN_IP"])
-@limiter.limit(
-    lambda: current_app.config["LIMIT_LOGIN"],
-    key_func=_login_email_key,
-    deduct_when=lambda response: response.status_code == 401,
-)
+@limits.login_per_address
+@limits.failed_login_per_account
 def login() -> Any:
     """Log in with e-mail and password; a fresh session every time."""
     data = parse(schemas.LoginIn)

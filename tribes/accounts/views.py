@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlparse
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from pydantic import ValidationError
 
-from tribes.accounts import schemas, service
+from tribes.accounts import limits, schemas, service
 from tribes.accounts.api import begin_login, end_login
 from tribes.errors import ValidationFailed, pydantic_fields
-from tribes.extensions import db, limiter
+from tribes.extensions import db
 from tribes.pages import page_blueprint
 
 bp = page_blueprint("accounts_pages", __name__)
@@ -50,13 +50,8 @@ def register_from_form() -> tuple[Any, dict[str, str]]:
     return user, {}
 
 
-def _login_form_key() -> str:
-    """Failed page logins are limited per account (the e-mail address tried)."""
-    return f"login:{service.normalise_email(request.form.get('email', ''))}"
-
-
 @bp.route("/register", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LIMIT_REGISTER"], methods=["POST"])
+@limits.registration_per_address
 def register() -> Any:
     """Create an account."""
     errors: dict[str, str] = {}
@@ -72,13 +67,8 @@ def register() -> Any:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LIMIT_LOGIN_IP"], methods=["POST"])
-@limiter.limit(
-    lambda: current_app.config["LIMIT_LOGIN"],
-    key_func=_login_form_key,
-    methods=["POST"],
-    deduct_when=lambda response: response.status_code == 401,
-)
+@limits.login_per_address
+@limits.failed_login_per_account
 def login() -> Any:
     """Log in with e-mail and password."""
     if request.method == "POST":
