@@ -27,7 +27,7 @@ def member_names(page: Any, slug: str) -> list[str]:
     """Names in the member table of the tribe home."""
     html = page.get(f"/t/{slug}").get_data(as_text=True)
     table = html.split('<table class="members">', 1)[1].split("</table>", 1)[0]
-    return re.findall(r'<th scope="row">([^<]*)</th>', table)
+    return re.findall(r'<th scope="row"><a href="/u/\d+">([^<]*)</a></th>', table)
 
 
 def test_create_tribe_and_see_it_in_my_tribes(person: Any) -> None:
@@ -210,7 +210,7 @@ def test_long_member_lists_and_directories_are_paged(monkeypatch: Any, person: A
     assert member_names(owner, "paged") == ["Owner", "Joiner 0"]
     more = re.search(r'href="(/t/paged\?cursor=[^"]+)" rel="next"', first).group(1)
     second = owner.get(more.replace("&amp;", "&")).get_data(as_text=True)
-    assert re.findall(r'<th scope="row">([^<]*)</th>', second.split('<table class="members">')[1].split("</table>")[0]) == ["Joiner 1", "Joiner 2"]
+    assert re.findall(r'<th scope="row"><a href="/u/\d+">([^<]*)</a></th>', second.split('<table class="members">')[1].split("</table>")[0]) == ["Joiner 1", "Joiner 2"]
     assert 'rel="next"' not in second.split('<table class="members">')[1].split("</section>")[0]
     seen: list[str] = []
     page_path: str | None = "/directory"
