@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from tribes.accounts import service as accounts
 from tribes.accounts.models import User
 from tribes.extensions import db
+from tribes.groups import invites
 from tribes.groups import service as groups
 from tribes.groups.models import Tribe
 
@@ -45,15 +46,15 @@ def load_demo() -> list[str]:
         )
         owner = groups.get_member(session, tribe.id, users[0].id)
         for user in users[1:]:
-            _, raw = groups.create_invite(session, tribe, owner)
-            groups.accept_invite(session, raw, user)
+            _, raw = invites.create_invite(session, tribe, owner)
+            invites.accept_invite(session, raw, user)
         groups.change_role(session, tribe, owner, groups.get_member(session, tribe.id, users[1].id), "organiser")
         secret = groups.create_tribe(
             session, users[0], "Organisers' Circle", slug="organisers-circle",
             description="A secret tribe: invisible to everyone who is not in it.",
         )
-        _, raw = groups.create_invite(session, secret, groups.get_member(session, secret.id, users[0].id))
-        groups.accept_invite(session, raw, users[1])
+        _, raw = invites.create_invite(session, secret, groups.get_member(session, secret.id, users[0].id))
+        invites.accept_invite(session, raw, users[1])
         _demo_chat(session, tribe, users)
         _demo_meetup(session, tribe, users[1])
         session.commit()

@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from tribes.accounts.service import card
 from tribes.extensions import db
-from tribes.groups import policy, schemas, service
+from tribes.groups import bans, invites, policy, schemas, service
 from tribes.groups.models import Ban, Invite, Membership, Tribe
 from tribes.http import api_blueprint, body, keyset_page, page, paged, parse
 from tribes.moderation import limits
@@ -112,7 +112,7 @@ def ban(slug: str) -> Any:
     """Ban a member (optionally with everyone they invited); dry_run only lists them."""
     tribe, actor = policy.get_tribe_with_role(db.session, current_user.id, slug, "admin")
     data = parse(schemas.BanIn)
-    banned = service.ban(
+    banned = bans.ban(
         db.session, tribe, actor, data.user_id, data.reason,
         with_branch=data.with_branch, dry_run=data.dry_run,
     )
@@ -128,7 +128,7 @@ def ban(slug: str) -> Any:
 def list_bans(slug: str) -> Any:
     """Bans of a tribe (admins)."""
     tribe, _ = policy.get_tribe_with_role(db.session, current_user.id, slug, "admin")
-    rows, cursor = keyset_page(db.session, service.bans_query(tribe.id), [Ban.id])
+    rows, cursor = keyset_page(db.session, bans.bans_query(tribe.id), [Ban.id])
     from tribes.accounts.models import User
 
     users = {u.id: u for u in db.session.query(User).filter(User.id.in_([b.user_id for b in rows]))}
@@ -143,7 +143,7 @@ def list_bans(slug: str) -> Any:
 def lift_ban(slug: str, user_id: int) -> Any:
     """Lift a ban."""
     tribe, _ = policy.get_tribe_with_role(db.session, current_user.id, slug, "admin")
-    service.lift_ban(db.session, tribe, user_id, actor_id=current_user.id)
+    bans.lift_ban(db.session, tribe, user_id, actor_id=current_user.id)
     db.session.commit()
     return "", 204
 
@@ -162,9 +162,9 @@ def create_invite(slug: str) -> Any:
     """Create an invite link (the token is shown only now)."""
     tribe, actor = policy.get_tribe_for(db.session, current_user.id, slug)
     data = parse(schemas.InviteIn)
-    invite, raw = service.create_invite(db.session, tribe, actor, **data.model_dump())
+    invite, raw = invites.create_invite(db.session, tribe, actor, **data.model_dump())
     db.session.commit()
-    out = service.invite_dict(invite, tribe.slug)
+    out = invites.invite_dict(invite, tribe.slug)
     out.update(token=raw, url=invite_url(raw))
     return jsonify(out), 201
 
@@ -175,16 +175,16 @@ def list_invites(slug: str) -> Any:
     """Invites of a tribe (admins: all; members: their own); never tokens."""
     tribe, actor = policy.get_tribe_for(db.session, current_user.id, slug)
     rows, cursor = keyset_page(
-        db.session, service.invites_query(tribe.id, actor), [Invite.id], descending=True
+        db.session, invites.invites_query(tribe.id, actor), [Invite.id], descending=True
     )
-    return jsonify(page([service.invite_dict(i, tribe.slug) for i in rows], cursor))
+    return jsonify(page([invites.invite_dict(i, tribe.slug) for i in rows], cursor))
 
 
 @bp.delete("/tribes/<slug>/invites/<int:invite_id>")
 def revoke_invite(slug: str, invite_id: int) -> Any:
     """Revoke an invite."""
     tribe, actor = policy.get_tribe_for(db.session, current_user.id, slug)
-    service.revoke_invite(db.session, tribe, actor, invite_id)
+    invites.revoke_invite(db.session, tribe, actor, invite_id)
     db.session.commit()
     return "", 204
 
@@ -192,7 +192,7 @@ def revoke_invite(slug: str, invite_id: int) -> Any:
 @bp.get("/invites/<token>")
 def preview_invite(token: str) -> Any:
     """What an invite leads to, if it can still be used."""
-    invite, tribe = service.preview_invite(db.session, token, current_user)
+    invite, tribe = invites.preview_invite(db.session, token, current_user)
     return jsonify(
         {
             "tribe": {"name": tribe.name, "description": tribe.description, "member_count": tribe.member_count},
@@ -205,7 +205,7 @@ def preview_invite(token: str) -> Any:
 @bp.post("/invites/<token>/accept")
 def accept_invite(token: str) -> Any:
     """Join the tribe behind an invite."""
-    member, tribe = service.accept_invite(db.session, token, current_user)
+    member, tribe = invites.accept_invite(db.session, token, current_user)
     db.session.commit()
     out = service.member_dict(member)
     out["tribe"] = tribe.slug
@@ -216,6 +216,6 @@ def accept_invite(token: str) -> Any:
 def invite_tree(slug: str) -> Any:
     """Who invited whom (admins)."""
     tribe, _ = policy.get_tribe_with_role(db.session, current_user.id, slug, "admin")
-    return jsonify({"items": service.invite_tree(db.session, tribe.id), "next_cursor": None})
+    return jsonify({"items": invites.invite_tree(db.session, tribe.id), "next_cursor": None})
 
 

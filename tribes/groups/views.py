@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from tribes.accounts.views import log_in, register_from_form
 from tribes.errors import ApiError, NotFound, pydantic_fields
 from tribes.extensions import db, limiter
-from tribes.groups import policy, schemas, service
+from tribes.groups import invites, policy, schemas, service
 from tribes.groups.api import invite_url
 from tribes.groups.models import Invite, Membership, Tribe
 from tribes.http import keyset_page
@@ -90,13 +90,13 @@ def tribe_home(slug: str) -> Any:
         limit=PAGE_SIZE, cursor=request.args.get("cursor") or None,
     )
     may_invite = policy.may_invite(tribe, me)
-    invites: list[Invite] = []
+    invite_rows: list[Invite] = []
     if may_invite:
-        stmt = service.invites_query(tribe.id, me).order_by(Invite.id.desc()).limit(PAGE_SIZE)
-        invites = list(db.session.scalars(stmt))
+        stmt = invites.invites_query(tribe.id, me).order_by(Invite.id.desc()).limit(PAGE_SIZE)
+        invite_rows = list(db.session.scalars(stmt))
     return render_template(
         "groups/home.html", tribe=tribe, me=me, members=members, next_cursor=next_cursor,
-        invites=invites, may_invite=may_invite, new_invite=_take_new_invite(tribe.slug),
+        invites=invite_rows, may_invite=may_invite, new_invite=_take_new_invite(tribe.slug),
         now=service.utcnow(),
     )
 
@@ -112,7 +112,7 @@ def create_invite(slug: str) -> Any:
         data = schemas.InviteIn.model_validate(
             {"max_uses": request.form.get("max_uses") or 1, "expires_in_hours": request.form.get("expires_in_hours") or 168}
         )
-        _, raw = service.create_invite(db.session, tribe, me, **data.model_dump())
+        _, raw = invites.create_invite(db.session, tribe, me, **data.model_dump())
         db.session.commit()
     except ValidationError as exc:
         labels = {"max_uses": "Uses", "expires_in_hours": "Valid for"}
@@ -134,7 +134,7 @@ def create_invite(slug: str) -> Any:
 def revoke_invite(slug: str, invite_id: int) -> Any:
     """Revoke an invite from the tribe home."""
     tribe, me = policy.get_tribe_for(db.session, current_user.id, slug)
-    service.revoke_invite(db.session, tribe, me, invite_id)
+    invites.revoke_invite(db.session, tribe, me, invite_id)
     db.session.commit()
     flash("Invite revoked.", "success")
     return redirect(url_for("groups_pages.tribe_home", slug=tribe.slug))
@@ -155,7 +155,7 @@ def invite_landing(token: str) -> Any:
     """Invite landing: preview, then join (logged in) or register and join in one step."""
     user = current_user._get_current_object() if current_user.is_authenticated else None
     try:
-        invite, tribe = service.preview_invite(db.session, token, user)
+        invite, tribe = invites.preview_invite(db.session, token, user)
     except NotFound:
         return _invalid_invite()
     if request.method == "GET":
@@ -169,7 +169,7 @@ def invite_landing(token: str) -> Any:
             flash("Please correct the marked fields.", "error")
             return render_template("groups/invite.html", invite=invite, tribe=tribe, errors=errors, form=request.form), 422
     try:
-        service.accept_invite(db.session, token, user)
+        invites.accept_invite(db.session, token, user)
     except NotFound:
         return _invalid_invite()
     db.session.commit()

@@ -204,6 +204,7 @@ def _apply(session: Session, report: Report, tribe: Tribe, actor: Membership, ac
     automatic = report.cluster_key is not None
     if action == "delete_content":
         return _delete_content(session, report, tribe, actor, note, automatic)
+    from tribes.groups import bans
     from tribes.groups import service as groups
 
     user_ids = _cluster_accounts(report) if automatic else [report.target_user_id]
@@ -221,7 +222,7 @@ def _apply(session: Session, report: Report, tribe: Tribe, actor: Membership, ac
                 groups.remove_member(session, tribe, actor, target)
                 done.append(uid)
         else:
-            groups.ban(session, tribe, actor, uid, note or report.reason)
+            bans.ban(session, tribe, actor, uid, note or report.reason)
             done.append(uid)
     return done
 

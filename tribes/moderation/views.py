@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from tribes.accounts.service import card
 from tribes.errors import ApiError, pydantic_fields
 from tribes.extensions import db
-from tribes.groups import policy
+from tribes.groups import bans, invites, policy
 from tribes.groups import service as groups
 from tribes.groups.models import Membership
 from tribes.http import keyset_page
@@ -164,7 +164,7 @@ def unmute(slug: str, user_id: int) -> Any:
 def invite_tree(slug: str) -> Any:
     """Who invited whom, with "ban with branch" on every member."""
     tribe, me = _admin(slug)
-    return render_template("moderation/tree.html", tribe=tribe, me=me, roots=groups.invite_tree(db.session, tribe.id))
+    return render_template("moderation/tree.html", tribe=tribe, me=me, roots=invites.invite_tree(db.session, tribe.id))
 
 
 @bp.route("/t/<slug>/moderation/ban/<int:user_id>", methods=["GET", "POST"])
@@ -175,7 +175,7 @@ def ban(slug: str, user_id: int) -> Any:
     with_branch = request.values.get("with_branch") == "1"
     if request.method == "GET":
         try:
-            affected = groups.ban(db.session, tribe, me, user_id, "", with_branch=with_branch, dry_run=True)
+            affected = bans.ban(db.session, tribe, me, user_id, "", with_branch=with_branch, dry_run=True)
         except ApiError as exc:
             db.session.rollback()
             if exc.status == 404:
@@ -187,7 +187,7 @@ def ban(slug: str, user_id: int) -> Any:
                                affected=[card(u) for u in affected], with_branch=with_branch)
     reason = request.form.get("reason", "").strip()[:2000]
     return _act(url_for("moderation_pages.invite_tree", slug=tribe.slug), "Banned.",
-                lambda: groups.ban(db.session, tribe, me, user_id, reason, with_branch=with_branch))
+                lambda: bans.ban(db.session, tribe, me, user_id, reason, with_branch=with_branch))
 
 
 @bp.post("/t/<slug>/moderation/bans/<int:user_id>/lift")
@@ -196,7 +196,7 @@ def lift_ban(slug: str, user_id: int) -> Any:
     """Lift a ban."""
     tribe, me = _admin(slug)
     return _act(url_for("moderation_pages.members", slug=tribe.slug), "Ban lifted.",
-                lambda: groups.lift_ban(db.session, tribe, user_id, actor_id=me.user_id))
+                lambda: bans.lift_ban(db.session, tribe, user_id, actor_id=me.user_id))
 
 
 @bp.route("/t/<slug>/report", methods=["GET", "POST"])

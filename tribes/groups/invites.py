@@ -1,0 +1,237 @@
+"""Invites: create, list, revoke, preview, accept (counted atomically), the invite tree."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from tribes.accounts.models import User
+from tribes.accounts.service import card, token_hash
+from tribes.db import utcnow
+from tribes.errors import Forbidden, NotFound
+from tribes.groups import policy
+from tribes.groups.bans import is_banned
+from tribes.groups.models import Invite, InviteEdge, Membership, Tribe
+from tribes.groups.service import record_audit
+
+
+def invite_dict(invite: Invite, slug: str) -> dict[str, Any]:
+    """The contract's invite object (never the token: that is shown once, on creation)."""
+    return {
+        "id": invite.id,
+        "tribe": slug,
+        "created_by": card(invite.created_by),
+        "for_user": card(invite.for_user),
+        "max_uses": invite.max_uses,
+        "uses": invite.uses,
+        "expires_at": invite.expires_at.isoformat(),
+        "revoked": invite.revoked_at is not None,
+        "created_at": invite.created_at.isoformat(),
+    }
+
+
+
+
+def create_invite(
+    session: Session,
+    tribe: Tribe,
+    actor: Membership,
+    *,
+    max_uses: int = 1,
+    expires_in_hours: int = 168,
+    for_user_id: int | None = None,
+) -> tuple[Invite, str]:
+    """Create an invite; returns it with the raw token (shown once, stored hashed)."""
+    if not policy.may_invite(tribe, actor):
+        raise Forbidden()
+    if actor.role == "member" and actor.joined_at > utcnow() - timedelta(hours=tribe.new_member_hours):
+        raise Forbidden(
+            f"New members can invite others after their first {tribe.new_member_hours} hours in the tribe."
+        )
+    for_user = None
+    if for_user_id is not None:
+        for_user = session.get(User, for_user_id)
+        if for_user is None:
+            from tribes.errors import ValidationFailed
+
+            raise ValidationFailed({"for_user_id": "No such user."})
+    raw = secrets.token_urlsafe(24)  # 192 bits
+    invite = Invite(
+        tribe_id=tribe.id,
+        created_by_id=actor.user_id,
+        for_user_id=for_user_id,
+        token_hash=token_hash(raw),
+        max_uses=max_uses,
+        uses=0,
+        expires_at=utcnow() + timedelta(hours=expires_in_hours),
+        created_at=utcnow(),
+    )
+    session.add(invite)
+    session.flush()
+    record_audit(session, tribe.id, actor.user_id, "invite_created", target_user_id=for_user_id,
+           details={"invite_id": invite.id, "max_uses": max_uses, "expires_at": invite.expires_at.isoformat()})
+    if for_user is not None and not policy.is_member(session, tribe.id, for_user.id):
+        from tribes.notifications.service import notify
+
+        notify(
+            session,
+            for_user.id,
+            "tribe_invite",
+            # never the token: it is stored nowhere but as its hash; the link comes from the inviter
+            {"tribe": {"name": tribe.name}, "invited_by": card(invite.created_by), "invite_id": invite.id},
+        )
+    return invite, raw
+
+
+def invites_query(tribe_id: int, actor: Membership) -> Any:
+    """Invites of a tribe: all for admins, own ones for members."""
+    stmt = select(Invite).where(Invite.tribe_id == tribe_id)
+    if not policy.at_least(actor.role, "admin"):
+        stmt = stmt.where(Invite.created_by_id == actor.user_id)
+    return stmt
+
+
+def revoke_invite(session: Session, tribe: Tribe, actor: Membership, invite_id: int) -> Invite:
+    """Revoke an invite (admins: any; members: their own)."""
+    invite = session.scalar(select(Invite).where(Invite.id == invite_id, Invite.tribe_id == tribe.id))
+    if invite is None:
+        raise NotFound()
+    if not policy.at_least(actor.role, "admin") and invite.created_by_id != actor.user_id:
+        raise NotFound()
+    if invite.revoked_at is None:
+        invite.revoked_at = utcnow()
+        record_audit(session, tribe.id, actor.user_id, "invite_revoked", target_user_id=invite.for_user_id,
+               details={"invite_id": invite.id, "created_by_id": invite.created_by_id})
+    session.flush()
+    return invite
+
+
+def _usable_invite(session: Session, raw: str, user: User | None) -> tuple[Invite, Tribe]:
+    invite = session.scalar(select(Invite).where(Invite.token_hash == token_hash(raw)))
+    if (
+        invite is None
+        or invite.revoked_at is not None
+        or invite.expires_at <= utcnow()
+    ):
+        raise NotFound()
+    if user is not None:
+        if invite.for_user_id is not None and invite.for_user_id != user.id:
+            raise NotFound()
+        if is_banned(session, invite.tribe_id, user.id):
+            raise NotFound()
+    tribe = session.get(Tribe, invite.tribe_id)
+    if tribe is None:
+        raise NotFound()
+    return invite, tribe
+
+
+def preview_invite(session: Session, raw: str, user: User | None) -> tuple[Invite, Tribe]:
+    """The invite behind a token if it can still be used (by this user)."""
+    invite, tribe = _usable_invite(session, raw, user)
+    already = user is not None and policy.is_member(session, tribe.id, user.id)
+    if invite.uses >= invite.max_uses and not already:
+        raise NotFound()
+    return invite, tribe
+
+
+def accept_invite(session: Session, raw: str, user: User) -> tuple[Membership, Tribe]:
+    """Join through an invite; uses are counted atomically, members are not counted twice."""
+    invite, tribe = _usable_invite(session, raw, user)
+    existing = policy.membership(session, tribe.id, user.id)
+    if existing is not None:
+        return existing, tribe
+    now = utcnow()
+    claimed = session.execute(
+        update(Invite)
+        .where(
+            Invite.id == invite.id,
+            Invite.uses < Invite.max_uses,
+            Invite.revoked_at.is_(None),
+            Invite.expires_at > now,
+        )
+        .values(uses=Invite.uses + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        raise NotFound()
+    try:
+        with session.begin_nested():
+            member = Membership(
+                tribe_id=tribe.id,
+                user_id=user.id,
+                role="member",
+                joined_at=now,
+                invited_by_id=invite.created_by_id,
+                invite_id=invite.id,
+            )
+            session.add(member)
+            session.flush()
+    except IntegrityError:
+        # The same user accepted concurrently: that acceptance counted; this one does not.
+        session.execute(
+            update(Invite)
+            .where(Invite.id == invite.id)
+            .values(uses=Invite.uses - 1)
+            .execution_options(synchronize_session=False)
+        )
+        existing = policy.membership(session, tribe.id, user.id)
+        if existing is None:
+            raise
+        return existing, tribe
+    session.execute(
+        update(Tribe).where(Tribe.id == tribe.id).values(member_count=Tribe.member_count + 1)
+    )
+    edge = session.scalar(
+        select(InviteEdge).where(InviteEdge.tribe_id == tribe.id, InviteEdge.invitee_id == user.id)
+    )
+    if edge is None:
+        session.add(
+            InviteEdge(
+                tribe_id=tribe.id,
+                inviter_id=invite.created_by_id,
+                invitee_id=user.id,
+                invite_id=invite.id,
+                created_at=now,
+            )
+        )
+    session.flush()
+    record_audit(session, tribe.id, user.id, "invite_accepted", target_user_id=invite.created_by_id,
+           details={"invite_id": invite.id})
+    session.refresh(tribe)
+    return member, tribe
+
+
+def invite_tree(session: Session, tribe_id: int) -> list[dict[str, Any]]:
+    """Who invited whom, as nested nodes; people who left appear with role null."""
+    members = {m.user_id: m for m in session.scalars(select(Membership).where(Membership.tribe_id == tribe_id))}
+    edges = session.execute(
+        select(InviteEdge.inviter_id, InviteEdge.invitee_id, InviteEdge.created_at).where(
+            InviteEdge.tribe_id == tribe_id
+        )
+    ).all()
+    parent: dict[int, int | None] = {invitee: inviter for inviter, invitee, _ in edges}
+    ids = set(members) | set(parent) | {p for p in parent.values() if p is not None}
+    users = {u.id: u for u in session.scalars(select(User).where(User.id.in_(ids)))} if ids else {}
+    children: dict[int | None, list[int]] = {}
+    for uid in ids:
+        if uid not in users:
+            continue
+        p = parent.get(uid)
+        children.setdefault(p if p in users else None, []).append(uid)
+
+    def node(uid: int, depth: int = 0) -> dict[str, Any]:
+        member = members.get(uid)
+        kids = sorted(children.get(uid, [])) if depth < 100 else []
+        return {
+            "user": card(users[uid]),
+            "role": member.role if member else None,
+            "joined_at": member.joined_at.isoformat() if member else None,
+            "children": [node(k, depth + 1) for k in kids],
+        }
+
+    return [node(uid) for uid in sorted(children.get(None, []))]
