@@ -55,14 +55,17 @@ def _needs_cross_process_lock() -> bool:
 def send_lock(slug: str) -> Iterator[None]:
     """Serialise insert → commit → emit of one tribe's messages (see the module doc).
 
-    On SQLite the read-only transaction left open by loading the user is ended first:
-    it holds the write lock (BEGIN IMMEDIATE) and, under `tribes serve`, the only pooled
-    connection, which the lock holder needs. PostgreSQL keeps it (one round trip less).
+    The read-only transaction left open by loading the user is ended first on SQLite (it
+    holds the write lock, and under `tribes serve` the only pooled connection, which the
+    lock holder needs) and when the advisory lock is used (its holder needs a second
+    connection: waiters must not sit on pooled ones). Otherwise it is kept (one round
+    trip less).
     """
-    if db.session.get_bind().dialect.name == "sqlite":
+    cross_process = _needs_cross_process_lock()
+    if cross_process or db.session.get_bind().dialect.name == "sqlite":
         db.session.commit()
     with _local_lock(slug):
-        if not _needs_cross_process_lock():
+        if not cross_process:
             yield
             return
         assert db.engine is not None

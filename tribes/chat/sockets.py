@@ -14,12 +14,13 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from flask import current_app, request
+from flask import current_app, g, request
 from flask_login import current_user
 from flask_socketio import disconnect, join_room, leave_room
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 
+from tribes.accounts.models import UserSession
 from tribes.accounts.service import card
 from tribes.chat import fanout, schemas, service
 from tribes.chat.sending import send_message
@@ -55,14 +56,33 @@ def scoped_db(handler: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+#: socket id -> (user id, login-session id, user card), set when the socket connected
+_identities: dict[str, tuple[int, int, dict[str, Any]]] = {}
+
+
+def socket_user_id() -> int:
+    """The id of the user behind the current socket (set by `authenticated`)."""
+    return int(g.socket_user[0])
+
+
 def authenticated(handler: Callable[..., Any]) -> Callable[..., Any]:
-    """Refuse the event (and drop the socket) once its login session has ended."""
+    """Refuse the event (and drop the socket) once its login session has ended.
+
+    The user was loaded from the session cookie at connect; each event re-checks in one
+    light query that the login session still exists (ended sessions also disconnect
+    their sockets at once, in every process) instead of re-running the cookie login.
+    """
 
     @functools.wraps(handler)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        if not current_user.is_authenticated:
+        identity = _identities.get(request.sid)  # type: ignore[attr-defined]
+        alive = identity is not None and db.session.scalar(
+            select(UserSession.id).where(UserSession.id == identity[1], UserSession.user_id == identity[0])
+        )
+        if not alive:
             disconnect()
             return {"ok": False, "error": "unauthenticated"}
+        g.socket_user = identity
         return handler(*args, **kwargs)
 
     return wrapper
@@ -96,6 +116,7 @@ def on_connect(auth: Any = None) -> bool:
         return False
     join_room(fanout.user_room(current_user.id))
     join_room(fanout.session_room(current_user.session_id))
+    _identities[request.sid] = (current_user.id, current_user.session_id, card(current_user) or {})  # type: ignore[attr-defined]
     return True
 
 
@@ -103,6 +124,7 @@ def on_connect(auth: Any = None) -> bool:
 def on_disconnect(*_args: Any) -> None:
     """Forget the socket's typing throttle."""
     sid = request.sid  # type: ignore[attr-defined]
+    _identities.pop(sid, None)
     for key in [k for k in _last_typing if k[0] == sid]:
         _last_typing.pop(key, None)
 
@@ -113,11 +135,11 @@ def on_disconnect(*_args: Any) -> None:
 def on_join(data: Any = None) -> dict[str, Any]:
     """Enter a tribe's room (members only) and get what was missed after `after_id`."""
     event = _payload(schemas.JoinEvent, data)
-    tribe, _member = policy.get_tribe_for(db.session, current_user.id, event.tribe)
+    tribe, _member = policy.get_tribe_for(db.session, socket_user_id(), event.tribe)
     room = fanout.tribe_room(tribe.id)
     join_room(room)
     db.session.rollback()  # a fresh read: a removal committed meanwhile must win
-    if not policy.is_member(db.session, tribe.id, current_user.id):
+    if not policy.is_member(db.session, tribe.id, socket_user_id()):
         leave_room(room)
         return {"ok": False, "error": "not_found"}
     missed, has_more = [], False
@@ -145,7 +167,7 @@ def on_leave(data: Any = None) -> dict[str, Any]:
 def on_send(data: Any = None) -> dict[str, Any]:
     """Post a message; ack with the stored message (a repeated client_id acks the same one)."""
     event = _payload(schemas.SendEvent, data)
-    message, _created = send_message(current_user.id, event.tribe, event.body, event.client_id)
+    message, _created = send_message(socket_user_id(), event.tribe, event.body, event.client_id)
     return {"ok": True, "message": message}
 
 
@@ -159,9 +181,9 @@ def on_typing(data: Any = None) -> dict[str, Any]:
     now = time.monotonic()
     if now - _last_typing.get((sid, event.tribe), 0.0) < TYPING_INTERVAL:
         return {"ok": True}
-    tribe, _member = policy.get_tribe_for(db.session, current_user.id, event.tribe)
+    tribe, _member = policy.get_tribe_for(db.session, socket_user_id(), event.tribe)
     _last_typing[(sid, event.tribe)] = now
-    user = card(current_user)
+    user = g.socket_user[2]
     db.session.commit()  # no transaction (nor SQLite lock) held while the emit may yield
     socketio.emit(
         "typing", {"tribe": tribe.slug, "user": user},
