@@ -94,3 +94,50 @@ def make_tribe(owner: LiveUser, members: list[LiveUser]) -> str:
         token = owner.call("POST", f"tribes/{slug}/invites", {}).json()["token"]
         assert member.call("POST", f"invites/{token}/accept").status_code == 200
     return slug
+
+
+class RawReceiver:
+    """A Socket.IO client spoken by hand over one WebSocket, read in one thread.
+
+    python-socketio's client runs each received event on its own thread, so the order
+    its handlers see is not the order of the frames; this reader keeps frame order.
+    """
+
+    def __init__(self, base_url: str, cookie: str, slug: str) -> None:
+        import json
+
+        import websocket
+
+        self.json = json
+        url = base_url.replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket"
+        self.ws = websocket.create_connection(url, cookie=cookie, timeout=10)
+        assert self.ws.recv().startswith("0")  # engine.io OPEN
+        self.ws.send("40")
+        assert self.ws.recv().startswith("40")  # socket.io CONNECT accepted
+        self.ws.send("421" + json.dumps(["join", {"tribe": slug}]))
+        self.messages: list[dict[str, Any]] = []
+        self.joined = threading.Event()
+        self.thread = threading.Thread(target=self._read, daemon=True)
+        self.thread.start()
+        assert self.joined.wait(10)
+
+    def _read(self) -> None:
+        import websocket
+
+        while True:
+            try:
+                frame = self.ws.recv()
+            except (websocket.WebSocketException, OSError):
+                return
+            if frame == "2":
+                self.ws.send("3")  # pong
+            elif frame.startswith("431"):
+                self.joined.set()
+            elif frame.startswith("42"):
+                event, data = self.json.loads(frame[2:])[:2]
+                if event == "message":
+                    self.messages.append(data)
+
+    def close(self) -> None:
+        """Close the WebSocket."""
+        self.ws.close()

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import socketio
 
-from tests.chat.live_helpers import LiveUser, make_tribe, wait_for
+from tests.chat.live_helpers import LiveUser, RawReceiver, make_tribe, wait_for
 from tests.live_server import LiveServer
 
 
@@ -28,6 +28,7 @@ def test_live_send_reaches_members_in_id_order(server: LiveServer) -> None:
     listener = LiveUser(server.url)
     make_tribe(listener, [])  # an outsider with a live socket
     outsider = listener.socket()
+    reader = RawReceiver(server.url, carol.cookie_header(), slug)  # frame order, one thread
     try:
         for s in sockets:
             assert s.call("join", {"tribe": slug})["ok"]
@@ -45,8 +46,10 @@ def test_live_send_reaches_members_in_id_order(server: LiveServer) -> None:
             t.join()
         for s in sockets:
             wait_for(lambda s=s: len(s.named("message")) >= 45)
-            ids = [m["id"] for m in s.named("message")]
-            assert ids == sorted(ids) and len(set(ids)) == 45
+            assert len({m["id"] for m in s.named("message")}) == 45
+        wait_for(lambda: len(reader.messages) >= 45)
+        ids = [m["id"] for m in reader.messages]
+        assert ids == sorted(ids) and len(set(ids)) == 45  # arrival (frame) order is id order
         assert outsider.named("message") == []
         # a resend with the same client_id acks the stored message and broadcasts nothing
         again = sockets[0].call("send", {"tribe": slug, "body": "0:0", "client_id": "0-0"})
@@ -56,6 +59,7 @@ def test_live_send_reaches_members_in_id_order(server: LiveServer) -> None:
         wait_for(lambda: sockets[2].named("message")[-1]["id"] == rest.json()["id"])
         assert len(sockets[2].named("message")) == 46
     finally:
+        reader.close()
         for s in [*sockets, outsider]:
             s.close()
 
