@@ -21,6 +21,9 @@ def texts(page: Any, base: str, paths: list[str]) -> dict[str, str]:
     result = {}
     for path in paths:
         page.goto(base + path)
+        if page.locator("#chat-status").count():
+            # The live chat connects after load; compare the page once it has settled.
+            page.wait_for_function("document.getElementById('chat-status').textContent === 'Connected.'")
         result[path] = page.locator("main").inner_text()
     return result
 
