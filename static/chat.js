@@ -18,6 +18,7 @@
   var form = document.getElementById("chat-form");
   var input = document.getElementById("chat-input");
   var byId = new Map();        // message id -> <li>
+  var shown = new Map();       // message id -> the message object last shown
   var pending = new Map();     // client_id -> {body, li}
   var lastId = 0;              // newest id shown (catch-up starts here)
   var olderCursor = null;      // REST cursor for scroll-back
@@ -47,6 +48,7 @@
   }
 
   function fill(li, m) {
+    shown.set(m.id, m);
     li.textContent = "";
     li.dataset.id = m.id;
     li.className = "chat-message" + (m.deleted ? " deleted" : "");
@@ -69,6 +71,18 @@
     var mine = m.author && m.author.id === me;
     if (!m.deleted && mine) { li.append(" ", action("Edit", function () { edit(m); })); }
     if (!m.deleted && (mine || moderator)) { li.append(" ", action("Delete", function () { remove(m); })); }
+    if (!m.deleted && !mine) { li.append(" ", reportLink(m)); }
+  }
+
+  /* A link to the report page for someone else's message (the URL is built, never parsed from text). */
+  function reportLink(m) {
+    var a = document.createElement("a");
+    a.className = "chat-action chat-report";
+    a.href = "/t/" + encodeURIComponent(slug) + "/report?" +
+      new URLSearchParams({ target_type: "message", target_id: String(m.id) }).toString();
+    a.textContent = "Report";
+    a.setAttribute("aria-label", "Report this message");
+    return a;
   }
 
   function action(label, handler) {
@@ -226,7 +240,7 @@
   socket.on("message_deleted", function (d) {
     var li = byId.get(d.id);
     if (d.tribe === slug && li) {
-      fill(li, { id: d.id, deleted: true, author: null, body: "", created_at: li.querySelector("time").dateTime });
+      fill(li, Object.assign({}, shown.get(d.id), { id: d.id, deleted: true, body: "", edited_at: null }));
     }
   });
   socket.on("typing", function (t) {
