@@ -16,6 +16,14 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
 
 
+def acceptable_password(value: str) -> str:
+    """The password if it may be used (length, not a common one); ValueError otherwise."""
+    problem = password_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
 def clean_display_name(value: str) -> str:
     value = " ".join(value.split())
     if not 1 <= len(value) <= 80:
@@ -42,10 +50,7 @@ class RegisterIn(Strict):
     @field_validator("password")
     @classmethod
     def _password(cls, value: str) -> str:
-        problem = password_problem(value)
-        if problem:
-            raise ValueError(problem)
-        return value
+        return acceptable_password(value)
 
     @field_validator("display_name")
     @classmethod
@@ -98,7 +103,4 @@ class PasswordChangeIn(Strict):
     @field_validator("new_password")
     @classmethod
     def _password(cls, value: str) -> str:
-        problem = password_problem(value)
-        if problem:
-            raise ValueError(problem)
-        return value
+        return acceptable_password(value)
