@@ -1,30 +1,129 @@
-"""The edge both REST and Socket.IO use to post a message: checks, insert, commit, emit."""
+"""The edge both REST and Socket.IO use to post a message: checks, insert, commit, emit.
+
+The send path is the hot path of the chat, so it runs Core statements built once at
+import (SQLAlchemy caches their compiled form): one query answers membership, mute,
+an earlier message with this client_id and (for sockets) whether the login session is
+still alive; one `INSERT ... ON CONFLICT DO NOTHING RETURNING` stores the message (a
+concurrent duplicate is settled by the unique constraint, no savepoint needed).
+"""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
-from tribes.chat import service
+from sqlalchemy import and_, bindparam, exists, literal, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from tribes import events
+from tribes.accounts.models import User, UserSession
+from tribes.accounts.service import card
+from tribes.chat import fanout, service
+from tribes.chat.models import Message
 from tribes.chat.ordering import send_lock
+from tribes.db import utcnow
+from tribes.errors import ApiError, NotFound
 from tribes.extensions import db
-from tribes.groups import policy
+from tribes.groups.models import Membership, Tribe
+from tribes.moderation.models import Mute
 
 
-def send_message(user_id: int, slug: str, body: str, client_id: str) -> tuple[dict[str, Any], bool]:
+class SessionEnded(ApiError):
+    """The socket's login session has ended: the event is refused, the socket dropped."""
+
+    status, code = 401, "unauthenticated"
+
+
+_UID, _SLUG, _CID, _SID = bindparam("uid"), bindparam("slug"), bindparam("cid"), bindparam("sid")
+
+_CHECK = (
+    select(
+        Tribe.id, Tribe.slug, Tribe.name, Tribe.new_member_hours, Membership.joined_at,
+        User.display_name, User.avatar_url, User.profile_visibility,
+        Mute.until.label("muted_until"), Message.id.label("earlier_id"),
+    )
+    .select_from(Tribe)
+    .join(Membership, and_(Membership.tribe_id == Tribe.id, Membership.user_id == _UID))
+    .join(User, User.id == Membership.user_id)
+    .outerjoin(Mute, and_(Mute.tribe_id == Tribe.id, Mute.user_id == Membership.user_id))
+    .outerjoin(Message, and_(
+        Message.tribe_id == Tribe.id, Message.author_id == Membership.user_id, Message.client_id == _CID,
+    ))
+    .where(Tribe.slug == _SLUG)
+)
+_ALIVE = exists().where(UserSession.id == _SID, UserSession.user_id == _UID)
+#: the check plus "is the socket's login session alive" in the same round trip
+_CHECK_ALIVE = _CHECK.add_columns(_ALIVE.label("alive"))
+_ALIVE_ONLY = select(literal(1)).where(_ALIVE)
+
+
+def _insert(dialect: str) -> Any:
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING id, for the session's dialect."""
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    return (
+        insert(Message)
+        .values(
+            tribe_id=bindparam("tribe_id"), author_id=_UID, body=bindparam("body"),
+            client_id=_CID, created_at=bindparam("created_at", type_=Message.created_at.type),
+        )
+        .on_conflict_do_nothing()
+        .returning(Message.id)
+    )
+
+
+_INSERTS = {name: _insert(name) for name in ("postgresql", "sqlite")}
+
+
+def send_message(
+    user_id: int, slug: str, body: str, client_id: str, *, session_id: int | None = None
+) -> tuple[dict[str, Any], bool]:
     """Post as `user_id` in the tribe `slug`; (stored message, created). Commits.
 
-    Under the tribe's send lock: membership (404), an earlier message with this
-    client_id (answered as is, nothing broadcast), mute, rate limit, then insert,
-    commit and broadcast (the broadcast runs after the commit, still under the lock).
+    Under the tribe's send lock: the login session when `session_id` is given
+    (SessionEnded), membership (404), an earlier message with this client_id (answered
+    as is, nothing broadcast), mute, rate limit, then insert, commit and broadcast (the
+    broadcast runs after the commit, still under the lock).
     """
+    session = db.session
     with send_lock(slug):
-        tribe, member = policy.get_tribe_for(db.session, user_id, slug)
-        message = service.earlier_message(db.session, tribe.id, user_id, client_id)
-        created = message is None
-        if message is None:
-            service.check_mute(db.session, tribe, member)
-            service.check_rate(tribe, member)
-            message, created = service.post_message(db.session, tribe, member, body, client_id)
-        payload = service.serialise(message, tribe.slug)
-        db.session.commit()
-    return payload, created
+        conn = session.connection()
+        params = {"uid": user_id, "slug": slug, "cid": client_id, "sid": session_id}
+        row = conn.execute(_CHECK if session_id is None else _CHECK_ALIVE, params).first()
+        if session_id is not None:
+            alive = row.alive if row is not None else conn.execute(_ALIVE_ONLY, params).first() is not None
+            if not alive:
+                raise SessionEnded()
+        if row is None:
+            raise NotFound()
+        if row.earlier_id is not None:
+            payload = service.serialise(session.get_one(Message, row.earlier_id), row.slug)
+            session.commit()
+            return payload, False
+        if row.muted_until is not None and row.muted_until > utcnow():
+            raise service.Muted("You are muted in this tribe for now.")
+        service.check_rate_for(user_id, row.joined_at, row.new_member_hours)
+        now = utcnow()
+        message_id = conn.execute(
+            _INSERTS[conn.dialect.name], {**params, "tribe_id": row.id, "body": body, "created_at": now}
+        ).scalar()
+        if message_id is None:  # the same client_id, committed concurrently
+            payload = service.serialise(
+                service.earlier_message(session, row.id, user_id, client_id), row.slug  # type: ignore[arg-type]
+            )
+            session.commit()
+            return payload, False
+        author = card(SimpleNamespace(  # type: ignore[arg-type]
+            id=user_id, display_name=row.display_name, avatar_url=row.avatar_url,
+            profile_visibility=row.profile_visibility,
+        ))
+        message = Message(id=message_id, tribe_id=row.id, author_id=user_id, body=body,
+                          client_id=client_id, created_at=now)
+        service.after_insert(session, row, message, author)
+        payload = {
+            "id": message_id, "tribe": row.slug, "author": author, "body": body,
+            "created_at": now.isoformat(), "edited_at": None, "deleted": False, "client_id": client_id,
+        }
+        events.on_commit(session, lambda: fanout.emit_to_tribe("message", payload, row.id))
+        session.commit()
+    return payload, True

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
@@ -94,15 +95,26 @@ def check_rate(tribe: Tribe, member: Membership) -> None:
     inside the transaction: harmless on PostgreSQL, and `tribes serve` gives SQLite a
     one-connection pool so other greenlets wait for it cooperatively.
     """
+    check_rate_for(member.user_id, member.joined_at, tribe.new_member_hours)
+
+
+def check_rate_for(user_id: int, joined_at: datetime, new_member_hours: int) -> None:
+    """`check_rate` from plain values (the send path reads them in one query)."""
     if not current_app.config.get("RATELIMIT_ENABLED", True):
         return
     config_key = "LIMIT_CHAT"
-    if member.joined_at > utcnow() - timedelta(hours=tribe.new_member_hours):
+    if joined_at > utcnow() - timedelta(hours=new_member_hours):
         config_key = "LIMIT_CHAT_NEW_MEMBER"
-    item = parse_limit(current_app.config[config_key])
-    if not limiter.limiter.hit(item, "chat", config_key, str(member.user_id)):
-        stats = limiter.limiter.get_window_stats(item, "chat", config_key, str(member.user_id))
+    item = _parsed_limit(current_app.config[config_key])
+    if not limiter.limiter.hit(item, "chat", config_key, str(user_id)):
+        stats = limiter.limiter.get_window_stats(item, "chat", config_key, str(user_id))
         raise RateLimited(int(stats.reset_time - utcnow().timestamp()) + 1)
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed_limit(text: str) -> Any:
+    """A Flask-Limiter string parsed once."""
+    return parse_limit(text)
 
 
 def post_message(
@@ -127,15 +139,18 @@ def post_message(
         if earlier is None:
             raise
         return earlier, False
-    from tribes.moderation import service as moderation
-
-    hook = getattr(moderation, "on_message_posted", None)
-    if hook is not None:
-        hook(session, message)
-    notify_mentions(session, tribe, message)
+    after_insert(session, tribe, message, card(message.author))
     payload = serialise(message, tribe.slug)
     events.on_commit(session, lambda: fanout.emit_to_tribe("message", payload, tribe.id))
     return message, True
+
+
+def after_insert(session: Session, tribe: Any, message: Message, author: dict[str, Any] | None) -> None:
+    """A new message was flushed: the astroturfing hook, then mentions (tribe: id, slug, name)."""
+    from tribes.moderation.service import on_message_posted
+
+    on_message_posted(session, message)
+    notify_mentions(session, tribe, message, author)
 
 
 def mention_candidates(body: str) -> set[str]:
@@ -150,7 +165,9 @@ def mention_candidates(body: str) -> set[str]:
     return names
 
 
-def notify_mentions(session: Session, tribe: Tribe, message: Message) -> list[int]:
+def notify_mentions(
+    session: Session, tribe: Any, message: Message, author: dict[str, Any] | None = None
+) -> list[int]:
     """Notify members mentioned as `@Display Name`; one bounded query; returns their ids."""
     from tribes.notifications.service import notify
 
@@ -164,7 +181,8 @@ def notify_mentions(session: Session, tribe: Tribe, message: Message) -> list[in
         .where(User.id != message.author_id)
         .limit(50)
     ).all()
-    author = card(message.author)
+    if author is None:
+        author = card(message.author)
     for (uid,) in rows:
         notify(session, uid, "mention", {
             "tribe": tribe.slug, "tribe_name": tribe.name, "message_id": message.id,
