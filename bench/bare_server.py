@@ -65,8 +65,13 @@ def main() -> None:
     args = parser.parse_args()
     app, socketio = create(args.async_mode)
     print(f"bare server on http://{args.host}:{args.port} ({args.async_mode})", flush=True)
-    socketio.run(app, host=args.host, port=args.port, log_output=False,
-                 allow_unsafe_werkzeug=args.async_mode == "threading")
+    if args.async_mode == "gevent":
+        # the same server `tribes serve` runs: gevent WSGI + gevent-websocket + TCP_NODELAY
+        from tribes.cli import serve_gevent
+
+        serve_gevent(app, args.host, args.port, access_log=False)
+    else:
+        socketio.run(app, host=args.host, port=args.port, log_output=False, allow_unsafe_werkzeug=True)
 
 
 if __name__ == "__main__":
