@@ -73,11 +73,15 @@ def load_config(instance_path: str) -> dict[str, Any]:
         or env("TRIBES_LIMIT_CHAT")
         or "10 per minute",
         "LIMIT_CONTACT_REQUESTS": env("TRIBES_LIMIT_CONTACT_REQUESTS") or "30 per day",
-        "LIMIT_CONTACT_REQUESTS_NEW": env("TRIBES_LIMIT_CONTACT_REQUESTS_NEW") or "5 per day",
+        # The stricter limits for young accounts follow their general limit when a
+        # deployment or test run raises only that one.
+        "LIMIT_CONTACT_REQUESTS_NEW": env("TRIBES_LIMIT_CONTACT_REQUESTS_NEW")
+        or env("TRIBES_LIMIT_CONTACT_REQUESTS")
+        or "5 per day",
         "LIMIT_INVITES": env("TRIBES_LIMIT_INVITES") or "50 per day",
         "LIMIT_REPORTS": env("TRIBES_LIMIT_REPORTS") or "30 per hour",
         "LIMIT_TRIBES": env("TRIBES_LIMIT_TRIBES") or "10 per day",
-        "LIMIT_TRIBES_NEW": env("TRIBES_LIMIT_TRIBES_NEW") or "3 per day",
+        "LIMIT_TRIBES_NEW": env("TRIBES_LIMIT_TRIBES_NEW") or env("TRIBES_LIMIT_TRIBES") or "3 per day",
         # Astroturfing signal: the same normalised text from many accounts or in many tribes.
         "ASTROTURF_MIN_LENGTH": _int("TRIBES_ASTROTURF_MIN_LENGTH", 20),
         "ASTROTURF_MIN_WORDS": _int("TRIBES_ASTROTURF_MIN_WORDS", 3),

@@ -116,6 +116,23 @@ def test_limits_come_from_environment(monkeypatch: Any, tmp_path: Any) -> None:
     assert load_config(str(tmp_path))["LIMIT_LOGIN"]  # a real default, not unlimited
 
 
+def test_young_account_limits_follow_a_raised_general_limit(monkeypatch: Any, tmp_path: Any) -> None:
+    monkeypatch.setenv("TRIBES_SECRET_KEY", "x")
+    for name in ("CHAT", "CHAT_NEW_MEMBER", "TRIBES", "TRIBES_NEW", "CONTACT_REQUESTS", "CONTACT_REQUESTS_NEW"):
+        monkeypatch.delenv(f"TRIBES_LIMIT_{name}", raising=False)
+    defaults = load_config(str(tmp_path))
+    assert defaults["LIMIT_TRIBES_NEW"] == "3 per day" and defaults["LIMIT_CHAT_NEW_MEMBER"] == "10 per minute"
+    monkeypatch.setenv("TRIBES_LIMIT_CHAT", "1000 per second")
+    monkeypatch.setenv("TRIBES_LIMIT_TRIBES", "500 per day")
+    monkeypatch.setenv("TRIBES_LIMIT_CONTACT_REQUESTS", "900 per day")
+    raised = load_config(str(tmp_path))
+    assert raised["LIMIT_CHAT_NEW_MEMBER"] == "1000 per second"
+    assert raised["LIMIT_TRIBES_NEW"] == "500 per day"
+    assert raised["LIMIT_CONTACT_REQUESTS_NEW"] == "900 per day"
+    monkeypatch.setenv("TRIBES_LIMIT_TRIBES_NEW", "2 per day")
+    assert load_config(str(tmp_path))["LIMIT_TRIBES_NEW"] == "2 per day"
+
+
 def assert_rate_limited(response: Any) -> None:
     """429 in the error shape with an integer Retry-After."""
     assert response.status_code == 429
