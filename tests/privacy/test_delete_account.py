@@ -116,3 +116,23 @@ def test_settings_page_saves_profile(make_user):
         "display_name": "New Name", "bio": "hello", "profile_visibility": "nobody"}
     bad = me.http.post("/settings", data={"csrf_token": token, "display_name": "", "profile_visibility": "x"})
     assert bad.status_code == 422
+
+
+def test_notifications_naming_a_deleted_account_go_with_it(make_user, make_tribe):
+    leaver, stayer = make_user("Lena Leaving"), make_user("Stan Staying")
+    tribe = make_tribe(members=[leaver, stayer])
+    assert leaver.post("contacts/requests", {"user_id": stayer.user["id"], "message": "hi"}).status_code == 202
+    mention = leaver.post(f"tribes/{tribe['slug']}/messages", {"body": "@Stan Staying see you", "client_id": "m1"})
+    assert mention.status_code == 201
+    unrelated = tribe["owner"].post(f"tribes/{tribe['slug']}/messages", {"body": "@Stan Staying hi", "client_id": "m2"})
+    assert unrelated.status_code == 201
+
+    before = stayer.get("notifications").get_json()["items"]
+    assert {n["kind"] for n in before} >= {"contact_request", "mention"}
+    assert "Lena Leaving" in str(before)
+
+    assert leaver.delete("me", {"password": PASSWORD}).status_code == 204
+
+    after = stayer.get("notifications").get_json()["items"]
+    assert "Lena Leaving" not in str(after)
+    assert [n["kind"] for n in after] == ["mention"]  # the owner's mention stays

@@ -187,7 +187,7 @@ def notify_mentions(
         notify(session, uid, "mention", {
             "tribe": tribe.slug, "tribe_name": tribe.name, "message_id": message.id,
             "by": author, "excerpt": message.body[:200],
-        })
+        }, about_user_id=message.author_id)
     return [uid for (uid,) in rows]
 
 

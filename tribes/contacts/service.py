@@ -181,6 +181,7 @@ def _notify_request(session: Session, req: ContactRequest) -> None:
         req.recipient_id,
         "contact_request",
         {"request_id": req.id, "from": card(req.sender), "message": req.message},
+        about_user_id=req.sender_id,
     )
 
 
@@ -222,7 +223,7 @@ def accept_request(session: Session, recipient: User, req: ContactRequest) -> Co
         if found is None:
             raise
         return found
-    notify(session, sender_id, "contact_accepted", {"user": card(recipient)})
+    notify(session, sender_id, "contact_accepted", {"user": card(recipient)}, about_user_id=recipient.id)
     return contact
 
 

@@ -84,6 +84,7 @@ def create_invite(
             "tribe_invite",
             # never the token: it is stored nowhere but as its hash; the link comes from the inviter
             {"tribe": {"name": tribe.name}, "invited_by": card(invite.created_by), "invite_id": invite.id},
+            about_user_id=invite.created_by_id,
         )
     return invite, raw
 

@@ -24,9 +24,16 @@ def serialise(notification: Notification) -> dict[str, Any]:
     }
 
 
-def notify(session: Session, user_id: int, kind: str, data: dict[str, Any]) -> Notification:
-    """Store a notification and push it live to the user's sockets once committed."""
-    notification = Notification(user_id=user_id, kind=kind, data=data, created_at=utcnow())
+def notify(
+    session: Session, user_id: int, kind: str, data: dict[str, Any], *, about_user_id: int | None = None
+) -> Notification:
+    """Store a notification and push it live to the user's sockets once committed.
+
+    `about_user_id`: the person it names; deleting that account deletes the notification.
+    """
+    notification = Notification(
+        user_id=user_id, kind=kind, data=data, about_user_id=about_user_id, created_at=utcnow()
+    )
     session.add(notification)
     session.flush()
     payload = serialise(notification)
