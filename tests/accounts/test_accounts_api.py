@@ -174,3 +174,12 @@ def test_patch_me(make_user: Any) -> None:
     assert bad.status_code == 422
     assert "profile_visibility" in bad.get_json()["error"]["fields"]
     assert api.patch("me", {"email": "x@example.test"}).status_code == 422
+
+
+def test_my_time_zone_must_be_a_known_iana_name(make_user):
+    me = make_user()
+    bad = me.patch("me", {"timezone": "Mars/Olympus_Mons"})
+    assert bad.status_code == 422 and "timezone" in bad.get_json()["error"]["fields"]
+    assert me.get("me").get_json()["timezone"] == "UTC"
+    good = me.patch("me", {"timezone": "Europe/Berlin"})
+    assert good.status_code == 200 and good.get_json()["timezone"] == "Europe/Berlin"

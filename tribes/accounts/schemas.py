@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -14,6 +15,28 @@ class Strict(BaseModel):
     """Base of request schemas: unknown fields are refused, strings are stripped."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+
+
+def known_timezone(value: str) -> str:
+    """An IANA zone name that zoneinfo knows."""
+    value = value.strip()
+    if not value or len(value) > 64 or value not in timezone_names():
+        raise ValueError("Unknown time zone; use an IANA name such as Europe/Berlin.")
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError("Unknown time zone; use an IANA name such as Europe/Berlin.") from exc
+    return value
+
+
+_ZONES: set[str] = set()
+
+
+def timezone_names() -> set[str]:
+    """The IANA zone names (cached)."""
+    if not _ZONES:
+        _ZONES.update(available_timezones())
+    return _ZONES
 
 
 def acceptable_password(value: str) -> str:
@@ -85,15 +108,7 @@ class ProfilePatch(Strict):
     @field_validator("timezone")
     @classmethod
     def _tz(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError("Unknown time zone.") from exc
-        return value
+        return None if value is None else known_timezone(value)
 
 
 class PasswordChangeIn(Strict):

@@ -5,35 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from pydantic import Field, field_validator
 
-from tribes.accounts.schemas import Strict
+from tribes.accounts.schemas import Strict, known_timezone
 
 Visibility = Literal["members", "count", "organisers"]
-
-
-def known_timezone(value: str) -> str:
-    """An IANA zone name that zoneinfo knows."""
-    value = value.strip()
-    if not value or len(value) > 64 or value not in _zones():
-        raise ValueError("Unknown time zone; use an IANA name such as Europe/Berlin.")
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError("Unknown time zone; use an IANA name such as Europe/Berlin.") from exc
-    return value
-
-
-_ZONES: set[str] = set()
-
-
-def _zones() -> set[str]:
-    """The IANA zone names (cached)."""
-    if not _ZONES:
-        _ZONES.update(available_timezones())
-    return _ZONES
 
 
 def clean_title(value: str) -> str:

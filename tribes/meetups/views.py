@@ -14,12 +14,12 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from tribes.accounts.schemas import timezone_names
 from tribes.errors import ApiError, pydantic_fields
 from tribes.extensions import db
 from tribes.groups import policy
 from tribes.meetups import ical, schemas, seats, service
 from tribes.meetups.models import Meetup, Rsvp
-from tribes.meetups.schemas import _zones
 from tribes.meetups.times import local
 
 bp = Blueprint("meetups_pages", __name__)
@@ -108,7 +108,7 @@ def create_meetup(slug: str) -> Any:
         flash("Please correct the marked fields.", "error")
     form = request.form if request.method == "POST" else {"timezone": current_user.timezone, "max_guests": "0"}
     return render_template("meetups/form.html", tribe=tribe, meetup=None, errors=errors, form=form,
-                           zones=sorted(_zones())), (422 if errors else 200)
+                           zones=sorted(timezone_names())), (422 if errors else 200)
 
 
 @bp.get("/meetups/<int:meetup_id>")
@@ -187,7 +187,7 @@ def edit_meetup(meetup_id: int) -> Any:
         "attendee_visibility": meetup.attendee_visibility,
     }
     return render_template("meetups/form.html", tribe=meetup.tribe, meetup=meetup, errors=errors, form=form,
-                           zones=sorted(_zones())), (422 if errors else 200)
+                           zones=sorted(timezone_names())), (422 if errors else 200)
 
 
 @bp.post("/meetups/<int:meetup_id>/cancel")
