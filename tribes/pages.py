@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Flask, redirect, request, url_for
@@ -9,6 +10,34 @@ from flask_login import current_user
 
 from tribes.errors import ValidationFailed
 from tribes.http import check_arguments, storable_text
+
+
+def form_action(back: str, done: str | Callable[[Any], str], action: Callable[[], Any]) -> Any:
+    """Run one service call from a page form, commit, flash the outcome and go back.
+
+    `done` is the success message, or makes it from what `action` returned. Field and
+    rule errors become flash messages; hidden things (404) stay 404 pages.
+    """
+    from flask import flash
+    from pydantic import ValidationError
+
+    from tribes.errors import ApiError, pydantic_fields
+    from tribes.extensions import db
+
+    try:
+        result = action()
+        db.session.commit()
+    except ValidationError as exc:
+        db.session.rollback()
+        flash("; ".join(f"{k}: {v}" for k, v in pydantic_fields(exc).items()), "error")
+    except ApiError as exc:
+        db.session.rollback()
+        if exc.status == 404:
+            raise
+        flash(exc.message, "error")
+    else:
+        flash(done(result) if callable(done) else done, "success")
+    return redirect(back)
 
 
 def add_nav_link(app: Flask, endpoint: str, label: str) -> None:

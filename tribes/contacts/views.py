@@ -11,8 +11,8 @@ from tribes.accounts.policy import get_visible_user
 from tribes.contacts import blocks, profiles, service
 from tribes.contacts.api import limit_contact_requests
 from tribes.contacts.models import Block, Contact, ContactRequest
-from tribes.errors import ApiError
 from tribes.extensions import db
+from tribes.pages import form_action
 
 bp = Blueprint("contacts_pages", __name__)
 
@@ -110,19 +110,13 @@ def profile(user_id: int) -> Any:
 @limit_contact_requests
 def send_request(user_id: int) -> Any:
     """Send a contact request from a profile (same rules and limit as the API)."""
-    try:
-        status, _ = service.send_request(
+    return form_action(
+        url_for("contacts_pages.profile", user_id=user_id),
+        lambda status: "You are now contacts." if status == "accepted" else "Contact request sent.",
+        lambda: service.send_request(
             db.session, current_user, user_id, (request.form.get("message") or "").strip()[:500]
-        )
-        db.session.commit()
-    except ApiError as exc:
-        db.session.rollback()
-        if exc.status == 404:
-            raise
-        flash(exc.message, "error")
-    else:
-        flash("You are now contacts." if status == "accepted" else "Contact request sent.", "success")
-    return redirect(url_for("contacts_pages.profile", user_id=user_id))
+        )[0],
+    )
 
 
 @bp.post("/u/<int:user_id>/block")

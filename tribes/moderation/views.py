@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from pydantic import ValidationError
 
 from tribes.accounts.service import card
-from tribes.errors import ApiError, pydantic_fields
+from tribes.errors import ApiError
 from tribes.extensions import db
 from tribes.groups import bans, invites, policy
 from tribes.groups import service as groups
@@ -18,7 +16,7 @@ from tribes.groups.models import Membership
 from tribes.http import keyset_page
 from tribes.moderation import limits, reports, schemas, service
 from tribes.moderation.models import AuditEntry, Mute, Report
-from tribes.pages import page_blueprint
+from tribes.pages import form_action, page_blueprint
 
 bp = page_blueprint("moderation_pages", __name__)
 
@@ -33,22 +31,6 @@ def _admin(slug: str) -> tuple[Any, Membership]:
     return policy.get_tribe_with_role(db.session, current_user.id, slug, "admin")
 
 
-def _act(back: str, done: str, action: Callable[[], Any]) -> Any:
-    """Run one service call from a form, commit, flash the outcome and go back."""
-    try:
-        action()
-        db.session.commit()
-    except ValidationError as exc:
-        db.session.rollback()
-        flash("; ".join(f"{k}: {v}" for k, v in pydantic_fields(exc).items()), "error")
-    except ApiError as exc:
-        db.session.rollback()
-        if exc.status == 404:
-            raise
-        flash(exc.message, "error")
-    else:
-        flash(done, "success")
-    return redirect(back)
 
 
 @bp.get("/t/<slug>/moderation")
@@ -80,7 +62,7 @@ def resolve(slug: str, report_id: int) -> Any:
         )
         reports.resolve(db.session, report, tribe, me, data.action, data.note)
 
-    return _act(back, "Report resolved.", run)
+    return form_action(back, "Report resolved.", run)
 
 
 @bp.get("/t/<slug>/moderation/audit")
@@ -124,7 +106,7 @@ def change_role(slug: str, user_id: int) -> Any:
     if role not in ("member", "organiser", "admin", "owner"):
         flash("Choose a role.", "error")
         return redirect(url_for("moderation_pages.members", slug=tribe.slug))
-    return _act(url_for("moderation_pages.members", slug=tribe.slug), "Role changed.",
+    return form_action(url_for("moderation_pages.members", slug=tribe.slug), "Role changed.",
                 lambda: groups.change_role(db.session, tribe, me, _target(tribe.id, user_id), role))
 
 
@@ -133,7 +115,7 @@ def change_role(slug: str, user_id: int) -> Any:
 def remove(slug: str, user_id: int) -> Any:
     """Remove a member."""
     tribe, me = _admin(slug)
-    return _act(url_for("moderation_pages.members", slug=tribe.slug), "Member removed.",
+    return form_action(url_for("moderation_pages.members", slug=tribe.slug), "Member removed.",
                 lambda: groups.remove_member(db.session, tribe, me, _target(tribe.id, user_id)))
 
 
@@ -147,7 +129,7 @@ def mute(slug: str, user_id: int) -> Any:
         data = schemas.MuteIn.model_validate({"user_id": user_id, "minutes": request.form.get("minutes") or 0})
         service.mute(db.session, tribe, me, data.user_id, data.minutes)
 
-    return _act(url_for("moderation_pages.members", slug=tribe.slug), "Member muted.", run)
+    return form_action(url_for("moderation_pages.members", slug=tribe.slug), "Member muted.", run)
 
 
 @bp.post("/t/<slug>/moderation/members/<int:user_id>/unmute")
@@ -155,7 +137,7 @@ def mute(slug: str, user_id: int) -> Any:
 def unmute(slug: str, user_id: int) -> Any:
     """Lift a mute."""
     tribe, me = _admin(slug)
-    return _act(url_for("moderation_pages.members", slug=tribe.slug), "Mute lifted.",
+    return form_action(url_for("moderation_pages.members", slug=tribe.slug), "Mute lifted.",
                 lambda: service.unmute(db.session, tribe, me, user_id))
 
 
@@ -186,7 +168,7 @@ def ban(slug: str, user_id: int) -> Any:
         return render_template("moderation/ban.html", tribe=tribe, me=me, target_id=user_id,
                                affected=[card(u) for u in affected], with_branch=with_branch)
     reason = request.form.get("reason", "").strip()[:2000]
-    return _act(url_for("moderation_pages.invite_tree", slug=tribe.slug), "Banned.",
+    return form_action(url_for("moderation_pages.invite_tree", slug=tribe.slug), "Banned.",
                 lambda: bans.ban(db.session, tribe, me, user_id, reason, with_branch=with_branch))
 
 
@@ -195,7 +177,7 @@ def ban(slug: str, user_id: int) -> Any:
 def lift_ban(slug: str, user_id: int) -> Any:
     """Lift a ban."""
     tribe, me = _admin(slug)
-    return _act(url_for("moderation_pages.members", slug=tribe.slug), "Ban lifted.",
+    return form_action(url_for("moderation_pages.members", slug=tribe.slug), "Ban lifted.",
                 lambda: bans.lift_ban(db.session, tribe, user_id, actor_id=me.user_id))
 
 
@@ -217,7 +199,7 @@ def report(slug: str) -> Any:
             })
             reports.file_report(db.session, current_user.id, data.tribe, data.target_type, data.target_id, data.reason)
 
-        return _act(home, "Thank you. The admins will look at your report.", run)
+        return form_action(home, "Thank you. The admins will look at your report.", run)
     others = list(db.session.scalars(groups.members_query(tribe.id).where(
         Membership.user_id != current_user.id).order_by(Membership.id).limit(500)))
     return render_template("moderation/report.html", tribe=tribe, me=me, target_type=target_type,
