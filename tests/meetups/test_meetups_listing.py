@@ -107,3 +107,26 @@ def test_attendees_follow_visibility(crowd: Any, new_meetup: Any) -> None:
     private = new_meetup(owner, tribe["slug"], attendee_visibility="organisers")
     assert b.get(f"meetups/{private['id']}/attendees").status_code == 403
     assert len(owner.get(f"meetups/{private['id']}/attendees").get_json()["items"]) == 0
+
+
+def test_meetup_page_lists_attendees_like_the_api(crowd: Any, new_meetup: Any) -> None:
+    tribe, owner, (a, b) = crowd(2)
+    owner.patch("me", {"display_name": "Olga Organiser"})
+    a.patch("me", {"display_name": "Anna Attending"})
+    b.patch("me", {"display_name": "Bea Waiting"})
+    pages = {}
+    for visibility in ("members", "count", "organisers"):
+        meetup = new_meetup(owner, tribe["slug"], capacity=1, attendee_visibility=visibility)
+        a.put(f"meetups/{meetup['id']}/rsvp", {"status": "going"})
+        b.put(f"meetups/{meetup['id']}/rsvp", {"status": "going"})
+        pages[visibility] = (
+            b.http.get(f"/meetups/{meetup['id']}").get_data(as_text=True),
+            owner.http.get(f"/meetups/{meetup['id']}").get_data(as_text=True),
+        )
+    member_view, organiser_view = pages["members"]
+    assert "Anna Attending" in member_view
+    assert "Anna Attending" in organiser_view and "Bea Waiting" in organiser_view
+    for visibility in ("count", "organisers"):
+        member_view, organiser_view = pages[visibility]
+        assert "Anna Attending" not in member_view
+        assert "Anna Attending" in organiser_view and "Bea Waiting" in organiser_view

@@ -8,7 +8,6 @@ from typing import Any
 from flask import Response, current_app, jsonify, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from tribes.accounts.service import card
 from tribes.errors import Forbidden, ValidationFailed
@@ -135,20 +134,14 @@ def get_rsvp(meetup_id: int) -> Any:
 def attendees(meetup_id: int) -> Any:
     """Going members (and the waitlist for organisers), per the meetup's attendee visibility."""
     meetup = service.get_meetup_for(db.session, current_user.id, meetup_id)
-    role = policy.role_of(db.session, meetup.tribe_id, current_user.id)
-    organiser = policy.at_least(role, "organiser")
-    statuses = ("going", "waitlisted") if organiser else ("going",)
+    access = service.attendee_access(db.session, meetup, current_user.id)
+    if access == "none":
+        raise Forbidden("Only organisers see who is coming to this meetup.")
     waitlist_count = service.one_meetup_dict(db.session, meetup, current_user.id)["waitlist_count"]
     counts = {"going_count": meetup.going_count, "waitlist_count": waitlist_count}
-    if not organiser and meetup.attendee_visibility == "organisers":
-        raise Forbidden("Only organisers see who is coming to this meetup.")
-    if not organiser and meetup.attendee_visibility == "count":
+    if access == "count":
         return jsonify({**page([], None), **counts})
-    stmt = (
-        select(Rsvp)
-        .where(Rsvp.meetup_id == meetup.id, Rsvp.status.in_(statuses))
-        .options(selectinload(Rsvp.user))
-    )
+    stmt = service.attendees_query(meetup.id, access)
     rows, cursor = keyset_page(db.session, stmt, [Rsvp.id])
     waiting = [r.id for r in rows if r.status == "waitlisted"]
     positions: dict[int, int] = {}

@@ -260,3 +260,24 @@ def reminder_lead_minutes() -> int:
     if has_app_context():
         return int(current_app.config.get("MEETUP_REMINDER_MINUTES", 1440))
     return 1440
+
+
+#: which RSVPs each level of attendee access lists
+ATTENDEE_STATUSES = {"all": ("going", "waitlisted"), "going": ("going",), "count": (), "none": ()}
+
+
+def attendee_access(session: Session, meetup: Meetup, user_id: int) -> str:
+    """What the user may see of who comes: all (organisers: going and waitlist), going
+    (visibility "members"), count (visibility "count") or none (visibility "organisers")."""
+    if policy.at_least(policy.role_of(session, meetup.tribe_id, user_id), "organiser"):
+        return "all"
+    return {"members": "going", "count": "count"}.get(meetup.attendee_visibility, "none")
+
+
+def attendees_query(meetup_id: int, access: str) -> Select[Any]:
+    """The RSVPs the given access lists, users loaded (page it by Rsvp.id or order it)."""
+    return (
+        select(Rsvp)
+        .where(Rsvp.meetup_id == meetup_id, Rsvp.status.in_(ATTENDEE_STATUSES[access]))
+        .options(selectinload(Rsvp.user))
+    )

@@ -11,8 +11,6 @@ from flask_login import current_user, login_required
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 from pydantic import ValidationError
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from tribes.accounts.schemas import timezone_names
 from tribes.errors import ApiError, pydantic_fields
@@ -116,17 +114,16 @@ def create_meetup(slug: str) -> Any:
 def meetup_page(meetup_id: int) -> Any:
     """A meetup: details, RSVP buttons, capacity, waitlist position, attendees."""
     meetup = service.get_meetup_for(db.session, current_user.id, meetup_id)
-    role = policy.role_of(db.session, meetup.tribe_id, current_user.id)
-    organiser = policy.at_least(role, "organiser")
+    access = service.attendee_access(db.session, meetup, current_user.id)
+    organiser = access == "all"
     rsvp = service.my_rsvp(db.session, meetup.id, current_user.id)
     answer = seats.rsvp_dict(db.session, rsvp) if rsvp else None
-    show_list = organiser or meetup.attendee_visibility == "members"
+    show_list = access in ("all", "going")
     people: list[Rsvp] = []
     if show_list:
-        statuses = ("going", "waitlisted") if organiser else ("going",)
         people = list(db.session.scalars(
-            select(Rsvp).where(Rsvp.meetup_id == meetup.id, Rsvp.status.in_(statuses))
-            .order_by(Rsvp.status, Rsvp.waitlisted_at, Rsvp.id).limit(500).options(selectinload(Rsvp.user))
+            service.attendees_query(meetup.id, access)
+            .order_by(Rsvp.status, Rsvp.waitlisted_at, Rsvp.id).limit(500)
         ))
     return render_template(
         "meetups/meetup.html", meetup=meetup, item=service.one_meetup_dict(db.session, meetup, current_user.id),
