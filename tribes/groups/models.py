@@ -111,3 +111,13 @@ class Invite(Base):
 
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id], lazy="joined")
     for_user: Mapped[User | None] = relationship(foreign_keys=[for_user_id], lazy="joined")
+
+    def state(self, now: datetime) -> str:
+        """"revoked", "expired", "used_up" or "active" at `now`."""
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at <= now:
+            return "expired"
+        if self.uses >= self.max_uses:
+            return "used_up"
+        return "active"

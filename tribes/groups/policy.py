@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -100,6 +102,54 @@ def may_remove(actor: Membership, target: Membership) -> bool:
     if actor.role == "admin":
         return rank(target.role) < RANK["admin"]
     return False
+
+
+def assignable_roles(actor: Membership, target: Membership) -> tuple[str, ...]:
+    """The roles `actor` may give `target` (empty when none, or when it is themselves)."""
+    if actor.user_id == target.user_id:
+        return ()
+    return tuple(role for role in ROLES if may_change_role(actor, target, role))
+
+
+@dataclass(frozen=True)
+class Abilities:
+    """What one member may do in one tribe: the answers pages ask instead of comparing roles."""
+
+    tribe: Tribe
+    member: Membership
+
+    @property
+    def invite(self) -> bool:
+        """May create invites (invite policy and role)."""
+        return may_invite(self.tribe, self.member)
+
+    @property
+    def moderate(self) -> bool:
+        """May see reports, manage members, read the audit log and the invite tree."""
+        return at_least(self.member.role, "admin")
+
+    @property
+    def organise(self) -> bool:
+        """May schedule and change meetups."""
+        return at_least(self.member.role, "organiser")
+
+    @property
+    def see_all_invites(self) -> bool:
+        """Sees every invite of the tribe, not only their own."""
+        return at_least(self.member.role, "admin")
+
+    def roles_for(self, target: Membership) -> tuple[str, ...]:
+        """The roles this member may give `target`."""
+        return assignable_roles(self.member, target)
+
+    def remove(self, target: Membership) -> bool:
+        """May mute, remove or ban `target` (never themselves)."""
+        return target.user_id != self.member.user_id and may_remove(self.member, target)
+
+
+def can(tribe: Tribe, member: Membership) -> Abilities:
+    """The member's abilities in the tribe (templates: `{% set may = can(tribe, me) %}`)."""
+    return Abilities(tribe, member)
 
 
 def is_member(session: Session, tribe_id: int, user_id: int) -> bool:

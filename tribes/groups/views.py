@@ -16,7 +16,7 @@ from tribes.groups.api import invite_url
 from tribes.groups.models import Invite, Membership, Tribe
 from tribes.http import keyset_page
 from tribes.moderation import limits
-from tribes.pages import page_blueprint
+from tribes.pages import page_blueprint, tribe_section_context
 
 bp = page_blueprint("groups_pages", __name__)
 
@@ -80,6 +80,10 @@ def _take_new_invite(slug: str) -> str | None:
     return None
 
 
+#: how an invite's state reads on the page
+INVITE_STATES = {"active": "active", "revoked": "revoked", "expired": "expired", "used_up": "used up"}
+
+
 @bp.get("/t/<slug>")
 @login_required
 def tribe_home(slug: str) -> Any:
@@ -89,15 +93,15 @@ def tribe_home(slug: str) -> Any:
         db.session, service.members_query(tribe.id), [Membership.id],
         limit=PAGE_SIZE, cursor=request.args.get("cursor") or None,
     )
-    may_invite = policy.may_invite(tribe, me)
+    may = policy.can(tribe, me)
     invite_rows: list[Invite] = []
-    if may_invite:
+    if may.invite:
         stmt = invites.invites_query(tribe.id, me).order_by(Invite.id.desc()).limit(PAGE_SIZE)
         invite_rows = list(db.session.scalars(stmt))
     return render_template(
         "groups/home.html", tribe=tribe, me=me, members=members, next_cursor=next_cursor,
-        invites=invite_rows, may_invite=may_invite, new_invite=_take_new_invite(tribe.slug),
-        now=service.utcnow(),
+        invites=invite_rows, may=may, new_invite=_take_new_invite(tribe.slug),
+        now=service.utcnow(), invite_states=INVITE_STATES, **tribe_section_context(tribe, me),
     )
 
 

@@ -31,10 +31,6 @@ def init_app(app: Flask) -> None:
     from tribes.pages import add_nav_link, add_settings_section, add_tribe_section
 
     add_nav_link(app, "meetups_pages.my_meetups", "Meetups")
-    add_tribe_section(app, "meetups/_tribe_section.html")
-    add_settings_section(app, "meetups/_settings_section.html")
-    app.jinja_env.globals.update(
-        upcoming_meetups=views.upcoming_for_tribe,
-        calendar_feed_exists=views.calendar_feed_exists,
-        meetup_local=views.local_time,
-    )
+    add_tribe_section(app, "meetups/_tribe_section.html", views.tribe_section_context)
+    add_settings_section(app, "meetups/_settings_section.html", views.settings_section_context)
+    app.jinja_env.globals.update(meetup_local=views.local_time)

@@ -37,15 +37,15 @@ def local_time(value: datetime, zone: str, fmt: str = "%a %d %b %Y, %H:%M") -> s
     return f"{when.strftime(fmt)} {when.tzname()}"
 
 
-def upcoming_for_tribe(tribe_id: int, limit: int = 5) -> list[Meetup]:
+def tribe_section_context(tribe: Any, me: Any, limit: int = 5) -> dict[str, Any]:
     """The next meetups of a tribe (for the tribe home section)."""
-    stmt = service.tribe_meetups_query(tribe_id).order_by(Meetup.starts_at, Meetup.id).limit(limit)
-    return list(db.session.scalars(stmt))
+    stmt = service.tribe_meetups_query(tribe.id).order_by(Meetup.starts_at, Meetup.id).limit(limit)
+    return {"next_meetups": list(db.session.scalars(stmt))}
 
 
-def calendar_feed_exists() -> bool:
-    """Whether the current user has a private calendar feed."""
-    return ical.has_token(db.session, current_user.id)
+def settings_section_context(user: Any) -> dict[str, Any]:
+    """Whether the user has a private calendar feed (for the settings section)."""
+    return {"calendar_feed_exists": ical.has_token(db.session, user.id)}
 
 
 def _form_data(partial: bool) -> dict[str, Any]:

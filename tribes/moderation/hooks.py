@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask
 from sqlalchemy import func, select
 
 
-def open_report_count(tribe_id: int) -> int:
-    """How many reports of the tribe are open (for the admin badge)."""
+def section_context(tribe: Any, me: Any) -> dict[str, Any]:
+    """How many reports of the tribe are open (the admin badge); asked only for moderators."""
     from tribes.extensions import db
+    from tribes.groups.policy import can
     from tribes.moderation.models import Report
 
-    return db.session.scalar(
-        select(func.count()).where(Report.tribe_id == tribe_id, Report.status == "open")
-    ) or 0
+    if not can(tribe, me).moderate:
+        return {"open_reports": 0}
+    count = db.session.scalar(
+        select(func.count()).where(Report.tribe_id == tribe.id, Report.status == "open")
+    )
+    return {"open_reports": count or 0}
 
 
 def init_app(app: Flask) -> None:
     """Put moderation links on the tribe home page."""
     from tribes.pages import add_tribe_section
 
-    add_tribe_section(app, "moderation/_section.html")
-    app.add_template_global(open_report_count, "moderation_open_reports")
+    add_tribe_section(app, "moderation/_section.html", section_context)

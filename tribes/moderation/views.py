@@ -90,7 +90,7 @@ def members(slug: str) -> Any:
     )
     mutes = {m.user_id: m for m in db.session.scalars(service.active_mutes_query(tribe.id).order_by(Mute.id).limit(500))}
     return render_template("moderation/members.html", tribe=tribe, me=me, members=rows, mutes=mutes,
-                           next_cursor=cursor, may_remove=policy.may_remove, may_change_role=policy.may_change_role)
+                           next_cursor=cursor, may=policy.can(tribe, me))
 
 
 def _target(tribe_id: int, user_id: int) -> Membership:

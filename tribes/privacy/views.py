@@ -12,6 +12,7 @@ from tribes.accounts import schemas as account_schemas
 from tribes.accounts import service as accounts
 from tribes.errors import ApiError, pydantic_fields
 from tribes.extensions import db
+from tribes.pages import settings_section_context
 from tribes.privacy import service
 from tribes.privacy.api import export_response
 
@@ -38,7 +39,8 @@ def settings() -> Any:
             db.session.commit()
             flash("Profile saved.", "success")
             return redirect(url_for("privacy_pages.settings"))
-    return render_template("privacy/settings.html", errors=errors, form=form), (422 if errors else 200)
+    return render_template("privacy/settings.html", errors=errors, form=form,
+                           **settings_section_context(current_user)), (422 if errors else 200)
 
 
 @bp.get("/settings/export")
@@ -64,7 +66,8 @@ def delete_account() -> Any:
         db.session.rollback()
         errors = {"password": exc.message} if exc.code == "invalid_password" else {}
         flash(exc.message, "error")
-        return render_template("privacy/settings.html", errors=errors, form={}), exc.status
+        return render_template("privacy/settings.html", errors=errors, form={},
+                                   **settings_section_context(current_user)), exc.status
     logout_user()
     session.clear()
     flash("Your account was deleted.", "success")
