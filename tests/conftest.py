@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import os
 from collections.abc import Iterator
@@ -199,3 +200,29 @@ def make_tribe(make_user: Any) -> Any:
         return tribe
 
     return factory
+
+
+#: fixtures that start a real `tribes serve` or a browser: tests using them are `slow`
+SLOW_FIXTURES = {"live_server", "live_server_factory", "browser", "new_page"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark browser and live-server tests `slow` (`pytest -m "not slow"` is the fast loop)."""
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        in_slow_dir = any(part in ("e2e", "live") for part in item.path.parts)
+        if fixtures & SLOW_FIXTURES or in_slow_dir or "LiveServer" in _source_of(item):
+            item.add_marker(pytest.mark.slow)
+
+
+def _source_of(item: pytest.Item) -> str:
+    """The text of the test's module (tests that start servers by hand name LiveServer)."""
+    return _read(item.path)
+
+
+@functools.cache
+def _read(path: Any) -> str:
+    try:
+        return str(path.read_text())
+    except OSError:
+        return ""
