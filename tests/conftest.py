@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
+from tests.openapi_check import check_response
 from tribes import create_app
 from tribes.db import Base
 from tribes.extensions import db as database
@@ -119,6 +120,7 @@ class ApiClient:
         with self.http.application.app_context():
             response = self.http.open(path, method=method, json=json, headers=headers, **kwargs)
         body = response.get_json(silent=True)
+        check_response(self.http.application, method, path, response.status_code, body)
         if isinstance(body, dict) and "csrf_token" in body:
             self.csrf = body["csrf_token"]
             if "user" in body:

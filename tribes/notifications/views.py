@@ -11,6 +11,7 @@ from tribes.extensions import db
 from tribes.http import keyset_page
 from tribes.notifications import service
 from tribes.notifications.models import Notification
+from tribes.notifications.schemas import NotificationOut
 
 bp = Blueprint("notifications_pages", __name__)
 
@@ -23,7 +24,7 @@ def index() -> Any:
         db.session, service.list_query(current_user.id), [Notification.id], descending=True, limit=50
     )
     return render_template(
-        "notifications/index.html", items=[service.serialise(n) for n in rows], next_cursor=cursor
+        "notifications/index.html", items=[NotificationOut.of(n).model_dump(mode="json") for n in rows], next_cursor=cursor
     )
 
 
