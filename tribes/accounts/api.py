@@ -149,6 +149,16 @@ def my_sessions() -> Any:
     return jsonify({"items": items, "next_cursor": None})
 
 
+@bp.delete("/me/sessions")
+def end_other_sessions() -> Any:
+    """Log out everywhere else: every other session ends and the calendar feed URL stops working."""
+    service.end_sessions_everywhere(
+        db.session, current_user.id, keep=current_user.session_id, reason="logout_everywhere"
+    )
+    db.session.commit()
+    return "", 204
+
+
 @bp.delete("/me/sessions/<int:session_id>")
 def revoke_session(session_id: int) -> Any:
     """End one of my sessions (its cookie stops working, its sockets drop)."""
