@@ -62,8 +62,7 @@ def register() -> Any:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limits.login_per_address
-@limits.failed_login_per_account
+@limits.login_limits
 def login() -> Any:
     """Log in with e-mail and password."""
     if request.method == "POST":
