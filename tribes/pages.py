@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from flask import Blueprint, Flask, redirect, request, url_for
 from flask_login import current_user
@@ -38,6 +40,37 @@ def form_action(back: str, done: str | Callable[[Any], str], action: Callable[[]
     else:
         flash(done(result) if callable(done) else done, "success")
     return redirect(back)
+
+
+#: longest `next` target followed; anything longer goes to the default
+MAX_NEXT_LENGTH = 2000
+
+
+def local_path(target: str | None) -> str | None:
+    """`target` if it is a path on this site, else None (the one check for every `next`).
+
+    Refused: absolute URLs and scheme-relative ones (`//host`), backslashes (`/\\host`),
+    whitespace and control characters (browsers drop a tab or newline from a Location, so
+    `/<TAB>/host` would become `//host`), and the same tricks percent-encoded.
+    """
+    if not target or len(target) > MAX_NEXT_LENGTH or not target.startswith("/"):
+        return None
+    if any(ch.isspace() or unicodedata.category(ch)[0] in "CZ" for ch in target):
+        return None
+    decoded = unquote(target)
+    if any(text.startswith("//") or "\\" in text for text in (target, decoded)):
+        return None
+    if any(unicodedata.category(ch)[0] == "C" for ch in decoded):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
+
+
+def redirect_local(target: str | None, default: str) -> Any:
+    """Redirect to `target` when it is a path on this site (see `local_path`), else to `default`."""
+    return redirect(local_path(target) or default)
 
 
 def add_nav_link(app: Flask, endpoint: str, label: str) -> None:

@@ -1,4 +1,4 @@
-"""Wiring: RSVPs end with the membership or the account; page sections and template helpers."""
+"""Wiring: RSVPs end with the membership or the account, the feed with the credentials; page sections."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from tribes import events
+from tribes.meetups.ical import drop_token
 from tribes.meetups.seats import drop_rsvps
 
 
@@ -21,8 +22,14 @@ def _on_user_deleting(user_id: int, session: Session, **_: Any) -> None:
     drop_rsvps(session, user_id)
 
 
+def _on_credentials_reset(user_id: int, session: Session, **_: Any) -> None:
+    """Password changed or logged out everywhere: the private feed URL stops working."""
+    drop_token(session, user_id)
+
+
 events.membership_ending.connect(_on_membership_ending, weak=False)
 events.user_deleting.connect(_on_user_deleting, weak=False)
+events.credentials_reset.connect(_on_credentials_reset, weak=False)
 
 
 def init_app(app: Flask) -> None:

@@ -8,7 +8,7 @@ from datetime import UTC, timedelta
 from typing import Any
 
 from icalendar import Calendar, Event
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -87,6 +87,11 @@ def rotate_token(session: Session, user_id: int) -> str:
     row.token_hash, row.created_at = _hash(raw), utcnow()
     session.flush()
     return raw
+
+
+def drop_token(session: Session, user_id: int) -> None:
+    """Remove the user's feed token: the feed URL answers 404 until a new one is made."""
+    session.execute(delete(CalendarToken).where(CalendarToken.user_id == user_id))
 
 
 def has_token(session: Session, user_id: int) -> bool:

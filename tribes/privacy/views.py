@@ -8,6 +8,7 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_login import current_user, login_required, logout_user
 from pydantic import ValidationError
 
+from tribes.accounts import limits
 from tribes.accounts import schemas as account_schemas
 from tribes.accounts import service as accounts
 from tribes.errors import ApiError, pydantic_fields
@@ -52,6 +53,7 @@ def download() -> Any:
 
 @bp.post("/settings/delete")
 @login_required
+@limits.wrong_password_per_account
 def delete_account() -> Any:
     """Delete my account after confirming the password."""
     try:
@@ -64,7 +66,10 @@ def delete_account() -> Any:
         db.session.commit()
     except ApiError as exc:
         db.session.rollback()
-        errors = {"password": exc.message} if exc.code == "invalid_password" else {}
+        errors = {}
+        if exc.code == "invalid_password":
+            limits.note_wrong_password()
+            errors = {"password": exc.message}
         flash(exc.message, "error")
         return render_template("privacy/settings.html", errors=errors, form={},
                                    **settings_section_context(current_user)), exc.status
