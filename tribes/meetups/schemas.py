@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, field_validator
 
 from tribes.accounts.schemas import Strict, known_timezone
+from tribes.meetups.times import check_range
 
 Visibility = Literal["members", "count", "organisers"]
 
@@ -56,6 +57,7 @@ class MeetupIn(_MeetupFields):
 
     _title = field_validator("title")(classmethod(lambda cls, v: clean_title(v)))
     _tz = field_validator("timezone")(classmethod(lambda cls, v: known_timezone(v)))
+    _times = field_validator("starts_at", "ends_at")(classmethod(lambda cls, v: check_range(v)))
 
 
 class MeetupPatch(_MeetupFields):
@@ -75,6 +77,11 @@ class MeetupPatch(_MeetupFields):
     @classmethod
     def _tz(cls, value: str | None) -> str | None:
         return None if value is None else known_timezone(value)
+
+    @field_validator("starts_at", "ends_at")
+    @classmethod
+    def _times(cls, value: datetime | None) -> datetime | None:
+        return None if value is None else check_range(value)
 
 
 class CancelIn(Strict):
