@@ -48,10 +48,15 @@ def calendar_feed_exists() -> bool:
     return ical.has_token(db.session, current_user.id)
 
 
+def form_number(value: str) -> int | str:
+    """A form field of ASCII digits as an int; anything else (`²`, `٣`, `-1`) is left to the schema to refuse."""
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 9 else value
+
+
 def _form_data(partial: bool) -> dict[str, Any]:
     raw: dict[str, Any] = {k: request.form.get(k, "").strip() for k in FORM_FIELDS}
     for key in ("capacity", "max_guests"):
-        raw[key] = int(raw[key]) if raw[key].isdigit() else (None if not raw[key] else raw[key])
+        raw[key] = form_number(raw[key]) if raw[key] else None
     raw["online_url"] = raw["online_url"] or None
     if raw["max_guests"] is None:
         raw["max_guests"] = 0
@@ -140,7 +145,7 @@ def rsvp(meetup_id: int) -> Any:
     guests = request.form.get("guests", "0")
     try:
         data = schemas.RsvpIn.model_validate(
-            {"status": request.form.get("status", ""), "guests": int(guests) if guests.isdigit() else guests}
+            {"status": request.form.get("status", ""), "guests": form_number(guests.strip())}
         )
         answer = seats.set_rsvp(db.session, meetup, current_user.id, data.status, data.guests)
         db.session.commit()
