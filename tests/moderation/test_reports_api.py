@@ -129,7 +129,7 @@ def test_resolve_by_removing_and_admins_cannot_act_on_owners(make_user, make_tri
     assert owner.get(f"tribes/{slug}/bans").get_json()["items"] == []
 
 
-def test_export_has_my_filed_reports_but_not_reports_about_me(make_user, make_tribe, app):
+def test_export_has_my_filed_reports_and_reports_about_me_without_reporter_or_reason(make_user, make_tribe, app):
     from tribes.accounts.models import User
     from tribes.extensions import db
     from tribes.moderation.export import export_user
@@ -143,6 +143,7 @@ def test_export_has_my_filed_reports_but_not_reports_about_me(make_user, make_tr
         document = export_user(db.session, db.session.get(User, alice.user["id"]))
         db.session.remove()
     assert [r["reason"] for r in document["reports_filed"]] == ["rude to me"]
+    assert [r["target_id"] for r in document["reports_about_me"]] == [alice.user["id"]]
     assert "secret grudge" not in str(document)
 
 
