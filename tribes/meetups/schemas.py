@@ -12,6 +12,8 @@ from tribes.accounts.schemas import Strict, known_timezone
 from tribes.meetups.times import check_range
 
 Visibility = Literal["members", "count", "organisers"]
+#: the longest meetup description (Markdown source)
+DESCRIPTION_MAX = 10000
 
 
 def clean_title(value: str) -> str:
@@ -34,7 +36,7 @@ def clean_url(value: str | None) -> str | None:
 
 
 class _MeetupFields(Strict):
-    description: str | None = Field(default=None, max_length=10000)
+    description: str | None = Field(default=None, max_length=DESCRIPTION_MAX)
     location: str | None = Field(default=None, max_length=300)
     online_url: str | None = Field(default=None, max_length=500)
     capacity: int | None = Field(default=None, ge=1, le=100000)

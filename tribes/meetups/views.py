@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 import nh3
@@ -21,14 +22,23 @@ from tribes.meetups.models import Meetup, Rsvp
 from tribes.meetups.times import local
 
 bp = Blueprint("meetups_pages", __name__)
+#: the longest description rendered (the schemas accept no longer one; older rows are cut)
+DESCRIPTION_MAX = schemas.DESCRIPTION_MAX
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False})
 FORM_FIELDS = ("title", "description", "starts_at", "ends_at", "timezone", "location", "online_url",
                "capacity", "max_guests", "attendee_visibility")
 
 
 def render_description(source: str) -> Markup:
-    """Markdown source → sanitised HTML (nh3), links made safe."""
-    return Markup(nh3.clean(_markdown.render(source or ""), link_rel="nofollow noopener noreferrer"))
+    """Markdown source → sanitised HTML (nh3), links made safe; rendered once per distinct source."""
+    return _rendered((source or "")[:DESCRIPTION_MAX])
+
+
+@lru_cache(maxsize=256)
+def _rendered(source: str) -> Markup:
+    """The rendering itself, cached by the source text (a page view of an unchanged meetup
+    costs a dictionary lookup; an edit changes the source, so it is never stale)."""
+    return Markup(nh3.clean(_markdown.render(source), link_rel="nofollow noopener noreferrer"))
 
 
 def local_time(value: datetime, zone: str, fmt: str = "%a %d %b %Y, %H:%M") -> str:
