@@ -11,9 +11,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tribes.accounts.models import User
+from tribes.accounts.policy import can_see_profile, is_blocked_by
 from tribes.accounts.service import card, token_hash
 from tribes.db import utcnow
-from tribes.errors import Forbidden, NotFound
+from tribes.errors import Forbidden, NotFound, ValidationFailed
 from tribes.groups import policy
 from tribes.groups.bans import is_banned
 from tribes.groups.models import Invite, InviteEdge, Membership, Tribe
@@ -35,6 +36,10 @@ def invite_dict(invite: Invite, slug: str) -> dict[str, Any]:
     }
 
 
+def may_be_invited_by(session: Session, inviter_id: int, person: User) -> bool:
+    """Whether a targeted invite may name `person`: the inviter may see them (a shared tribe or a
+    contact) and they have not blocked the inviter."""
+    return can_see_profile(session, inviter_id, person) and not is_blocked_by(session, inviter_id, person.id)
 
 
 def create_invite(
@@ -56,9 +61,8 @@ def create_invite(
     for_user = None
     if for_user_id is not None:
         for_user = session.get(User, for_user_id)
-        if for_user is None:
-            from tribes.errors import ValidationFailed
-
+        if for_user is None or not may_be_invited_by(session, actor.user_id, for_user):
+            # someone the inviter may not see gets the very answer of a missing id
             raise ValidationFailed({"for_user_id": "No such user."})
     raw = secrets.token_urlsafe(24)  # 192 bits
     invite = Invite(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from flask import Response, current_app, jsonify, request, url_for
@@ -16,6 +16,7 @@ from tribes.groups import policy
 from tribes.http import api_blueprint, body, keyset_page, page, parse
 from tribes.meetups import ical, schemas, seats, service
 from tribes.meetups.models import Meetup, Rsvp
+from tribes.meetups.times import as_utc
 
 bp = api_blueprint("meetups_api", __name__)
 
@@ -29,15 +30,14 @@ def _time_arg(name: str) -> datetime | None:
         value = datetime.fromisoformat(raw.replace(" ", "+"))
     except ValueError as exc:
         raise ValidationFailed({name: "Use an ISO 8601 date and time."}) from exc
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return as_utc(value)  # clamped: year 1 with an offset east of UTC is the earliest instant
 
 
 def _parse_key(values: list[Any]) -> list[Any]:
     starts, ident = values
     if not isinstance(starts, str) or not isinstance(ident, int):
         raise ValueError("bad cursor")
-    when = datetime.fromisoformat(starts)
-    return [when if when.tzinfo else when.replace(tzinfo=UTC), ident]
+    return [as_utc(datetime.fromisoformat(starts)), ident]
 
 
 def _meetup_page(stmt: Any) -> Any:

@@ -16,7 +16,7 @@ from tribes.accounts.models import User
 from tribes.db import utcnow
 from tribes.groups.models import Membership
 from tribes.meetups.models import CalendarToken, Meetup
-from tribes.meetups.times import local
+from tribes.meetups.times import clamp_to_accepted, local
 
 #: cancelled meetups stay in the private feed this long after the cancellation
 CANCELLED_KEPT = timedelta(days=30)
@@ -59,9 +59,10 @@ def calendar(meetups: list[Meetup], url_for_meetup: Any = None, name: str | None
     for meetup in meetups:
         cal.add_component(_event(meetup, url_for_meetup(meetup) if url_for_meetup else None))
     if meetups:
-        # a year either side, so every VTIMEZONE carries the DST transitions around its events
-        first = min(m.starts_at for m in meetups) - timedelta(days=366)
-        last = max(m.ends_at for m in meetups) + timedelta(days=366)
+        # a year either side, so every VTIMEZONE carries the DST transitions around its events;
+        # clamped to the accepted years (older data far away gets no transitions, never an error)
+        first = clamp_to_accepted(min(m.starts_at for m in meetups)) - timedelta(days=366)
+        last = clamp_to_accepted(max(m.ends_at for m in meetups)) + timedelta(days=366)
         cal.add_missing_timezones(first_date=first.date(), last_date=last.date())
     return cal.to_ical()
 

@@ -1,4 +1,4 @@
-"""Moderation's page wiring: the tribe-home section and its open-report counter."""
+"""Moderation's wiring: the tribe-home section, its open-report counter, account deletion."""
 
 from __future__ import annotations
 
@@ -6,6 +6,19 @@ from typing import Any
 
 from flask import Flask
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from tribes import events
+
+
+def _on_user_deleting(user_id: int, *, session: Session, erase_messages: bool = False, **_: Any) -> None:
+    """Reports keep no name, avatar or (when erasing) text of a deleted account."""
+    from tribes.moderation.reports import forget_person
+
+    forget_person(session, user_id, erase_messages=erase_messages)
+
+
+events.user_deleting.connect(_on_user_deleting, weak=False)
 
 
 def section_context(tribe: Any, me: Any) -> dict[str, Any]:
