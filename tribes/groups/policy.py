@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import Session
 
 from tribes.errors import Forbidden, NotFound
@@ -23,28 +25,45 @@ def at_least(role: str | None, minimum: str) -> bool:
     return rank(role) >= RANK[minimum]
 
 
+def member_of(tribe_id: Any, user_id: Any) -> ColumnElement[bool]:
+    """THE membership predicate: "`user_id` is a member of the tribe `tribe_id`" in SQL.
+
+    Both sides may be columns or values. Join `Membership` on it to reach anything of a
+    tribe through its members only, e.g.
+    `select(Meetup, Membership).join(Membership, member_of(Meetup.tribe_id, user_id))`.
+    """
+    return and_(Membership.tribe_id == tribe_id, Membership.user_id == user_id)
+
+
 def membership(session: Session, tribe_id: int, user_id: int) -> Membership | None:
     """The user's membership of the tribe, read from the database."""
-    return session.scalar(
-        select(Membership).where(Membership.tribe_id == tribe_id, Membership.user_id == user_id)
-    )
+    return session.scalar(select(Membership).where(member_of(tribe_id, user_id)))
 
 
 def role_of(session: Session, tribe_id: int, user_id: int) -> str | None:
     """The user's role in the tribe, or None."""
-    return session.scalar(
-        select(Membership.role).where(
-            Membership.tribe_id == tribe_id, Membership.user_id == user_id
-        )
-    )
+    return session.scalar(select(Membership.role).where(member_of(tribe_id, user_id)))
 
 
 def get_tribe_for(session: Session, user_id: int, slug: str) -> tuple[Tribe, Membership]:
     """The tribe and the user's membership; NotFound for anyone who is not a member."""
     row = session.execute(
         select(Tribe, Membership)
-        .join(Membership, Membership.tribe_id == Tribe.id)
-        .where(Tribe.slug == slug, Membership.user_id == user_id)
+        .join(Membership, member_of(Tribe.id, user_id))
+        .where(Tribe.slug == slug)
+    ).first()
+    if row is None:
+        raise NotFound()
+    return row[0], row[1]
+
+
+def get_as_member(session: Session, model: Any, object_id: int, user_id: int) -> tuple[Any, Membership]:
+    """A thing of a tribe (`model` has `id` and `tribe_id`: a message, a meetup) with the
+    user's membership of its tribe; NotFound for anyone who is not a member."""
+    row = session.execute(
+        select(model, Membership)
+        .join(Membership, member_of(model.tribe_id, user_id))
+        .where(model.id == object_id)
     ).first()
     if row is None:
         raise NotFound()
