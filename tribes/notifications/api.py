@@ -7,6 +7,7 @@ from typing import Any
 from flask import jsonify, request
 from flask_login import current_user
 
+from tribes.db import time_id_keyset
 from tribes.extensions import db
 from tribes.http import api_blueprint, body, keyset_page, page, parse
 from tribes.notifications import schemas, service
@@ -20,7 +21,8 @@ def list_notifications() -> Any:
     """My notifications, newest first; `?unread=1` for unread ones only."""
     unread = request.args.get("unread", "").lower() in {"1", "true", "yes"}
     stmt = service.list_query(current_user.id, unread_only=unread)
-    rows, cursor = keyset_page(db.session, stmt, [Notification.id], descending=True)
+    rows, cursor = keyset_page(db.session, stmt, descending=True,
+                              **time_id_keyset(Notification.created_at, Notification.id))
     return jsonify(page([service.serialise(n) for n in rows], cursor))
 
 
