@@ -72,3 +72,22 @@ def test_rows_inserted_by_the_database_layer_get_random_ids(app, make_user):
         ids = list(db.session.scalars(select(User.id)))
         assert len(ids) == 2 and all(i > 2**24 for i in ids), ids
         assert max(ids) <= MAX_RANDOM_ID
+
+
+def test_lists_of_random_id_rows_page_newest_first_by_time(make_user, make_tribe):
+    """Random ids carry no order: a paged list still reads newest first, across pages."""
+    sender = make_user()
+    recipients = [make_user() for _ in range(5)]
+    make_tribe(sender, recipients)
+    for recipient in recipients:
+        assert sender.post("contacts/requests", {"user_id": recipient.user["id"]}).status_code == 202
+    seen, cursor = [], None
+    while True:
+        body = sender.get("contacts/requests/outgoing?limit=2" + (f"&cursor={cursor}" if cursor else "")).get_json()
+        seen += [r["to"]["id"] for r in body["items"]]
+        cursor = body["next_cursor"]
+        if not cursor:
+            break
+    assert seen == [r.user["id"] for r in reversed(recipients)]
+    bad = sender.get("contacts/requests/outgoing?cursor=WzEyM10")  # [123]: an id-only cursor
+    assert bad.status_code == 422 and bad.get_json()["error"]["fields"] == {"cursor": "Invalid cursor."}
