@@ -91,7 +91,8 @@ def test_queue_is_admin_only_and_paged(make_user, make_tribe):
     page1 = owner.get(f"tribes/{slug}/reports?limit=2").get_json()
     page2 = owner.get(f"tribes/{slug}/reports?limit=2&cursor={page1['next_cursor']}").get_json()
     ids = [r["id"] for r in page1["items"] + page2["items"]]
-    assert ids == sorted(ids, reverse=True) and len(set(ids)) == 3 and page2["next_cursor"] is None
+    reported = [r["target_id"] for r in page1["items"] + page2["items"]]  # newest report first
+    assert reported == sorted(reported, reverse=True) and len(set(ids)) == 3 and page2["next_cursor"] is None
     report_id = ids[0]
     assert member.post(f"reports/{report_id}/resolve", {"action": "dismiss"}).status_code == 403
 

@@ -144,7 +144,7 @@ def list_sessions(session: Session, user: User) -> list[UserSession]:
         session.scalars(
             select(UserSession)
             .where(UserSession.user_id == user.id)
-            .order_by(UserSession.id.desc())
+            .order_by(UserSession.created_at.desc(), UserSession.id.desc())
             .limit(200)
         )
     )

@@ -30,13 +30,13 @@ def index() -> Any:
     """Incoming requests (accept / decline), my requests, my contacts, people I blocked."""
     uid = current_user.id
     incoming = db.session.scalars(
-        service.incoming_query(db.session, uid).order_by(ContactRequest.id.desc()).limit(PAGE_SIZE)
+        service.incoming_query(db.session, uid).order_by(ContactRequest.created_at.desc(), ContactRequest.id.desc()).limit(PAGE_SIZE)
     )
     outgoing = db.session.scalars(
-        service.outgoing_query(uid).order_by(ContactRequest.id.desc()).limit(PAGE_SIZE)
+        service.outgoing_query(uid).order_by(ContactRequest.created_at.desc(), ContactRequest.id.desc()).limit(PAGE_SIZE)
     )
-    contacts = list(db.session.scalars(service.contacts_query(uid).order_by(Contact.id.desc()).limit(PAGE_SIZE)))
-    blocked = list(db.session.scalars(blocks.blocks_query(uid).order_by(Block.id.desc()).limit(PAGE_SIZE)))
+    contacts = list(db.session.scalars(service.contacts_query(uid).order_by(Contact.created_at.desc(), Contact.id.desc()).limit(PAGE_SIZE)))
+    blocked = list(db.session.scalars(blocks.blocks_query(uid).order_by(Block.created_at.desc(), Block.id.desc()).limit(PAGE_SIZE)))
     return render_template(
         "contacts/index.html",
         incoming=[service.request_for_recipient(r) for r in incoming],

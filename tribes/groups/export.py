@@ -72,11 +72,11 @@ def export_user(session: Session, user: User) -> dict[str, Any]:
         return labels.get(tribe_id, (None, None))[1]
     memberships = list(session.scalars(select(Membership).where(Membership.user_id == user.id)))
     invites = list(session.scalars(select(Invite).where(
-        or_(Invite.created_by_id == user.id, Invite.for_user_id == user.id)).order_by(Invite.id)))
+        or_(Invite.created_by_id == user.id, Invite.for_user_id == user.id)).order_by(Invite.created_at, Invite.id)))
     edges = list(session.scalars(select(InviteEdge).where(
-        or_(InviteEdge.inviter_id == user.id, InviteEdge.invitee_id == user.id)).order_by(InviteEdge.id)))
+        or_(InviteEdge.inviter_id == user.id, InviteEdge.invitee_id == user.id)).order_by(InviteEdge.created_at, InviteEdge.id)))
     bans = list(session.scalars(select(Ban).where(
-        or_(Ban.user_id == user.id, Ban.banned_by_id == user.id)).order_by(Ban.id)))
+        or_(Ban.user_id == user.id, Ban.banned_by_id == user.id)).order_by(Ban.created_at, Ban.id)))
     people = _users(session, {e.inviter_id for e in edges} | {e.invitee_id for e in edges}
                     | {b.user_id for b in bans} | {i.for_user_id for i in invites})
 

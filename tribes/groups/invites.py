@@ -220,6 +220,8 @@ def invite_tree(session: Session, tribe_id: int) -> list[dict[str, Any]]:
         )
     ).all()
     parent: dict[int, int | None] = {invitee: inviter for inviter, invitee, _ in edges}
+    # siblings in the order they came in (user ids are random, they carry no order)
+    came = {invitee: at for _, invitee, at in edges} | {u: m.joined_at for u, m in members.items()}
     ids = set(members) | set(parent) | {p for p in parent.values() if p is not None}
     users = {u.id: u for u in session.scalars(select(User).where(User.id.in_(ids)))} if ids else {}
     children: dict[int | None, list[int]] = {}
@@ -229,9 +231,12 @@ def invite_tree(session: Session, tribe_id: int) -> list[dict[str, Any]]:
         p = parent.get(uid)
         children.setdefault(p if p in users else None, []).append(uid)
 
+    def in_order(uid: int) -> tuple[Any, int]:
+        return (came.get(uid) or utcnow(), uid)
+
     def node(uid: int, depth: int = 0) -> dict[str, Any]:
         member = members.get(uid)
-        kids = sorted(children.get(uid, [])) if depth < 100 else []
+        kids = sorted(children.get(uid, []), key=in_order) if depth < 100 else []
         return {
             "user": card(users[uid]),
             "role": member.role if member else None,
@@ -239,4 +244,4 @@ def invite_tree(session: Session, tribe_id: int) -> list[dict[str, Any]]:
             "children": [node(k, depth + 1) for k in kids],
         }
 
-    return [node(uid) for uid in sorted(children.get(None, []))]
+    return [node(uid) for uid in sorted(children.get(None, []), key=in_order)]

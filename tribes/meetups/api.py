@@ -10,6 +10,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from tribes.accounts.service import card
+from tribes.db import time_id_keyset
 from tribes.errors import Forbidden, ValidationFailed
 from tribes.extensions import db
 from tribes.groups import policy
@@ -34,10 +35,10 @@ def _time_arg(name: str) -> datetime | None:
 
 
 def _parse_key(values: list[Any]) -> list[Any]:
-    starts, ident = values
-    if not isinstance(starts, str) or not isinstance(ident, int):
+    starts, created, ident = values
+    if not isinstance(starts, str) or not isinstance(created, str) or not isinstance(ident, int):
         raise ValueError("bad cursor")
-    return [as_utc(datetime.fromisoformat(starts)), ident]
+    return [as_utc(datetime.fromisoformat(starts)), as_utc(datetime.fromisoformat(created)), ident]
 
 
 def _meetup_page(stmt: Any) -> Any:
@@ -45,8 +46,8 @@ def _meetup_page(stmt: Any) -> Any:
     if start and end and end <= start:
         raise ValidationFailed({"to": "Must be after `from`."})
     rows, cursor = keyset_page(
-        db.session, stmt(start, end), [Meetup.starts_at, Meetup.id],
-        key_of=lambda m: [m.starts_at.isoformat(), m.id], parse_key=_parse_key,
+        db.session, stmt(start, end), [Meetup.starts_at, Meetup.created_at, Meetup.id],
+        key_of=lambda m: [m.starts_at.isoformat(), m.created_at.isoformat(), m.id], parse_key=_parse_key,
     )
     return jsonify(page(service.meetup_dicts(db.session, rows, current_user.id), cursor))
 
@@ -142,7 +143,7 @@ def attendees(meetup_id: int) -> Any:
     if access == "count":
         return jsonify({**page([], None), **counts})
     stmt = service.attendees_query(meetup.id, access)
-    rows, cursor = keyset_page(db.session, stmt, [Rsvp.id])
+    rows, cursor = keyset_page(db.session, stmt, **time_id_keyset(Rsvp.created_at, Rsvp.id))
     waiting = [r.id for r in rows if r.status == "waitlisted"]
     positions: dict[int, int] = {}
     if waiting:

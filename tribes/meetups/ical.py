@@ -122,7 +122,7 @@ def feed_meetups(session: Session, user_id: int) -> list[Meetup]:
                 and_(Meetup.status == "cancelled", Meetup.cancelled_at > now - CANCELLED_KEPT),
             ),
         )
-        .order_by(Meetup.starts_at, Meetup.id)
+        .order_by(Meetup.starts_at, Meetup.created_at, Meetup.id)
         .limit(FEED_LIMIT)
         .options(selectinload(Meetup.tribe))
     )

@@ -49,7 +49,7 @@ def local_time(value: datetime, zone: str, fmt: str = "%a %d %b %Y, %H:%M") -> s
 
 def tribe_section_context(tribe: Any, me: Any, limit: int = 5) -> dict[str, Any]:
     """The next meetups of a tribe (for the tribe home section)."""
-    stmt = service.tribe_meetups_query(tribe.id).order_by(Meetup.starts_at, Meetup.id).limit(limit)
+    stmt = service.tribe_meetups_query(tribe.id).order_by(Meetup.starts_at, Meetup.created_at, Meetup.id).limit(limit)
     return {"next_meetups": list(db.session.scalars(stmt))}
 
 
@@ -81,7 +81,7 @@ def _form_data(partial: bool) -> dict[str, Any]:
 @login_required
 def my_meetups() -> Any:
     """Upcoming meetups across my tribes."""
-    stmt = service.my_meetups_query(current_user.id).order_by(Meetup.starts_at, Meetup.id).limit(200)
+    stmt = service.my_meetups_query(current_user.id).order_by(Meetup.starts_at, Meetup.created_at, Meetup.id).limit(200)
     meetups = list(db.session.scalars(stmt))
     return render_template("meetups/list.html", meetups=meetups, tribe=None,
                            items=service.meetup_dicts(db.session, meetups, current_user.id), may_create=False)
@@ -92,7 +92,7 @@ def my_meetups() -> Any:
 def tribe_meetups(slug: str) -> Any:
     """A tribe's upcoming meetups."""
     tribe, me = policy.get_tribe_for(db.session, current_user.id, slug)
-    stmt = service.tribe_meetups_query(tribe.id).order_by(Meetup.starts_at, Meetup.id).limit(200)
+    stmt = service.tribe_meetups_query(tribe.id).order_by(Meetup.starts_at, Meetup.created_at, Meetup.id).limit(200)
     meetups = list(db.session.scalars(stmt))
     return render_template("meetups/list.html", meetups=meetups, tribe=tribe,
                            items=service.meetup_dicts(db.session, meetups, current_user.id),
@@ -138,7 +138,7 @@ def meetup_page(meetup_id: int) -> Any:
     if show_list:
         people = list(db.session.scalars(
             service.attendees_query(meetup.id, access)
-            .order_by(Rsvp.status, Rsvp.waitlisted_at, Rsvp.id).limit(500)
+            .order_by(Rsvp.status, Rsvp.waitlisted_at, Rsvp.created_at, Rsvp.id).limit(500)
         ))
     return render_template(
         "meetups/meetup.html", meetup=meetup, item=service.one_meetup_dict(db.session, meetup, current_user.id),

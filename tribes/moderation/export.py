@@ -25,18 +25,18 @@ def export_user(session: Session, user: User) -> dict[str, Any]:
 
     filed = session.execute(
         select(Report, Tribe.slug).join(Tribe, Tribe.id == Report.tribe_id)
-        .where(Report.reporter_id == user.id).order_by(Report.id)
+        .where(Report.reporter_id == user.id).order_by(Report.created_at, Report.id)
     ).all()
     mutes = session.execute(
-        select(Mute, Tribe.slug).join(Tribe, Tribe.id == Mute.tribe_id).where(Mute.user_id == user.id).order_by(Mute.id)
+        select(Mute, Tribe.slug).join(Tribe, Tribe.id == Mute.tribe_id).where(Mute.user_id == user.id).order_by(Mute.created_at, Mute.id)
     ).all()
     actions = session.execute(
         select(AuditEntry, Tribe.slug).join(Tribe, Tribe.id == AuditEntry.tribe_id)
-        .where(AuditEntry.actor_id == user.id).order_by(AuditEntry.id)
+        .where(AuditEntry.actor_id == user.id).order_by(AuditEntry.created_at, AuditEntry.id)
     ).all()
     fingerprints = session.execute(
         select(MessageFingerprint, Tribe.slug).join(Tribe, Tribe.id == MessageFingerprint.tribe_id)
-        .where(MessageFingerprint.author_id == user.id).order_by(MessageFingerprint.id)
+        .where(MessageFingerprint.author_id == user.id).order_by(MessageFingerprint.created_at, MessageFingerprint.id)
     ).all()
     about = list(session.scalars(select(Report).where(Report.target_user_id == user.id).order_by(Report.id)))
     about_log = list(session.scalars(

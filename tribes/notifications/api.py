@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import request
 from flask_login import current_user
 
+from tribes.db import time_id_keyset
 from tribes.endpoint import Page, endpoint
 from tribes.extensions import db
 from tribes.http import api_blueprint, keyset_page
@@ -21,7 +22,8 @@ def list_notifications() -> Page[NotificationOut]:
     """My notifications, newest first; `?unread=1` for unread ones only."""
     unread = request.args.get("unread", "").lower() in {"1", "true", "yes"}
     stmt = service.list_query(current_user.id, unread_only=unread)
-    rows, cursor = keyset_page(db.session, stmt, [Notification.id], descending=True)
+    rows, cursor = keyset_page(db.session, stmt, descending=True,
+                               **time_id_keyset(Notification.created_at, Notification.id))
     return Page(items=[NotificationOut.of(n) for n in rows], next_cursor=cursor)
 
 

@@ -17,6 +17,6 @@ TABLES = {"notifications"}
 def export_user(session: Session, user: User) -> dict[str, Any]:
     """`notifications`, oldest first."""
     rows = session.scalars(
-        select(Notification).where(Notification.user_id == user.id).order_by(Notification.id)
+        select(Notification).where(Notification.user_id == user.id).order_by(Notification.created_at, Notification.id)
     )
     return {"notifications": [NotificationOut.of(n).model_dump(mode="json") for n in rows]}
