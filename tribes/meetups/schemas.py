@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Literal, NotRequired
+from typing import Literal, NotRequired, cast
 from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
@@ -157,7 +157,7 @@ class MeetupOut(Out):
             going_count=meetup.going_count,
             waitlist_count=waitlist_count,
             my_rsvp=my_rsvp,
-            created_by=card(meetup.created_by),
+            created_by=cast(UserCard | None, card(meetup.created_by)),
             sequence=meetup.sequence,
             created_at=meetup.created_at,
             updated_at=meetup.updated_at,
@@ -202,7 +202,7 @@ class AttendeeOut(_WithPosition):
     @classmethod
     def of(cls, rsvp: Rsvp, position: int | None = None) -> AttendeeOut:
         """The RSVP as the attendee list shows it."""
-        return cls(user=card(rsvp.user), status=rsvp.status, guests=rsvp.guests, waitlist_position=position)
+        return cls(user=cast(UserCard | None, card(rsvp.user)), status=rsvp.status, guests=rsvp.guests, waitlist_position=position)
 
 
 class AttendeesPage(Page[AttendeeOut]):

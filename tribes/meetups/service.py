@@ -42,8 +42,8 @@ def rsvp_facts(
                 select(Rsvp.meetup_id, Rsvp.status).where(Rsvp.meetup_id.in_(ids), Rsvp.user_id == user_id)
             ).all()
         )
-    waiting = dict(
-        session.execute(
+    waiting: dict[int, int] = dict(
+        session.execute(  # type: ignore[arg-type]
             select(Rsvp.meetup_id, func.count())
             .where(Rsvp.meetup_id.in_(ids), Rsvp.status == "waitlisted")
             .group_by(Rsvp.meetup_id)
