@@ -47,7 +47,7 @@ def dbs(app):
             return db.session
 
         def __exit__(self, *exc):
-            db.session.remove()
+            db.remove()
             self.ctx.pop()
 
     return Opener

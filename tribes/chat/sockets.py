@@ -51,7 +51,7 @@ def scoped_db(handler: Callable[..., Any]) -> Callable[..., Any]:
             log.exception("socket handler %s failed", handler.__name__)
             return {"ok": False, "error": "internal_error"}
         finally:
-            db.session.remove()
+            db.remove()
 
     return wrapper
 
