@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeAlias, cast
 
 from sqlalchemy import BigInteger, DateTime, Integer, MetaData, TypeDecorator, create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import CursorResult, Engine, Result
 from sqlalchemy.orm import (
     DeclarativeBase,
     InstrumentedAttribute,
@@ -26,6 +26,11 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+def rowcount(result: Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE touched (conditional updates read who won by it)."""
+    return cast(CursorResult[Any], result).rowcount or 0
 
 
 def utcnow() -> datetime:
