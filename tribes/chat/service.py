@@ -122,9 +122,10 @@ def post_message(
 ) -> tuple[Message, bool]:
     """Store a message (or find the earlier one with this client_id); True when new.
 
-    The caller checks first (`earlier_message`, `check_mute`, `check_rate`; see
-    `tribes.chat.sending`); a concurrent duplicate is caught by the unique constraint. A
-    new message goes to moderation, notifies mentions and is broadcast after the commit.
+    The caller checks first (`earlier_message`, `check_mute`, `check_rate`); a concurrent
+    duplicate is caught by the unique constraint. A new message goes to moderation,
+    notifies mentions and is broadcast after the commit (for scripts such as the demo;
+    the API and sockets post through `tribes.chat.sending`).
     """
     message = Message(
         tribe_id=tribe.id, author_id=member.user_id, body=body, client_id=client_id,
@@ -139,17 +140,15 @@ def post_message(
         if earlier is None:
             raise
         return earlier, False
-    after_insert(session, tribe, message, card(message.author))
+    after_posted(session, tribe, message, card(message.author))
     payload = serialise(message, tribe.slug)
     events.on_commit(session, lambda: fanout.emit_to_tribe("message", payload, tribe.id))
     return message, True
 
 
-def after_insert(session: Session, tribe: Any, message: Message, author: dict[str, Any] | None) -> None:
-    """A new message was flushed: the astroturfing hook, then mentions (tribe: id, slug, name)."""
-    from tribes.moderation.service import on_message_posted
-
-    on_message_posted(session, message)
+def after_posted(session: Session, tribe: Any, message: Message, author: dict[str, Any] | None) -> None:
+    """A new message is stored: `events.message_posted` (moderation), then mentions (tribe: id, slug, name)."""
+    events.message_posted.send(message.tribe_id, session=session, message=message)
     notify_mentions(session, tribe, message, author)
 
 

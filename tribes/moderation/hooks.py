@@ -1,9 +1,24 @@
-"""Moderation's page wiring: the tribe-home section and its open-report counter."""
+"""Moderation's wiring: the astroturfing signal on new messages, the tribe-home section."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from tribes import events
+
+
+def _on_message_posted(tribe_id: int, *, session: Session, message: Any, **_: Any) -> None:
+    """Feed a stored chat message to the astroturfing signal."""
+    from tribes.moderation.service import on_message_posted
+
+    on_message_posted(session, message)
+
+
+events.message_posted.connect(_on_message_posted, weak=False)
 
 
 def open_report_count(tribe_id: int) -> int:

@@ -1,0 +1,55 @@
+"""Chat under hostile or heavy use: bounded lock table, slow hooks, both edges validated alike."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from tests.chat.conftest import client_id, events_named
+from tribes import events
+from tribes.chat import ordering
+
+
+def send(sock: Any, slug: str, body: str, cid: str | None = None) -> Any:
+    return sock.emit("send", {"tribe": slug, "body": body, "client_id": cid or client_id()}, callback=True)
+
+
+def test_unknown_tribes_do_not_grow_the_lock_table(make_user: Any, make_tribe: Any, make_socket: Any) -> None:
+    alice = make_user()
+    tribe = make_tribe(owner=alice)
+    sock = make_socket(alice)
+    size = len(ordering._locks)
+    for n in range(20_000):
+        assert send(sock, f"no-such-tribe-{n}", "hello", "same") == {"ok": False, "error": "not_found"}
+    assert len(ordering._locks) == size
+    assert send(sock, tribe["slug"], "still works")["ok"]
+
+
+def test_a_slow_hook_after_a_send_does_not_hold_up_the_tribe(
+    make_user: Any, make_tribe: Any, make_socket: Any
+) -> None:
+    """While moderation's hook of one message is busy, another member's message is delivered."""
+    alice, bob, carol = make_user(), make_user(), make_user()
+    tribe = make_tribe(owner=alice, members=[bob, carol])
+    b, c = make_socket(bob), make_socket(carol)
+    for sock in (b, c):
+        assert sock.emit("join", {"tribe": tribe["slug"]}, callback=True)["ok"]
+    acks: list[Any] = []
+    seen_by_carol: list[Any] = []
+
+    def busy_hook(_tribe_id: int, *, message: Any, **_: Any) -> None:
+        if message.body != "first":
+            return
+        other = threading.Thread(target=lambda: acks.append(send(b, tribe["slug"], "second")))
+        other.start()
+        other.join(timeout=30)  # the first send's hook is busy until bob's send is through
+        seen_by_carol.extend(m["body"] for m in events_named(c, "message"))
+
+    events.message_posted.connect(busy_hook)
+    try:
+        first = alice.post(f"tribes/{tribe['slug']}/messages", {"body": "first", "client_id": "a-1"})
+    finally:
+        events.message_posted.disconnect(busy_hook)
+    assert first.status_code == 201
+    assert len(acks) == 1 and acks[0]["ok"] and acks[0]["message"]["body"] == "second"
+    assert seen_by_carol == ["first", "second"]
