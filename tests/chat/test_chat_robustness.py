@@ -53,3 +53,34 @@ def test_a_slow_hook_after_a_send_does_not_hold_up_the_tribe(
     assert first.status_code == 201
     assert len(acks) == 1 and acks[0]["ok"] and acks[0]["message"]["body"] == "second"
     assert seen_by_carol == ["first", "second"]
+
+
+def test_both_edges_refuse_unstorable_text(
+    make_user: Any, make_tribe: Any, make_socket: Any
+) -> None:
+    alice = make_user()
+    tribe = make_tribe(owner=alice)
+    slug = tribe["slug"]
+    sock = make_socket(alice)
+    assert sock.emit("join", {"tribe": slug}, callback=True)["ok"]
+    bad_texts = ["nul \x00 byte", "lone \ud800 surrogate", "\udfff"]
+    for text in bad_texts:
+        assert send(sock, slug, text) == {"ok": False, "error": "validation_failed"}
+        assert send(sock, slug, "fine", cid=text) == {"ok": False, "error": "validation_failed"}
+        assert send(sock, text, "fine") == {"ok": False, "error": "validation_failed"}
+        assert sock.emit("join", {"tribe": text}, callback=True) == {"ok": False, "error": "validation_failed"}
+        assert alice.post(f"tribes/{slug}/messages", {"body": text, "client_id": client_id()}).status_code == 422
+    assert alice.get(f"tribes/{slug}/messages").get_json()["items"] == []  # nothing was stored
+    assert send(sock, slug, "fine")["ok"]
+
+
+def test_socket_join_refuses_ids_beyond_the_contract(make_user: Any, make_tribe: Any, make_socket: Any) -> None:
+    alice = make_user()
+    slug = make_tribe(owner=alice)["slug"]
+    sock = make_socket(alice)
+    for huge in (2**53, 2**63, 2**64, 10**30, -(2**64)):
+        ack = sock.emit("join", {"tribe": slug, "after_id": huge}, callback=True)
+        assert ack == {"ok": False, "error": "validation_failed"}
+    assert sock.emit("join", {"tribe": slug, "after_id": 2**53 - 1}, callback=True) == {
+        "ok": True, "missed": [], "has_more": False,
+    }
