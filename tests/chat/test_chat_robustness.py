@@ -84,3 +84,47 @@ def test_socket_join_refuses_ids_beyond_the_contract(make_user: Any, make_tribe:
     assert sock.emit("join", {"tribe": slug, "after_id": 2**53 - 1}, callback=True) == {
         "ok": True, "missed": [], "has_more": False,
     }
+
+
+def test_a_muted_member_cannot_edit(make_user: Any, make_tribe: Any) -> None:
+    alice, bob = make_user(), make_user()
+    tribe = make_tribe(owner=alice, members=[bob])
+    slug = tribe["slug"]
+    posted = bob.post(f"tribes/{slug}/messages", {"body": "before the mute", "client_id": "b-1"}).get_json()
+    assert alice.post(f"tribes/{slug}/mutes", {"user_id": bob.user["id"], "minutes": 30}).status_code == 201
+    edit = bob.patch(f"messages/{posted['id']}", {"body": "something rude"})
+    assert edit.status_code == 403 and edit.get_json()["error"]["code"] == "muted"
+    assert bob.get(f"tribes/{slug}/messages").get_json()["items"][0]["body"] == "before the mute"
+
+
+def test_edits_share_the_chat_rate_limit(make_user: Any, make_tribe: Any, app: Any) -> None:
+    alice = make_user()
+    slug = make_tribe(owner=alice)["slug"]
+    app.config["LIMIT_CHAT"] = app.config["LIMIT_CHAT_NEW_MEMBER"] = "3 per minute"  # one budget: posts and edits
+    mine = alice.post(f"tribes/{slug}/messages", {"body": "v0", "client_id": "a-1"}).get_json()
+    answers = [alice.patch(f"messages/{mine['id']}", {"body": f"v{n}"}) for n in range(1, 5)]
+    assert [r.status_code for r in answers] == [200, 200, 429, 429]
+    assert answers[-1].get_json()["error"]["code"] == "rate_limited"
+    assert alice.get(f"tribes/{slug}/messages").get_json()["items"][0]["body"] == "v2"
+
+
+def test_no_mention_notification_from_someone_i_blocked(
+    make_user: Any, make_tribe: Any, make_socket: Any
+) -> None:
+    alice, bob = make_user("Alice Blocker"), make_user("Bob Pest")
+    tribe = make_tribe(owner=alice, members=[bob])
+    slug = tribe["slug"]
+    a = make_socket(alice)
+
+    def mentions() -> list[Any]:
+        items = alice.get("notifications").get_json()["items"]
+        return [n for n in items if n["kind"] == "mention"]
+
+    assert bob.post(f"tribes/{slug}/messages", {"body": "hi @Alice Blocker", "client_id": "b-1"}).status_code == 201
+    assert len(mentions()) == 1 and len(events_named(a, "notification")) == 1
+    assert alice.post("blocks", {"user_id": bob.user["id"]}).status_code == 201
+    assert bob.post(f"tribes/{slug}/messages", {"body": "@Alice Blocker hello?", "client_id": "b-2"}).status_code == 201
+    assert len(mentions()) == 1 and events_named(a, "notification") == []
+    assert alice.delete(f"blocks/{bob.user['id']}").status_code == 204
+    assert bob.post(f"tribes/{slug}/messages", {"body": "@alice blocker again", "client_id": "b-3"}).status_code == 201
+    assert len(mentions()) == 2
