@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from typing import Any
+
+import pytest
 
 from tests.chat.conftest import client_id, events_named
 from tribes import events
@@ -128,3 +131,65 @@ def test_no_mention_notification_from_someone_i_blocked(
     assert alice.delete(f"blocks/{bob.user['id']}").status_code == 204
     assert bob.post(f"tribes/{slug}/messages", {"body": "@alice blocker again", "client_id": "b-3"}).status_code == 201
     assert len(mentions()) == 2
+
+
+def _cap_test(make_user: Any, make_socket: Any, app: Any) -> tuple[int, int]:
+    app.config["MAX_SOCKETS_PER_ACCOUNT"] = 3
+    alice, bob = make_user(), make_user()
+    socks = [make_socket(alice) for _ in range(3)]
+    assert all(s.is_connected() for s in socks)
+    assert not make_socket(alice).is_connected()  # the fourth is refused
+    assert make_socket(bob).is_connected()  # per account: others are not affected
+    socks[0].disconnect()  # a closed socket frees its place
+    again = make_socket(alice)
+    assert again.is_connected()
+    assert not make_socket(alice).is_connected()
+    assert again.emit("join", {"tribe": "nope"}, callback=True) == {"ok": False, "error": "not_found"}
+    assert alice.post("auth/logout").status_code == 204  # ended sessions disconnect: places freed
+    return alice.user["id"], bob.user["id"]
+
+
+def test_sockets_per_account_are_capped(make_user: Any, make_socket: Any, app: Any) -> None:
+    alice_id, bob_id = _cap_test(make_user, make_socket, app)
+    from tribes.chat import socket_cap
+
+    assert socket_cap.local_count(alice_id) == 0 and socket_cap.local_count(bob_id) == 1
+
+
+@pytest.mark.skipif(not os.environ.get("TRIBES_TEST_REDIS_URL"), reason="needs TRIBES_TEST_REDIS_URL")
+def test_sockets_per_account_are_capped_across_processes_with_redis(
+    make_user: Any, make_socket: Any, app: Any
+) -> None:
+    """With Redis the count lives there (a second process would see the same sets)."""
+    import redis
+
+    url = os.environ["TRIBES_TEST_REDIS_URL"]
+    client = redis.Redis.from_url(url)
+    app.config["REDIS_URL"] = url
+    for key in client.scan_iter("tribes:sockets:*"):
+        client.delete(key)
+    alice_id, bob_id = _cap_test(make_user, make_socket, app)
+    assert list(client.scan_iter("tribes:sockets:*")) == [f"tribes:sockets:{bob_id}".encode()]
+    assert client.zcard(f"tribes:sockets:{bob_id}") == 1  # bob's one socket; alice's are released
+
+
+def test_live_over_cap_connect_is_refused_with_a_reason(live_server_factory: Any) -> None:
+    import socketio
+
+    from tests.chat.live_helpers import LiveUser
+
+    server = live_server_factory(env={"TRIBES_MAX_SOCKETS_PER_ACCOUNT": "2"})
+    alice = LiveUser(server.url)
+    first, second = alice.socket(), alice.socket()
+    errors: list[Any] = []
+    client = socketio.Client(reconnection=False)
+    client.on("connect_error", errors.append)
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        client.connect(server.url, transports=["websocket"], wait_timeout=10,
+                       headers={"Cookie": alice.cookie_header()})
+    assert errors and errors[0]["message"] == "too_many_sockets" and errors[0]["data"]["max"] == 2
+    first.close()
+    third = alice.socket()
+    assert third.client.connected and second.client.connected
+    third.close()
+    second.close()
