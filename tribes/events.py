@@ -35,6 +35,11 @@ user_deleting = signals.signal("user-deleting")
 #: sender=user_id; kwargs: session, reason. Receivers flush, never commit.
 credentials_reset = signals.signal("credentials-reset")
 
+#: sender=tribe_id; kwargs: session, message (id, tribe_id, author_id, body, created_at).
+#: A chat message was stored and broadcast: sent after its commit, outside the tribe's
+#: send lock, in a new transaction the sender commits. Receivers flush, never commit.
+message_posted = signals.signal("message-posted")
+
 _KEY = "tribes_after_commit"
 
 

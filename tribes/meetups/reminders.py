@@ -118,4 +118,4 @@ def run_once(app: Any) -> int:
             log.exception("sending meetup reminders failed")
             return 0
         finally:
-            db.session.remove()
+            db.remove()
