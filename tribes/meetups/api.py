@@ -152,7 +152,7 @@ def attendees(meetup_id: int) -> AttendeesPage:
     waiting = [r.id for r in rows if r.status == "waitlisted"]
     positions: dict[int, int] = {}
     if waiting:
-        positions = dict(db.session.execute(
+        positions = dict(db.session.execute(  # type: ignore[arg-type]
             select(Rsvp.id, seats.position_column()).where(Rsvp.id.in_(waiting))
         ).all())
     items = [AttendeeOut.of(rsvp, positions.get(rsvp.id)) for rsvp in rows]

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
-from tribes.db import utcnow
+from tribes.db import rowcount, utcnow
 from tribes.errors import Conflict, ValidationFailed
 from tribes.meetups.models import Meetup, Rsvp
 from tribes.meetups.schemas import RsvpOut
@@ -47,7 +47,7 @@ def take_seats(session: Session, meetup_id: int, seats: int) -> bool:
         .values(going_count=Meetup.going_count + seats)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1
+    return rowcount(result) == 1
 
 
 def release_seats(session: Session, meetup_id: int, seats: int) -> None:

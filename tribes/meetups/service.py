@@ -38,7 +38,7 @@ def rsvp_facts(
     mine: dict[int, str] = {}
     if user_id is not None:
         mine = dict(
-            session.execute(
+            session.execute(  # type: ignore[arg-type]
                 select(Rsvp.meetup_id, Rsvp.status).where(Rsvp.meetup_id.in_(ids), Rsvp.user_id == user_id)
             ).all()
         )
