@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from tests.openapi_check import check_response
 from tribes import create_app
@@ -202,6 +202,25 @@ def make_tribe(make_user: Any) -> Any:
         return tribe
 
     return factory
+
+
+class QueryCounter:
+    """Counts SQL statements sent through the engine while active."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, *args: Any, **kwargs: Any) -> None:
+        self.count += 1
+
+
+@pytest.fixture
+def count_queries(app: Any) -> Iterator[QueryCounter]:
+    """A statement counter on the app's engine (set `.count = 0` before the part to measure)."""
+    counter = QueryCounter()
+    event.listen(database.engine, "before_cursor_execute", counter)
+    yield counter
+    event.remove(database.engine, "before_cursor_execute", counter)
 
 
 #: fixtures that start a real `tribes serve` or a browser: tests using them are `slow`

@@ -55,11 +55,13 @@ def endpoint(
     status: int = 200,
     body: type[BaseModel] | None = None,
     paged: bool = False,
+    also: tuple[int, ...] = (),
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare a JSON view: its body schema, its response schema and success status.
 
     The view may return the response object, `(object, status)` for a view with two
-    success statuses, None for 204, or a ready Flask Response (downloads).
+    success statuses (the other ones named in `also`), None for 204, or a ready Flask
+    Response (downloads).
     """
 
     def wrap(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -85,6 +87,7 @@ def endpoint(
         run._tribes_body = body  # type: ignore[attr-defined]
         run._tribes_response = response  # type: ignore[attr-defined]
         run._tribes_status = status  # type: ignore[attr-defined]
+        run._tribes_also = also  # type: ignore[attr-defined]
         run._tribes_paged = paged  # type: ignore[attr-defined]
         return run
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from flask import Blueprint, Flask, redirect, request, url_for
 from flask_login import current_user
+from pydantic import BaseModel
 
 from tribes.errors import ValidationFailed
 from tribes.http import check_arguments, storable_text
@@ -23,12 +24,13 @@ def form_action(back: str, done: str | Callable[[Any], str], action: Callable[[]
     from flask import flash
     from pydantic import ValidationError
 
+    from tribes.endpoint import commit
     from tribes.errors import ApiError, pydantic_fields
     from tribes.extensions import db
 
     try:
         result = action()
-        db.session.commit()
+        commit()
     except ValidationError as exc:
         db.session.rollback()
         flash("; ".join(f"{k}: {v}" for k, v in pydantic_fields(exc).items()), "error")
@@ -40,6 +42,53 @@ def form_action(back: str, done: str | Callable[[Any], str], action: Callable[[]
     else:
         flash(done(result) if callable(done) else done, "success")
     return redirect(back)
+
+
+def form_page(
+    template: str,
+    schema: type[BaseModel],
+    action: Callable[[Any], Any],
+    done: Callable[[Any], Any],
+    *,
+    fields: Iterable[str] | None = None,
+    values: Callable[[], dict[str, Any]] | None = None,
+    error_field: str = "form",
+    context: Callable[[], dict[str, Any]] | None = None,
+) -> Any:
+    """A page with one form: GET renders `template`; POST validates the form with `schema`,
+    runs `action(data)`, commits once and answers `done(result)` (flash and redirect).
+
+    The form's values are `values()` or the named `fields` ("" when missing). Field errors
+    (the schema's, or a service's ApiError; one without fields goes to `error_field`) roll
+    back and re-render the template with `errors` and the posted `form`, status 422; hidden
+    things (404) stay 404 pages. `context()` adds to the template's variables.
+    """
+    from flask import flash, render_template
+    from pydantic import ValidationError
+
+    from tribes.endpoint import commit
+    from tribes.errors import ApiError, pydantic_fields
+    from tribes.extensions import db
+
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        raw = values() if values is not None else {k: request.form.get(k, "") for k in fields or ()}
+        try:
+            result = action(schema.model_validate(raw))
+            commit()
+        except ValidationError as exc:
+            db.session.rollback()
+            errors = pydantic_fields(exc)
+        except ApiError as exc:
+            db.session.rollback()
+            if exc.status == 404:
+                raise
+            errors = exc.fields or {error_field: exc.message}
+        else:
+            return done(result)
+        flash("Please correct the marked fields.", "error")
+    extra = context() if context is not None else {}
+    return render_template(template, errors=errors, form=request.form, **extra), (422 if errors else 200)
 
 
 #: longest `next` target followed; anything longer goes to the default

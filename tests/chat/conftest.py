@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import event
 
+from tests.conftest import QueryCounter, count_queries  # noqa: F401  (the one shared counter)
 from tests.live_server import (  # noqa: F401
     live_database,
     live_server,
@@ -64,22 +64,3 @@ def payload(received: dict[str, Any]) -> Any:
     """The first argument of a received event (the test client unwraps `message`)."""
     args = received["args"]
     return args if received["name"] in ("message", "json") else args[0]
-
-
-class QueryCounter:
-    """Counts SQL statements sent through the engine while active."""
-
-    def __init__(self) -> None:
-        self.count = 0
-
-    def __call__(self, *args: Any, **kwargs: Any) -> None:
-        self.count += 1
-
-
-@pytest.fixture
-def count_queries(app: Any) -> Iterator[QueryCounter]:
-    """A statement counter on the app's engine."""
-    counter = QueryCounter()
-    event.listen(db.engine, "before_cursor_execute", counter)
-    yield counter
-    event.remove(db.engine, "before_cursor_execute", counter)

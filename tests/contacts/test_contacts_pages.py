@@ -85,3 +85,22 @@ def test_contacts_page_next_never_leaves_the_site(make_user, make_tribe):
     token = form_token(a, "/contacts")
     back = a.http.post(f"/blocks/{victim.user['id']}/remove", data={"csrf_token": token, "next": f"/u/{victim.user['id']}"})
     assert back.location == f"/u/{victim.user['id']}"
+
+
+def test_contacts_page_links_to_the_next_page(monkeypatch, make_user, make_tribe):
+    from tribes.contacts import views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    me = make_user()
+    others = [make_user(f"Friend {n}") for n in range(3)]
+    make_tribe(me, others)
+    for other in others:
+        rid = other.post("contacts/requests", {"user_id": me.user["id"]}).get_json()["id"]
+        me.post(f"contacts/requests/{rid}/accept")
+    first = me.get("/contacts").get_data(as_text=True)
+    assert "Friend 2" in first and "Friend 1" in first and "Friend 0" not in first
+    link = re.search(r'<a href="([^"]+)" rel="next">More contacts</a>', first)
+    assert link is not None
+    rest = me.get(link.group(1).replace("&amp;", "&")).get_data(as_text=True)
+    assert "Friend 0" in rest and "Friend 2" not in rest and "More contacts" not in rest
+    assert "More requests" not in first and "More blocked" not in first

@@ -7,25 +7,17 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from tribes.accounts.models import User
-from tribes.accounts.service import list_sessions, me
+from tribes.accounts.schemas import ExportedSessionOut, MeOut
+from tribes.accounts.service import list_sessions
 
 TABLES = {"users", "user_sessions"}
 
 
 def export_user(session: Session, user: User) -> dict[str, Any]:
     """`profile` and `sessions`."""
-    profile = me(user)
+    profile = MeOut.of(user).model_dump(mode="json")
     profile["avatar_url"] = user.avatar_url
     return {
         "profile": profile,
-        "sessions": [
-            {
-                "id": s.id,
-                "created_at": s.created_at.isoformat(),
-                "last_seen_at": s.last_seen_at.isoformat(),
-                "ip": s.ip,
-                "user_agent": s.user_agent,
-            }
-            for s in list_sessions(session, user)
-        ],
+        "sessions": [ExportedSessionOut.of(s).model_dump(mode="json") for s in list_sessions(session, user)],
     }

@@ -1,14 +1,18 @@
-"""Request schemas for accounts and sessions."""
+"""Request and response schemas for accounts and sessions."""
 
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from tribes.accounts.passwords import password_problem
+from tribes.endpoint import Out, Timestamp
+
+if TYPE_CHECKING:
+    from tribes.accounts.models import User, UserSession
 
 
 class Strict(BaseModel):
@@ -119,3 +123,97 @@ class PasswordChangeIn(Strict):
     @classmethod
     def _password(cls, value: str) -> str:
         return acceptable_password(value)
+
+
+# ---------------------------------------------------------------- responses
+
+
+def _absent(value: Any) -> bool:
+    """An optional key of the contract that is left out rather than written as null."""
+    return value is None
+
+
+class UserCard(Out):
+    """The public user card `{id, display_name, bio?, avatar_url?}`."""
+
+    id: int
+    display_name: str
+    avatar_url: str | None = Field(default=None, exclude_if=_absent)
+    bio: str | None = Field(default=None, exclude_if=_absent)
+
+    @classmethod
+    def of(cls, user: User, *, bio: bool = False) -> UserCard:
+        """The card; `bio` only where profile visibility allows it (the caller checked).
+
+        Cards appear in tribe contexts (members, authors): the avatar only when the owner
+        shows profile details to their tribes, or when the caller checked visibility (bio=True).
+        """
+        show_avatar = bool(user.avatar_url) and (bio or user.profile_visibility == "tribes")
+        return cls(
+            id=user.id,
+            display_name=user.display_name,
+            avatar_url=user.avatar_url if show_avatar else None,
+            bio=user.bio if bio else None,
+        )
+
+
+def card(user: User | None, *, bio: bool = False) -> dict[str, Any] | None:
+    """The public user card as a JSON-ready dict (for features not yet on typed responses)."""
+    if user is None:
+        return None
+    return UserCard.of(user, bio=bio).model_dump(mode="json")
+
+
+class MeOut(UserCard):
+    """The `me` object: the card (with bio) plus private fields."""
+
+    email: str
+    profile_visibility: str
+    timezone: str
+    created_at: Timestamp
+
+    @classmethod
+    def of(cls, user: User, *, bio: bool = True) -> MeOut:
+        """My own profile."""
+        shown = UserCard.of(user, bio=True)
+        return cls(
+            **shown.model_dump(),
+            email=user.email,
+            profile_visibility=user.profile_visibility,
+            timezone=user.timezone,
+            created_at=user.created_at,
+        )
+
+
+class AuthOut(Out):
+    """`{user: me|null, csrf_token}`: the answer of register, login and GET /auth/session."""
+
+    user: MeOut | None
+    csrf_token: str
+
+
+class ExportedSessionOut(Out):
+    """A login session as the data export lists it."""
+
+    id: int
+    created_at: Timestamp
+    last_seen_at: Timestamp
+    ip: str | None
+    user_agent: str | None
+
+    @classmethod
+    def of(cls, row: UserSession) -> ExportedSessionOut:
+        """A session row (never its token hash)."""
+        return cls(id=row.id, created_at=row.created_at, last_seen_at=row.last_seen_at,
+                   ip=row.ip, user_agent=row.user_agent)
+
+
+class SessionOut(ExportedSessionOut):
+    """One of my sessions in `GET /me/sessions`, marked when it is this one."""
+
+    current: bool
+
+    @classmethod
+    def mine(cls, row: UserSession, current_id: int | None) -> SessionOut:
+        """A session row as its owner lists it."""
+        return cls(**ExportedSessionOut.of(row).model_dump(), current=row.id == current_id)

@@ -7,13 +7,14 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import Select, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tribes import events
 from tribes.accounts import passwords
 from tribes.accounts.models import User, UserSession
+from tribes.accounts.schemas import card  # noqa: F401  (other features still import it from here)
 from tribes.db import utcnow
 from tribes.errors import ApiError, ValidationFailed
 
@@ -29,32 +30,6 @@ def token_hash(raw: str) -> str:
 def normalise_email(email: str) -> str:
     """E-mail addresses are compared case-insensitively."""
     return email.strip().lower()
-
-
-def card(user: User | None, *, bio: bool = False) -> dict[str, Any] | None:
-    """The public user card; `bio` only where profile visibility allows it."""
-    if user is None:
-        return None
-    data: dict[str, Any] = {"id": user.id, "display_name": user.display_name}
-    # Cards appear in tribe contexts (members, authors): the avatar only when the owner shows
-    # profile details to their tribes, or when the caller checked visibility (bio=True).
-    if user.avatar_url and (bio or user.profile_visibility == "tribes"):
-        data["avatar_url"] = user.avatar_url
-    if bio:
-        data["bio"] = user.bio
-    return data
-
-
-def me(user: User) -> dict[str, Any]:
-    """The `me` object: card plus private fields."""
-    data = card(user, bio=True) or {}
-    data.update(
-        email=user.email,
-        profile_visibility=user.profile_visibility,
-        timezone=user.timezone,
-        created_at=user.created_at.isoformat(),
-    )
-    return data
 
 
 def register(session: Session, email: str, password: str, display_name: str) -> User:
@@ -126,8 +101,8 @@ def load_session_user(session: Session, raw: str) -> User | None:
     user_session, user = row
     now = utcnow()
     if now - user_session.last_seen_at > LAST_SEEN_RESOLUTION:
+        # No commit here: the request's one commit writes it (a failed request leaves it).
         user_session.last_seen_at = now
-        session.commit()
     user.session_token = raw
     user.session_id = user_session.id
     return user
@@ -138,16 +113,16 @@ def session_id_for(session: Session, raw: str) -> int | None:
     return session.scalar(select(UserSession.id).where(UserSession.token_hash == token_hash(raw)))
 
 
+def sessions_query(user_id: int) -> Select[tuple[UserSession]]:
+    """The user's live sessions (page by id, newest first)."""
+    return select(UserSession).where(UserSession.user_id == user_id)
+
+
 def list_sessions(session: Session, user: User) -> list[UserSession]:
-    """The user's live sessions, newest first."""
-    return list(
-        session.scalars(
-            select(UserSession)
-            .where(UserSession.user_id == user.id)
-            .order_by(UserSession.created_at.desc(), UserSession.id.desc())
-            .limit(200)
-        )
-    )
+    """The user's live sessions, newest first (all of them: for the data export)."""
+    return list(session.scalars(
+        sessions_query(user.id).order_by(UserSession.created_at.desc(), UserSession.id.desc())
+    ))
 
 
 def end_sessions(

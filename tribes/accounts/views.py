@@ -10,9 +10,10 @@ from pydantic import ValidationError
 
 from tribes.accounts import limits, schemas, service
 from tribes.accounts.api import begin_login, end_login
+from tribes.endpoint import commit
 from tribes.errors import ValidationFailed, pydantic_fields
 from tribes.extensions import db
-from tribes.pages import local_path, page_blueprint
+from tribes.pages import form_page, local_path, page_blueprint
 
 bp = page_blueprint("accounts_pages", __name__)
 
@@ -25,14 +26,16 @@ def safe_next(default: str) -> str:
 
 
 def log_in(user: Any) -> None:
-    """Start a fresh server-side session for the user (ends this browser's previous one)."""
+    """Start a fresh server-side session for the user and commit it (ends this browser's
+    previous one); for a page that committed its own work first (the invite landing)."""
     begin_login(user)
+    commit()
 
 
 def register_from_form() -> tuple[Any, dict[str, str]]:
     """Validate the registration fields of the posted form and create the user (flushed).
 
-    Returns (user, {}) or (None, field errors).
+    Returns (user, {}) or (None, field errors); used by the invite landing page.
     """
     try:
         data = schemas.RegisterIn.model_validate({k: request.form.get(k, "") for k in REGISTER_FIELDS})
@@ -45,20 +48,24 @@ def register_from_form() -> tuple[Any, dict[str, str]]:
     return user, {}
 
 
+def _register(data: schemas.RegisterIn) -> None:
+    """Create the account and log it in (flushed; form_page commits)."""
+    begin_login(service.register(db.session, data.email, data.password, data.display_name))
+
+
+def _welcome(_: None) -> Any:
+    flash("Welcome to Tribes.", "success")
+    return redirect(safe_next(url_for("groups_pages.my_tribes")))
+
+
 @bp.route("/register", methods=["GET", "POST"])
 @limits.registration_per_address
 def register() -> Any:
     """Create an account."""
-    errors: dict[str, str] = {}
-    if request.method == "POST":
-        user, errors = register_from_form()
-        if not errors:
-            db.session.commit()
-            log_in(user)
-            flash("Welcome to Tribes.", "success")
-            return redirect(safe_next(url_for("groups_pages.my_tribes")))
-        flash("Please correct the marked fields.", "error")
-    return render_template("accounts/register.html", errors=errors, form=request.form), (422 if errors else 200)
+    return form_page(
+        "accounts/register.html", schemas.RegisterIn, _register, _welcome,
+        fields=REGISTER_FIELDS, error_field="email",
+    )
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -70,9 +77,10 @@ def login() -> Any:
         password = request.form.get("password", "")[:1024]
         user = service.authenticate(db.session, email, password)
         if user is not None:
-            log_in(user)
+            begin_login(user)
+            commit()
             return redirect(safe_next(url_for("groups_pages.my_tribes")))
-        db.session.commit()
+        commit()
         flash("Wrong e-mail or password.", "error")
         return render_template("accounts/login.html", form={"email": email}), 401
     if current_user.is_authenticated:
@@ -84,5 +92,6 @@ def login() -> Any:
 def logout() -> Any:
     """Log out: the server-side session ends."""
     end_login()
+    commit()
     flash("You are logged out.", "success")
     return redirect(url_for("accounts_pages.login"))

@@ -27,8 +27,13 @@ def export_user(session: Session, user: User) -> dict[str, Any]:
         )
     )
     return {
-        "contacts": service.contact_dicts(session, user.id, contacts),
-        "blocks": blocks.block_dicts(session, blocked),
-        "contact_requests_sent": [service.request_for_sender(r) for r in sent],
-        "contact_requests_received": [service.request_for_recipient(r) for r in received],
+        "contacts": _json(service.contacts_of(session, user.id, contacts)),
+        "blocks": _json(blocks.blocks_of(session, blocked)),
+        "contact_requests_sent": _json([service.request_for_sender(r) for r in sent]),
+        "contact_requests_received": _json([service.request_for_recipient(r) for r in received]),
     }
+
+
+def _json(items: list[Any]) -> list[dict[str, Any]]:
+    """Response objects as JSON-ready dicts."""
+    return [item.model_dump(mode="json") for item in items]

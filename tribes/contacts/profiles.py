@@ -8,19 +8,18 @@ from sqlalchemy.orm import Session
 
 from tribes.accounts.models import User
 from tribes.accounts.policy import can_see_details
-from tribes.accounts.service import card
+from tribes.accounts.schemas import UserCard
 from tribes.contacts.service import are_contacts, has_blocked, pair_request, visible_to_recipient
 
 
-def profile(session: Session, viewer_id: int, user: User) -> dict[str, Any]:
+def profile(session: Session, viewer_id: int, user: User) -> UserCard:
     """A user's card for a viewer; bio and avatar only where profile visibility allows."""
-    data = card(user, bio=False) or {}
-    data.pop("avatar_url", None)
+    shown = UserCard.of(user)
+    shown.avatar_url = None
     if can_see_details(session, viewer_id, user):
-        data["bio"] = user.bio
-        if user.avatar_url:
-            data["avatar_url"] = user.avatar_url
-    return data
+        shown.bio = user.bio
+        shown.avatar_url = user.avatar_url
+    return shown
 
 
 def relation(session: Session, viewer_id: int, user: User) -> dict[str, Any]:

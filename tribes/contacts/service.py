@@ -11,8 +11,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tribes.accounts.models import User
-from tribes.accounts.service import card
+from tribes.accounts.schemas import card
 from tribes.contacts.models import Block, Contact, ContactRequest
+from tribes.contacts.schemas import ContactOut, ContactRequestOut
 from tribes.db import utcnow
 from tribes.errors import Conflict, NotFound, ValidationFailed
 from tribes.groups.policy import share_a_tribe
@@ -59,26 +60,22 @@ def pair_request(session: Session, a: int, b: int) -> ContactRequest | None:
     )
 
 
-# ---------------------------------------------------------------- serialisers
+# ---------------------------------------------------------------- how a recipient sees a request
 
 
-def request_for_sender(req: ContactRequest) -> dict[str, Any]:
+def declined_for_recipient(req: ContactRequest) -> bool:
+    """Whether the recipient sees the request as declined (a re-sent one shows again after the cooldown)."""
+    return req.declined_at is not None and not _reappeared(req)
+
+
+def request_for_sender(req: ContactRequest) -> ContactRequestOut:
     """A request as its sender sees it: always pending, whatever the recipient did."""
-    return {
-        "id": req.id,
-        "from": card(req.sender),
-        "to": card(req.recipient),
-        "message": req.message,
-        "created_at": req.created_at.isoformat(),
-        "status": "pending",
-    }
+    return ContactRequestOut.for_sender(req)
 
 
-def request_for_recipient(req: ContactRequest) -> dict[str, Any]:
+def request_for_recipient(req: ContactRequest) -> ContactRequestOut:
     """A request as its recipient sees it (only listed while visible to them)."""
-    data = request_for_sender(req)
-    data["status"] = "declined" if req.declined_at is not None and not _reappeared(req) else "pending"
-    return data
+    return ContactRequestOut.for_recipient(req, declined=declined_for_recipient(req))
 
 
 def _reappeared(req: ContactRequest) -> bool:
@@ -280,20 +277,11 @@ def other_users(session: Session, ids: list[int]) -> dict[int, User]:
     return {u.id: u for u in session.scalars(select(User).where(User.id.in_(ids)))}
 
 
-def contact_dicts(session: Session, user_id: int, rows: list[Contact]) -> list[dict[str, Any]]:
-    """Contacts: the other person's card (bio unless they show it to nobody) and since when."""
+def contacts_of(session: Session, user_id: int, rows: list[Contact]) -> list[ContactOut]:
+    """Contacts as the user lists them (the other people loaded in one query)."""
     others = [c.high_id if c.low_id == user_id else c.low_id for c in rows]
     users = other_users(session, others)
-    items = []
-    for contact, other_id in zip(rows, others, strict=True):
-        other = users[other_id]
-        data = card(other) or {}
-        if other.profile_visibility != "nobody":
-            data["bio"] = other.bio
-        else:
-            data.pop("avatar_url", None)
-        items.append({"user": data, "since": contact.created_at.isoformat()})
-    return items
+    return [ContactOut.of(users[other_id], contact) for contact, other_id in zip(rows, others, strict=True)]
 
 
 def remove_contact(session: Session, user: User, other_id: int) -> None:

@@ -4,89 +4,109 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from tribes.accounts.policy import get_visible_user
 from tribes.contacts import blocks, profiles, service
 from tribes.contacts.api import limit_contact_requests
 from tribes.contacts.models import Block, Contact, ContactRequest
+from tribes.db import time_id_keyset
 from tribes.extensions import db
-from tribes.pages import form_action, redirect_local
+from tribes.http import keyset_page
+from tribes.pages import form_action, local_path
 
 bp = Blueprint("contacts_pages", __name__)
 
 PAGE_SIZE = 200
 
 
-def _back(default: str) -> Any:
-    """Redirect to the `next` form field if it is a path on this site, else the default."""
-    return redirect_local(request.form.get("next"), default)
+#: the query argument that carries each list's cursor on the contacts page
+SECTIONS = ("incoming", "outgoing", "contacts", "blocks")
+
+
+def _section_page(name: str, stmt: Any, time_key: Any, id_key: Any) -> tuple[list[Any], str | None]:
+    """One keyset page of a section, newest first, and the link to its next page (None at the end)."""
+    rows, cursor = keyset_page(
+        db.session, stmt, descending=True, limit=PAGE_SIZE,
+        cursor=request.args.get(f"{name}_cursor") or None, **time_id_keyset(time_key, id_key),
+    )
+    more = url_for("contacts_pages.index", **{f"{name}_cursor": cursor}) if cursor else None
+    return rows, more
+
+
+def _dumped(items: list[Any]) -> list[dict[str, Any]]:
+    return [item.model_dump(mode="json") for item in items]
 
 
 @bp.get("/contacts")
 @login_required
 def index() -> Any:
-    """Incoming requests (accept / decline), my requests, my contacts, people I blocked."""
+    """Incoming requests (accept / decline), my requests, my contacts, people I blocked; each
+    list pages on with a "more" link."""
     uid = current_user.id
-    incoming = db.session.scalars(
-        service.incoming_query(db.session, uid).order_by(ContactRequest.created_at.desc(), ContactRequest.id.desc()).limit(PAGE_SIZE)
-    )
-    outgoing = db.session.scalars(
-        service.outgoing_query(uid).order_by(ContactRequest.created_at.desc(), ContactRequest.id.desc()).limit(PAGE_SIZE)
-    )
-    contacts = list(db.session.scalars(service.contacts_query(uid).order_by(Contact.created_at.desc(), Contact.id.desc()).limit(PAGE_SIZE)))
-    blocked = list(db.session.scalars(blocks.blocks_query(uid).order_by(Block.created_at.desc(), Block.id.desc()).limit(PAGE_SIZE)))
+    incoming, more_incoming = _section_page("incoming", service.incoming_query(db.session, uid),
+                                            ContactRequest.created_at, ContactRequest.id)
+    outgoing, more_outgoing = _section_page("outgoing", service.outgoing_query(uid),
+                                            ContactRequest.created_at, ContactRequest.id)
+    contacts, more_contacts = _section_page("contacts", service.contacts_query(uid), Contact.created_at, Contact.id)
+    blocked, more_blocks = _section_page("blocks", blocks.blocks_query(uid), Block.created_at, Block.id)
     return render_template(
         "contacts/index.html",
-        incoming=[service.request_for_recipient(r) for r in incoming],
-        outgoing=[service.request_for_sender(r) for r in outgoing],
-        contacts=service.contact_dicts(db.session, uid, contacts),
-        blocks=blocks.block_dicts(db.session, blocked),
+        incoming=_dumped([service.request_for_recipient(r) for r in incoming]),
+        outgoing=_dumped([service.request_for_sender(r) for r in outgoing]),
+        contacts=_dumped(service.contacts_of(db.session, uid, contacts)),
+        blocks=_dumped(blocks.blocks_of(db.session, blocked)),
+        more={"incoming": more_incoming, "outgoing": more_outgoing,
+              "contacts": more_contacts, "blocks": more_blocks},
     )
+
+
+def _back_to_contacts() -> str:
+    """The `next` form field if it is a path on this site, else the contacts page."""
+    return local_path(request.form.get("next")) or url_for("contacts_pages.index")
+
+
+def _accept(request_id: int) -> str:
+    """Accept a request to me; returns the sender's name."""
+    req = service.get_incoming(db.session, current_user, request_id)
+    name = req.sender.display_name
+    service.accept_request(db.session, current_user, req)
+    return name
 
 
 @bp.post("/contacts/requests/<int:request_id>/accept")
 @login_required
 def accept(request_id: int) -> Any:
     """Accept a request from the contacts page."""
-    req = service.get_incoming(db.session, current_user, request_id)
-    name = req.sender.display_name
-    service.accept_request(db.session, current_user, req)
-    db.session.commit()
-    flash(f"You and {name} are now contacts.", "success")
-    return _back(url_for("contacts_pages.index"))
+    return form_action(_back_to_contacts(), lambda name: f"You and {name} are now contacts.",
+                       lambda: _accept(request_id))
 
 
 @bp.post("/contacts/requests/<int:request_id>/decline")
 @login_required
 def decline(request_id: int) -> Any:
     """Decline quietly from the contacts page."""
-    req = service.get_incoming(db.session, current_user, request_id)
-    service.decline_request(db.session, req)
-    db.session.commit()
-    flash("Declined. They will not be told.", "success")
-    return _back(url_for("contacts_pages.index"))
+    return form_action(
+        _back_to_contacts(), "Declined. They will not be told.",
+        lambda: service.decline_request(db.session, service.get_incoming(db.session, current_user, request_id)),
+    )
 
 
 @bp.post("/contacts/requests/<int:request_id>/withdraw")
 @login_required
 def withdraw(request_id: int) -> Any:
     """Withdraw my request."""
-    service.withdraw_request(db.session, current_user, request_id)
-    db.session.commit()
-    flash("Request withdrawn.", "success")
-    return _back(url_for("contacts_pages.index"))
+    return form_action(_back_to_contacts(), "Request withdrawn.",
+                       lambda: service.withdraw_request(db.session, current_user, request_id))
 
 
 @bp.post("/contacts/<int:user_id>/remove")
 @login_required
 def remove(user_id: int) -> Any:
     """Remove a contact quietly."""
-    service.remove_contact(db.session, current_user, user_id)
-    db.session.commit()
-    flash("Contact removed. They will not be told.", "success")
-    return _back(url_for("contacts_pages.index"))
+    return form_action(_back_to_contacts(), "Contact removed. They will not be told.",
+                       lambda: service.remove_contact(db.session, current_user, user_id))
 
 
 @bp.get("/u/<int:user_id>")
@@ -96,7 +116,7 @@ def profile(user_id: int) -> Any:
     user = get_visible_user(db.session, current_user.id, user_id)
     return render_template(
         "users/profile.html",
-        person=profiles.profile(db.session, current_user.id, user),
+        person=profiles.profile(db.session, current_user.id, user).model_dump(mode="json"),
         relation=profiles.relation(db.session, current_user.id, user),
         is_me=user.id == current_user.id,
     )
@@ -120,17 +140,13 @@ def send_request(user_id: int) -> Any:
 @login_required
 def block(user_id: int) -> Any:
     """Block someone from their profile."""
-    blocks.block(db.session, current_user, user_id)
-    db.session.commit()
-    flash("Blocked. They will not be told.", "success")
-    return _back(url_for("contacts_pages.index"))
+    return form_action(_back_to_contacts(), "Blocked. They will not be told.",
+                       lambda: blocks.block(db.session, current_user, user_id))
 
 
 @bp.post("/blocks/<int:user_id>/remove")
 @login_required
 def unblock(user_id: int) -> Any:
     """Lift a block."""
-    blocks.unblock(db.session, current_user, user_id)
-    db.session.commit()
-    flash("Unblocked.", "success")
-    return _back(url_for("contacts_pages.index"))
+    return form_action(_back_to_contacts(), "Unblocked.",
+                       lambda: blocks.unblock(db.session, current_user, user_id))

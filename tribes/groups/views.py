@@ -17,7 +17,7 @@ from tribes.groups.api import invite_url
 from tribes.groups.models import Invite, Membership, Tribe
 from tribes.http import keyset_page
 from tribes.moderation import limits
-from tribes.pages import page_blueprint, tribe_section_context
+from tribes.pages import form_page, page_blueprint, tribe_section_context
 
 bp = page_blueprint("groups_pages", __name__)
 
@@ -52,25 +52,21 @@ def directory() -> Any:
 @limits.tribe_creation_new
 def create_tribe() -> Any:
     """Create a tribe."""
-    errors: dict[str, str] = {}
-    if request.method == "POST":
+
+    def values() -> dict[str, str]:
         fields = ("name", "slug", "description", "visibility", "invite_policy")
         raw = {k: request.form.get(k, "").strip() for k in fields}
-        raw = {k: v for k, v in raw.items() if v or k == "name"}
-        try:
-            data = schemas.TribeIn.model_validate(raw)
-            tribe = service.create_tribe(db.session, current_user, **data.model_dump())
-            db.session.commit()
-        except ValidationError as exc:
-            errors = pydantic_fields(exc)
-        except ApiError as exc:
-            db.session.rollback()
-            errors = exc.fields or {"slug": exc.message}
-        else:
-            flash(f"“{tribe.name}” is ready. Invite the first members.", "success")
-            return redirect(url_for("groups_pages.tribe_home", slug=tribe.slug))
-        flash("Please correct the marked fields.", "error")
-    return render_template("groups/create.html", errors=errors, form=request.form), (422 if errors else 200)
+        return {k: v for k, v in raw.items() if v or k == "name"}
+
+    def ready(tribe: Any) -> Any:
+        flash(f"“{tribe.name}” is ready. Invite the first members.", "success")
+        return redirect(url_for("groups_pages.tribe_home", slug=tribe.slug))
+
+    return form_page(
+        "groups/create.html", schemas.TribeIn,
+        lambda data: service.create_tribe(db.session, current_user, **data.model_dump()),
+        ready, values=values, error_field="slug",
+    )
 
 
 def _take_new_invite(slug: str) -> str | None:

@@ -9,8 +9,9 @@ from flask import Response, session
 from flask_login import current_user, logout_user
 
 from tribes.accounts import limits
+from tribes.endpoint import endpoint
 from tribes.extensions import db
-from tribes.http import api_blueprint, body, parse
+from tribes.http import api_blueprint
 from tribes.privacy import schemas, service
 
 bp = api_blueprint("privacy_api", __name__)
@@ -29,20 +30,18 @@ def export_response(user: Any) -> Response:
 
 
 @bp.get("/me/export")
-def export() -> Any:
+@endpoint()
+def export() -> Response:
     """Everything stored about me, as a JSON download."""
     return export_response(current_user._get_current_object())
 
 
 @bp.delete("/me")
-@body(schemas.DeleteAccountIn)
 @limits.password_checked
-def delete_me() -> Any:
+@endpoint(status=204, body=schemas.DeleteAccountIn)
+def delete_me(data: schemas.DeleteAccountIn) -> None:
     """Delete my account (password required); sessions and sockets end at once."""
-    data = parse(schemas.DeleteAccountIn)
     user = current_user._get_current_object()
     service.delete_account(db.session, user, data.password, erase_messages=data.erase_messages)
-    db.session.commit()
     logout_user()
     session.clear()
-    return "", 204

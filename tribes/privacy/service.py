@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from tribes import events
 from tribes.accounts import passwords
@@ -47,22 +47,22 @@ def export_user(session: Session, user: User) -> dict[str, Any]:
 
 
 def sole_owned_tribes(session: Session, user_id: int) -> list[Tribe]:
-    """Tribes with other members where the user is the only owner (deletion must wait)."""
-    owned = list(
+    """Tribes with other members where the user is the only owner (deletion must wait); one query."""
+    owner = aliased(Membership)
+    owners = (
+        select(func.count(owner.id))
+        .where(owner.tribe_id == Tribe.id, owner.role == "owner")
+        .correlate(Tribe)
+        .scalar_subquery()
+    )
+    return list(
         session.scalars(
             select(Tribe)
             .join(Membership, Membership.tribe_id == Tribe.id)
             .where(Membership.user_id == user_id, Membership.role == "owner", Tribe.member_count > 1)
+            .where(owners <= 1)
         )
     )
-    blocking = []
-    for tribe in owned:
-        owners = session.scalar(
-            select(func.count()).where(Membership.tribe_id == tribe.id, Membership.role == "owner")
-        )
-        if (owners or 0) <= 1:
-            blocking.append(tribe)
-    return blocking
 
 
 def delete_account(session: Session, user: User, password: str, *, erase_messages: bool = False) -> None:

@@ -6,42 +6,39 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, logout_user
-from pydantic import ValidationError
 
 from tribes.accounts import limits
 from tribes.accounts import schemas as account_schemas
 from tribes.accounts import service as accounts
-from tribes.errors import ApiError, pydantic_fields
+from tribes.endpoint import commit
+from tribes.errors import ApiError
 from tribes.extensions import db
-from tribes.pages import settings_section_context
+from tribes.pages import form_page, settings_section_context
 from tribes.privacy import service
 from tribes.privacy.api import export_response
 
 bp = Blueprint("privacy_pages", __name__)
+
+PROFILE_FIELDS = ("display_name", "bio", "profile_visibility")
+
+
+def _saved(_: Any) -> Any:
+    flash("Profile saved.", "success")
+    return redirect(url_for("privacy_pages.settings"))
 
 
 @bp.route("/settings", methods=["GET", "POST"])
 @login_required
 def settings() -> Any:
     """My settings: display name, bio, profile visibility; export; delete."""
-    errors: dict[str, str] = {}
-    form: Any = {}
-    if request.method == "POST":
-        form = request.form
-        try:
-            data = account_schemas.ProfilePatch.model_validate(
-                {k: request.form.get(k, "") for k in ("display_name", "bio", "profile_visibility")}
-            )
-        except ValidationError as exc:
-            errors = pydantic_fields(exc)
-            flash("Please correct the marked fields.", "error")
-        else:
-            accounts.update_profile(db.session, current_user, data.model_dump(exclude_unset=True))
-            db.session.commit()
-            flash("Profile saved.", "success")
-            return redirect(url_for("privacy_pages.settings"))
-    return render_template("privacy/settings.html", errors=errors, form=form,
-                           **settings_section_context(current_user)), (422 if errors else 200)
+    return form_page(
+        "privacy/settings.html",
+        account_schemas.ProfilePatch,
+        lambda data: accounts.update_profile(db.session, current_user, data.model_dump(exclude_unset=True)),
+        _saved,
+        fields=PROFILE_FIELDS,
+        context=lambda: settings_section_context(current_user),
+    )
 
 
 @bp.get("/settings/export")
@@ -63,7 +60,7 @@ def delete_account() -> Any:
             request.form.get("password", ""),
             erase_messages=bool(request.form.get("erase_messages")),
         )
-        db.session.commit()
+        commit()
     except ApiError as exc:
         db.session.rollback()
         errors = {}
