@@ -22,6 +22,7 @@ _STATUS_CODES = {
     403: "forbidden",
     404: "not_found",
     405: "method_not_allowed",
+    408: "request_timeout",
     409: "conflict",
     413: "payload_too_large",
     415: "unsupported_media_type",
@@ -35,6 +36,7 @@ _MESSAGES = {
     403: "You may not do that.",
     404: "Not found.",
     405: "This method is not allowed here.",
+    408: "The request did not arrive in time.",
     409: "That conflicts with the current state.",
     413: "The request is too large.",
     415: "Send the body as application/json.",
@@ -110,6 +112,11 @@ def error_body(code: str, message: str, fields: dict[str, str] | None = None) ->
     if fields is not None:
         error["fields"] = fields
     return {"error": error}
+
+
+def status_error(status: int) -> tuple[str, str]:
+    """The contract's (code, message) for an HTTP status."""
+    return _STATUS_CODES.get(status, "error"), _MESSAGES.get(status, "Error.")
 
 
 def pydantic_fields(exc: ValidationError) -> dict[str, str]:
