@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import os
 from collections.abc import Iterator
@@ -10,6 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
+from tests.openapi_check import check_response
 from tribes import create_app
 from tribes.db import Base
 from tribes.extensions import db as database
@@ -118,6 +120,7 @@ class ApiClient:
         with self.http.application.app_context():
             response = self.http.open(path, method=method, json=json, headers=headers, **kwargs)
         body = response.get_json(silent=True)
+        check_response(self.http.application, method, path, response.status_code, body)
         if isinstance(body, dict) and "csrf_token" in body:
             self.csrf = body["csrf_token"]
             if "user" in body:
@@ -199,3 +202,29 @@ def make_tribe(make_user: Any) -> Any:
         return tribe
 
     return factory
+
+
+#: fixtures that start a real `tribes serve` or a browser: tests using them are `slow`
+SLOW_FIXTURES = {"live_server", "live_server_factory", "browser", "new_page"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark browser and live-server tests `slow` (`pytest -m "not slow"` is the fast loop)."""
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        in_slow_dir = any(part in ("e2e", "live") for part in item.path.parts)
+        if fixtures & SLOW_FIXTURES or in_slow_dir or "LiveServer" in _source_of(item):
+            item.add_marker(pytest.mark.slow)
+
+
+def _source_of(item: pytest.Item) -> str:
+    """The text of the test's module (tests that start servers by hand name LiveServer)."""
+    return _read(item.path)
+
+
+@functools.cache
+def _read(path: Any) -> str:
+    try:
+        return str(path.read_text())
+    except OSError:
+        return ""

@@ -235,7 +235,7 @@ def test_banning_a_missing_user_answers_like_a_stranger(make_user: Any, make_tri
     stranger = make_user()
     for dry_run in (False, True):
         body = {"reason": "spam", "dry_run": dry_run}
-        missing = owner.post(f"tribes/{slug}/bans", {**body, "user_id": stranger.user["id"] + 10**6})
+        missing = owner.post(f"tribes/{slug}/bans", {**body, "user_id": stranger.user["id"] % (2**52) + 1})
         existing = owner.post(f"tribes/{slug}/bans", {**body, "user_id": stranger.user["id"]})
         assert existing.status_code == 404
         assert (missing.status_code, missing.data) == (existing.status_code, existing.data)

@@ -65,3 +65,21 @@ def test_paged_lists_document_limit_and_cursor(client: Any) -> None:
         assert names["limit"]["schema"]["maximum"] == 200 and names["cursor"]["in"] == "query"
     members = {p["name"] for p in paths["/tribes/{slug}/members"]["get"]["parameters"]}
     assert members == {"slug", "limit", "cursor"}
+
+
+def test_responses_are_checked_against_the_document(app: Any) -> None:
+    """The check every API test runs: a body that strays from the document fails the test."""
+    import pytest
+
+    from tests.openapi_check import check_response
+
+    good = {"items": [{"id": 1, "kind": "mention", "created_at": "2026-11-30T10:00:00+00:00",
+                       "read": False, "data": {}}], "next_cursor": None}
+    check_response(app, "GET", "/api/v1/notifications", 200, good)
+    for bad in (
+        {"items": [{**good["items"][0], "id": "1"}], "next_cursor": None},
+        {"items": [{**good["items"][0], "extra": 1}], "next_cursor": None},
+        {"items": []},
+    ):
+        with pytest.raises(AssertionError):
+            check_response(app, "GET", "/api/v1/notifications", 200, bad)

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import secrets
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData, TypeDecorator, create_engine, event
+from sqlalchemy import BigInteger, DateTime, Integer, MetaData, TypeDecorator, create_engine, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    InstrumentedAttribute,
+    Mapped,
+    Session,
+    mapped_column,
+    scoped_session,
+    sessionmaker,
+)
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -49,6 +59,89 @@ class Base(DeclarativeBase):
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {datetime: UTCDateTime()}
+
+
+# ---------------------------------------------------------------- identifiers
+#
+# THE RULE: no identifier or count that a person can observe may move because of an event
+# hidden from them.
+#
+# A shared counter is a channel: if notification ids came from one sequence, someone who owns
+# a second account could mention it before and after sending a contact request and read in
+# the gap whether the recipient was notified (a quiet decline or a silent block shows as "no
+# gap"), although every HTTP answer stays identical. So every table whose ids anyone can read
+# (API JSON, pages, socket events, exports, and the opaque-but-decodable keyset cursors) takes
+# its ids from `random_id()` through `RandomIdPK`. Random ids carry no order: lists of these
+# tables are ordered and paged by (time, id), never by id alone (`time_id_keyset`).
+#
+# Tables with random ids (all but one), and why:
+#   users            registrations of people I share nothing with are hidden from me
+#   user_sessions    ids shown in GET /me/sessions; other people's logins must not move them
+#   tribes           secret tribes' creation is hidden
+#   memberships      joins of secret tribes are hidden; their ids are in keyset cursors
+#   invite_edges, invites, bans, mutes, audit_log
+#                    tribe-internal actions, hidden from everyone outside that tribe
+#   contacts, contact_requests, blocks
+#                    requests swallowed by a block or a decline, blocks: hidden by design
+#   notifications    the attack above; each person's notifications are hidden from everyone else
+#   reports          filed quietly; the reported person must not learn of them
+#   meetups, rsvps, calendar_tokens
+#                    other tribes' meetups, other members' answers, other people's feeds
+#   message_fingerprints
+#                    never shown; random anyway so no future export can leak them
+#
+# The one table that keeps a sequence is `messages` (see its model): chat needs a total
+# per-tribe order in its ids (keyset paging by id, catch-up by `after_id`, "message events
+# arrive in id order") and each message is seen by everyone who can read the tribe anyway.
+# Residual leak, accepted: the gaps between one tribe's message ids show how many messages
+# were posted elsewhere on the site meanwhile (aggregate volume, no single event of a person).
+# tests/test_ids.py keeps this list honest: a new table is random unless it is allow-listed
+# there with its reason.
+
+#: the largest random id: ids stay exact in JSON numbers (JavaScript, the contract's 2^53 cap)
+MAX_RANDOM_ID = 2**53 - 1
+
+#: the type of every id column, primary and foreign keys: 64-bit BIGINT on PostgreSQL; on SQLite
+#: INTEGER (already 64-bit there), so that a primary key stays the table's rowid
+IdType = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def random_id() -> int:
+    """A fresh row id, uniformly random in 1..2^53-1 (from `secrets`, so it predicts nothing).
+
+    A collision (probability rows/2^53 per insert: one in ~10^8 with 100 million rows) fails
+    that one insert on the primary key, like any other constraint; nothing is overwritten.
+    """
+    return secrets.randbelow(MAX_RANDOM_ID) + 1
+
+
+class RandomIdPK:
+    """Mixin: an `id` primary key taken from `random_id()` (no sequence, no identity).
+
+    No identifier or count that a person can observe may move because of an event hidden
+    from them; see the list above for which tables use this and why. Order such rows by
+    (created_at, id) with `time_id_keyset`, never by id.
+    """
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=False, default=random_id)
+
+
+def time_id_keyset(time_column: InstrumentedAttribute[Any], id_column: InstrumentedAttribute[Any]) -> dict[str, Any]:
+    """Keyword arguments for `http.keyset_page`: order by (time, id), cursor holds both."""
+    name = time_column.key
+
+    def key_of(row: Any) -> Sequence[Any]:
+        return [getattr(row, name).isoformat(), row.id]
+
+    def parse_key(values: list[Any]) -> list[Any]:
+        when, ident = values
+        if not isinstance(when, str) or not isinstance(ident, int) or isinstance(ident, bool):
+            raise ValueError("bad cursor")
+        moment = datetime.fromisoformat(when)
+        return [moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC), ident]
+
+    parse: Callable[[list[Any]], list[Any]] = parse_key
+    return {"keys": [time_column, id_column], "key_of": key_of, "parse_key": parse}
 
 
 def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:

@@ -30,6 +30,10 @@ membership_ending = signals.signal("membership-ending")
 #: SYNCHRONOUS, inside the transaction, before the account row is deleted.
 #: sender=user_id; kwargs: session, erase_messages. Receivers flush, never commit.
 user_deleting = signals.signal("user-deleting")
+#: SYNCHRONOUS, inside the transaction: the password changed or the user logged out
+#: everywhere, so secrets that work without a session (the calendar feed) must go too.
+#: sender=user_id; kwargs: session, reason. Receivers flush, never commit.
+credentials_reset = signals.signal("credentials-reset")
 
 _KEY = "tribes_after_commit"
 

@@ -6,6 +6,8 @@ import re
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify
+from pydantic import BaseModel
+from pydantic.json_schema import JsonSchemaMode
 
 from tribes.http import public
 
@@ -43,6 +45,21 @@ _PAGING = (
         "schema": {"type": "string"},
     },
 )
+
+
+def component_name(model: type[BaseModel]) -> str:
+    """The component name of a schema (generic names like Page[X] made URL-safe)."""
+    return re.sub(r"[^A-Za-z0-9._-]", "_", model.__name__).strip("_")
+
+
+def _component(schemas: dict[str, Any], model: type[BaseModel], mode: JsonSchemaMode) -> str:
+    """Add a schema (and the schemas it refers to) to the components; returns its name."""
+    name = component_name(model)
+    json_schema = model.model_json_schema(ref_template="#/components/schemas/{model}", mode=mode)
+    for sub_name, sub in json_schema.pop("$defs", {}).items():
+        schemas.setdefault(sub_name, sub)
+    schemas[name] = json_schema
+    return name
 
 
 def build_document() -> dict[str, Any]:
@@ -84,15 +101,23 @@ def build_document() -> dict[str, Any]:
                 op["security"] = [{"session": []}]
             schema = getattr(view, "_tribes_body", None)
             if schema is not None:
-                name = schema.__name__
-                json_schema = schema.model_json_schema(ref_template="#/components/schemas/{model}")
-                for sub_name, sub in json_schema.pop("$defs", {}).items():
-                    schemas[sub_name] = sub
-                schemas[name] = json_schema
+                name = _component(schemas, schema, "validation")
                 op["requestBody"] = {
                     "required": True,
                     "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{name}"}}},
                 }
+            response = getattr(view, "_tribes_response", None)
+            status = str(getattr(view, "_tribes_status", 200))
+            if response is not None:
+                name = _component(schemas, response, "serialization")
+                op["responses"].pop("2XX")
+                op["responses"][status] = {
+                    "description": doc[0] if doc else "Success",
+                    "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{name}"}}},
+                }
+            elif getattr(view, "_tribes_status", None) == 204:
+                op["responses"].pop("2XX")
+                op["responses"]["204"] = {"description": "Done; no body."}
             paths.setdefault(path, {})[method.lower()] = op
     return {
         "openapi": "3.1.0",

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from flask import Blueprint, Flask, redirect, request, url_for
 from flask_login import current_user
@@ -40,19 +42,87 @@ def form_action(back: str, done: str | Callable[[Any], str], action: Callable[[]
     return redirect(back)
 
 
+#: longest `next` target followed; anything longer goes to the default
+MAX_NEXT_LENGTH = 2000
+
+
+def local_path(target: str | None) -> str | None:
+    """`target` if it is a path on this site, else None (the one check for every `next`).
+
+    Refused: absolute URLs and scheme-relative ones (`//host`), backslashes (`/\\host`),
+    whitespace and control characters (browsers drop a tab or newline from a Location, so
+    `/<TAB>/host` would become `//host`), and the same tricks percent-encoded.
+    """
+    if not target or len(target) > MAX_NEXT_LENGTH or not target.startswith("/"):
+        return None
+    if any(ch.isspace() or unicodedata.category(ch)[0] in "CZ" for ch in target):
+        return None
+    decoded = unquote(target)
+    if any(text.startswith("//") or "\\" in text for text in (target, decoded)):
+        return None
+    if any(unicodedata.category(ch)[0] == "C" for ch in decoded):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
+
+
+def redirect_local(target: str | None, default: str) -> Any:
+    """Redirect to `target` when it is a path on this site (see `local_path`), else to `default`."""
+    return redirect(local_path(target) or default)
+
+
 def add_nav_link(app: Flask, endpoint: str, label: str) -> None:
     """A link in the site header for logged-in people (features call this from hooks.py)."""
     app.extensions.setdefault("tribes_nav", []).append((endpoint, label))
 
 
-def add_tribe_section(app: Flask, template: str) -> None:
-    """A template included on a tribe's home page, with `tribe` and `me` (the membership)."""
+#: makes a tribe section's data from (tribe, membership); runs in the view, never in Jinja
+SectionContext = Callable[[Any, Any], dict[str, Any]]
+
+
+def set_unread_counter(app: Flask, counter: Callable[[Any, int], int]) -> None:
+    """The function that counts a user's unread notifications for the header badge."""
+    app.extensions["tribes_unread_counter"] = counter
+
+
+def add_tribe_section(app: Flask, template: str, context: SectionContext | None = None) -> None:
+    """A template included on a tribe's home page, with `tribe`, `me` (the membership), `may`
+    (its abilities) and whatever `context(tribe, me)` returns, computed by the view."""
     app.extensions.setdefault("tribes_tribe_sections", []).append(template)
+    if context is not None:
+        app.extensions.setdefault("tribes_tribe_section_contexts", []).append(context)
 
 
-def add_settings_section(app: Flask, template: str) -> None:
-    """A template included on the user's settings page (context: current_user)."""
+def tribe_section_context(tribe: Any, me: Any) -> dict[str, Any]:
+    """The data every registered tribe section needs, asked of the features in Python."""
+    from flask import current_app
+
+    merged: dict[str, Any] = {}
+    for context in current_app.extensions.get("tribes_tribe_section_contexts", []):
+        merged.update(context(tribe, me))
+    return merged
+
+
+def add_settings_section(
+    app: Flask, template: str, context: Callable[[Any], dict[str, Any]] | None = None
+) -> None:
+    """A template included on the user's settings page, with current_user and what
+    `context(user)` returns, computed by the view."""
     app.extensions.setdefault("tribes_settings_sections", []).append(template)
+    if context is not None:
+        app.extensions.setdefault("tribes_settings_section_contexts", []).append(context)
+
+
+def settings_section_context(user: Any) -> dict[str, Any]:
+    """The data every registered settings section needs."""
+    from flask import current_app
+
+    merged: dict[str, Any] = {}
+    for context in current_app.extensions.get("tribes_settings_section_contexts", []):
+        merged.update(context(user))
+    return merged
 
 
 def check_page_input() -> None:
@@ -85,14 +155,14 @@ def init_app(app: Flask) -> None:
     def _globals() -> dict[str, Any]:
         """Unread count, header links, tribe and settings sections, and `has_page(endpoint)`."""
         unread = 0
-        if current_user.is_authenticated:
+        counter = app.extensions.get("tribes_unread_counter")
+        if current_user.is_authenticated and counter is not None:
             from sqlalchemy.exc import SQLAlchemyError
 
             from tribes.extensions import db
-            from tribes.notifications.service import unread_count
 
             try:
-                unread = unread_count(db.session, current_user.id)
+                unread = counter(db.session, current_user.id)
             except SQLAlchemyError:  # an error page must render even when the database fails
                 db.session.rollback()
         return {

@@ -82,12 +82,18 @@ def test_cookie_attributes(client: Any) -> None:
         "auth/register",
         {"email": "c@example.test", "password": PASSWORD, "display_name": "C"},
     )
-    cookie = response.headers["Set-Cookie"]
-    assert cookie.startswith("tribes_session=")
-    parts = [p.strip().lower() for p in cookie.split(";")]
-    assert "httponly" in parts
-    assert "samesite=lax" in parts
-    assert "secure" not in parts
+    for name in ("tribes_session", "tribes_device"):
+        parts = set_cookie_parts(response, name)
+        assert "httponly" in parts
+        assert "samesite=lax" in parts
+        assert "secure" not in parts
+    assert int(next(p for p in set_cookie_parts(response, "tribes_device") if p.startswith("max-age="))[8:]) >= 86400 * 300
+
+
+def set_cookie_parts(response: Any, name: str) -> list[str]:
+    """The lower-cased attributes of the Set-Cookie header for cookie `name`."""
+    cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith(f"{name}="))
+    return [p.strip().lower() for p in cookie.split(";")]
 
 
 def test_secure_cookies_when_configured(app: Any, client: Any, monkeypatch: Any, tmp_path: Any) -> None:
@@ -102,7 +108,8 @@ def test_secure_cookies_when_configured(app: Any, client: Any, monkeypatch: Any,
         {"email": "s@example.test", "password": PASSWORD, "display_name": "S"},
         base_url="https://localhost",
     )
-    assert "secure" in [p.strip().lower() for p in response.headers["Set-Cookie"].split(";")]
+    assert "secure" in set_cookie_parts(response, "tribes_session")
+    assert "secure" in set_cookie_parts(response, "tribes_device")
 
 
 def test_limits_come_from_environment(monkeypatch: Any, tmp_path: Any) -> None:

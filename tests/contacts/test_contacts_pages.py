@@ -69,3 +69,19 @@ def test_lists_run_a_bounded_number_of_queries(make_user, make_tribe):
             event.remove(db.engine, "before_cursor_execute", record)
         counts[path] = len(statements)
     assert max(counts.values()) <= 4, counts
+
+
+def test_contacts_page_next_never_leaves_the_site(make_user, make_tribe):
+    a = make_user("Ada")
+    targets = ("/\t/evil.example", "/\\evil.example", "//evil.example", "https://evil.example",
+               "/%09/evil.example", "/\r\n/evil.example")
+    others = [make_user(f"Other {n}") for n in range(len(targets))]
+    make_tribe(a, others)
+    for victim, target in zip(others, targets, strict=True):
+        token = form_token(a, "/contacts")
+        response = a.http.post(f"/u/{victim.user['id']}/block", data={"csrf_token": token, "next": target})
+        assert response.status_code == 302
+        assert response.location == "/contacts", repr(target)
+    token = form_token(a, "/contacts")
+    back = a.http.post(f"/blocks/{victim.user['id']}/remove", data={"csrf_token": token, "next": f"/u/{victim.user['id']}"})
+    assert back.location == f"/u/{victim.user['id']}"

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select, text, update
+from sqlalchemy import func, select, text, update
 
 from tribes.db import Base, utcnow
 from tribes.extensions import db
@@ -115,6 +115,7 @@ def test_for_user_invites(make_user: Any, make_tribe: Any) -> None:
     wanted, other = make_user(), make_user()
     tribe = make_tribe()
     owner = tribe["owner"]
+    make_tribe(owner=owner, members=[wanted])  # a targeted invite goes to someone the inviter may see
     invite = owner.post(f"tribes/{tribe['slug']}/invites", {"for_user_id": wanted.user["id"], "max_uses": 5}).get_json()
     assert invite["for_user"]["id"] == wanted.user["id"]
     assert other.get(f"invites/{invite['token']}").status_code == 404
@@ -234,3 +235,40 @@ def test_same_user_accepting_concurrently_counts_once(app: Any, make_user: Any, 
         assert session.get(Invite, invite["id"]).uses == 1
         tribe_row = session.scalar(select(Tribe).where(Tribe.slug == tribe["slug"]))
         assert tribe_row.member_count == 2
+
+
+def _invite_for(owner: Any, slug: str, user_id: int) -> tuple[int, Any]:
+    response = owner.post(f"tribes/{slug}/invites", {"for_user_id": user_id})
+    return response.status_code, response.get_json()
+
+
+def test_targeted_invites_only_toward_people_the_inviter_may_see(app: Any, make_user: Any, make_tribe: Any) -> None:
+    owner, stranger, blocker, colleague = make_user(), make_user(), make_user(), make_user()
+    with database(app) as session:
+        from tribes.accounts.models import User
+
+        for person in (stranger, blocker):
+            session.get(User, person.user["id"]).avatar_url = "https://example.test/secret-face.png"
+            session.get(User, person.user["id"]).profile_visibility = "everyone"
+        session.commit()
+        missing_id = (session.scalar(select(func.max(User.id))) or 0) + 1000
+    make_tribe(owner=owner, members=[blocker, colleague])  # shares a tribe with both
+    assert blocker.post("blocks", {"user_id": owner.user["id"]}).status_code == 201
+    target = make_tribe(owner=owner, visibility="secret", name="Night Club For Insiders")
+    slug = target["slug"]
+    missing = _invite_for(owner, slug, missing_id)
+    assert missing[0] == 422
+    for hidden in (stranger, blocker):
+        answer = _invite_for(owner, slug, hidden.user["id"])
+        assert answer == missing
+        assert "secret-face" not in repr(answer) and hidden.user["display_name"] not in repr(answer)
+        kinds = [n["kind"] for n in hidden.get("notifications").get_json()["items"]]
+        assert "tribe_invite" not in kinds
+    with database(app) as session:
+        targets = session.scalars(select(Invite.for_user_id).where(Invite.for_user_id.is_not(None))).all()
+        assert targets == []
+    # the co-member who did not block is still reached
+    status, invite = _invite_for(owner, slug, colleague.user["id"])
+    assert status == 201 and invite["for_user"]["id"] == colleague.user["id"]
+    notes = colleague.get("notifications").get_json()["items"]
+    assert [n["kind"] for n in notes] == ["tribe_invite"]

@@ -36,8 +36,8 @@ def test_list_endpoints_do_not_grow_with_their_length(make_user: Any, make_tribe
     for owner, tribe in ((small_owner, small), (big_owner, big)):
         slug = tribe["slug"]
         banned = owner.get(f"tribes/{slug}/members").get_json()["items"][1]["user"]["id"]
+        owner.post(f"tribes/{slug}/invites", {"for_user_id": banned})  # made while they share the tribe
         owner.post(f"tribes/{slug}/bans", {"user_id": banned, "reason": "x"})
-        owner.post(f"tribes/{slug}/invites", {"for_user_id": banned})
     # a second ban in the big tribe, so its lists are longer everywhere
     second = big_owner.get(f"tribes/{big['slug']}/members").get_json()["items"][1]["user"]["id"]
     big_owner.post(f"tribes/{big['slug']}/bans", {"user_id": second, "reason": "y"})

@@ -204,6 +204,8 @@ def test_bans_and_lifting(make_user: Any, make_tribe: Any) -> None:
     bans = owner.get(f"tribes/{slug}/bans").get_json()["items"]
     assert [(b["user"]["id"], b["reason"]) for b in bans] == [(troll.user["id"], "spam")]
     # a banned user cannot come back through any invite, even one made for them
+    # (by an owner who still sees them through another tribe)
+    make_tribe(owner=owner, members=[troll])
     for body in ({}, {"max_uses": 5}, {"for_user_id": troll.user["id"]}):
         token = owner.post(f"tribes/{slug}/invites", body).get_json()["token"]
         assert troll.get(f"invites/{token}").status_code == 404

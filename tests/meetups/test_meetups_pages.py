@@ -83,3 +83,49 @@ def test_settings_page_offers_the_feed(crowd: Any) -> None:
     assert "Calendar feed" in html and "Create my feed address" in html
     form(owner, "/settings/calendar-feed", {})
     assert "Replace the feed address" in owner.http.get("/settings").get_data(as_text=True)
+
+
+def test_unicode_digits_in_number_fields_are_field_errors(crowd: Any, new_meetup: Any) -> None:
+    tribe, owner, (member,) = crowd(1)
+    m = new_meetup(owner, tribe["slug"])
+    base = {"title": "Evening", "starts_at": "2030-01-10T19:00", "ends_at": "2030-01-10T21:00",
+            "timezone": "UTC", "max_guests": "0"}
+    for digits in ("²", "٣", "¹²"):
+        made = form(owner, f"/t/{tribe['slug']}/meetups/new", {**base, "capacity": digits})
+        assert made.status_code == 422 and 'name="capacity"' in made.get_data(as_text=True)
+        made = form(owner, f"/t/{tribe['slug']}/meetups/new", {**base, "max_guests": digits})
+        assert made.status_code == 422
+        edited = form(owner, f"/meetups/{m['id']}/edit", {**base, "capacity": digits})
+        assert edited.status_code == 422 and 'name="capacity"' in edited.get_data(as_text=True)
+        answered = form(member, f"/meetups/{m['id']}/rsvp", {"status": "going", "guests": digits})
+        assert answered.status_code == 302
+        assert member.get(f"meetups/{m['id']}/rsvp").get_json()["status"] is None
+    assert owner.get(f"meetups/{m['id']}").get_json()["capacity"] is None
+    assert owner.get(f"tribes/{tribe['slug']}/meetups").get_json()["items"] == [owner.get(f"meetups/{m['id']}").get_json()]
+
+
+def test_a_description_is_rendered_once_not_on_every_page_view(crowd: Any, new_meetup: Any, monkeypatch: Any) -> None:
+    from tribes.meetups import views
+
+    tribe, owner, (member,) = crowd(1)
+    heavy = "![" * 5000
+    m = new_meetup(owner, tribe["slug"], description=heavy)
+    assert owner.post(f"tribes/{tribe['slug']}/meetups", {
+        "title": "Too long", "description": heavy + "x", "starts_at": "2030-01-01T10:00",
+        "ends_at": "2030-01-01T11:00", "timezone": "UTC"}).status_code == 422
+    calls: list[str] = []
+    real = views._markdown.render
+
+    def counting(source: str, *args: Any) -> str:
+        calls.append(source)
+        return real(source, *args)
+
+    monkeypatch.setattr(views._markdown, "render", counting)
+    for viewer in (member, owner, member):
+        page = viewer.http.get(f"/meetups/{m['id']}")
+        assert page.status_code == 200 and "![![" in page.get_data(as_text=True)
+    assert calls.count(heavy) <= 1
+    assert owner.patch(f"meetups/{m['id']}", {"description": "**changed**"}).status_code == 200
+    for _ in range(2):
+        assert "<strong>changed</strong>" in member.http.get(f"/meetups/{m['id']}").get_data(as_text=True)
+    assert calls.count("**changed**") == 1

@@ -91,7 +91,8 @@ def test_queue_is_admin_only_and_paged(make_user, make_tribe):
     page1 = owner.get(f"tribes/{slug}/reports?limit=2").get_json()
     page2 = owner.get(f"tribes/{slug}/reports?limit=2&cursor={page1['next_cursor']}").get_json()
     ids = [r["id"] for r in page1["items"] + page2["items"]]
-    assert ids == sorted(ids, reverse=True) and len(set(ids)) == 3 and page2["next_cursor"] is None
+    reported = [r["target_id"] for r in page1["items"] + page2["items"]]  # newest report first
+    assert reported == sorted(reported, reverse=True) and len(set(ids)) == 3 and page2["next_cursor"] is None
     report_id = ids[0]
     assert member.post(f"reports/{report_id}/resolve", {"action": "dismiss"}).status_code == 403
 
@@ -129,7 +130,7 @@ def test_resolve_by_removing_and_admins_cannot_act_on_owners(make_user, make_tri
     assert owner.get(f"tribes/{slug}/bans").get_json()["items"] == []
 
 
-def test_export_has_my_filed_reports_but_not_reports_about_me(make_user, make_tribe, app):
+def test_export_has_my_filed_reports_and_reports_about_me_without_reporter_or_reason(make_user, make_tribe, app):
     from tribes.accounts.models import User
     from tribes.extensions import db
     from tribes.moderation.export import export_user
@@ -143,6 +144,7 @@ def test_export_has_my_filed_reports_but_not_reports_about_me(make_user, make_tr
         document = export_user(db.session, db.session.get(User, alice.user["id"]))
         db.session.remove()
     assert [r["reason"] for r in document["reports_filed"]] == ["rude to me"]
+    assert [r["target_id"] for r in document["reports_about_me"]] == [alice.user["id"]]
     assert "secret grudge" not in str(document)
 
 
@@ -182,3 +184,69 @@ def test_queue_and_audit_log_run_a_bounded_number_of_queries(make_user, make_tri
     file(6)
     many = [_count_queries(app, lambda p=p: owner.get(f"tribes/{slug}/{p}")) for p in ("reports", "audit-log")]
     assert few == many
+
+
+TROLL_NAME = "Zyxwquat Trollinger"
+TROLL_AVATAR = "https://example.test/zyxwquat-face.png"
+TROLL_TEXT = "Zyxwquat says: everyone should switch to BrandQ today, it is the very best"
+TROLL_REASON = "Zyxwquat thinks the owner is qqrude"
+
+
+def _text_in_database(app, needles):
+    """Every (table, needle) where a needle occurs in any column of any row."""
+    from sqlalchemy import select
+
+    from tribes.db import Base
+    from tribes.extensions import db
+
+    found = []
+    with app.app_context():
+        for table in Base.metadata.sorted_tables:
+            for row in db.session.execute(select(table)).all():
+                text = repr(tuple(row))
+                found += [(table.name, n) for n in needles if n in text]
+        db.session.remove()
+    return found
+
+
+def test_deleting_with_erase_messages_erases_the_person_from_reports(make_user, make_tribe, app):
+    from tests.conftest import PASSWORD
+    from tribes.accounts.models import User
+    from tribes.extensions import db
+
+    troll, reporter, puppet, bystander = make_user(TROLL_NAME), make_user(), make_user(), make_user()
+    tribe = make_tribe(members=[troll, reporter, bystander])
+    owner, slug = tribe["owner"], tribe["slug"]
+    with app.app_context():
+        user = db.session.get(User, troll.user["id"])
+        user.avatar_url, user.profile_visibility = TROLL_AVATAR, "tribes"
+        db.session.commit()
+        db.session.remove()
+    # the troll invites a puppet (an admin may), then both and a bystander post the same text
+    assert owner.patch(f"tribes/{slug}/members/{troll.user['id']}", {"role": "admin"}).status_code == 200
+    token = troll.post(f"tribes/{slug}/invites", {}).get_json()["token"]
+    assert puppet.post(f"invites/{token}/accept").status_code == 200
+    message = post_message(troll, slug, TROLL_TEXT)
+    post_message(puppet, slug, TROLL_TEXT.upper())  # the same text to the signal, not to the needles
+    post_message(bystander, slug, TROLL_TEXT.upper())
+    for target_type, target_id in (("message", message["id"]), ("user", troll.user["id"])):
+        body = {"tribe": slug, "target_type": target_type, "target_id": target_id, "reason": "spam"}
+        assert reporter.post("reports", body).status_code == 201
+    body = {"tribe": slug, "target_type": "user", "target_id": owner.user["id"], "reason": TROLL_REASON}
+    assert troll.post("reports", body).status_code == 201
+    needles = [TROLL_NAME, TROLL_AVATAR, "Zyxwquat says", TROLL_REASON]
+    before = owner.get(f"tribes/{slug}/reports").get_data(as_text=True)
+    assert all(n in before for n in needles), "the setup must put every string into the reports"
+    assert any(r["automatic"] for r in owner.get(f"tribes/{slug}/reports").get_json()["items"])
+
+    assert owner.patch(f"tribes/{slug}/members/{troll.user['id']}", {"role": "member"}).status_code == 200
+    assert troll.delete("me", {"password": PASSWORD, "erase_messages": True}).status_code == 204
+
+    queue = owner.get(f"tribes/{slug}/reports")
+    assert queue.status_code == 200 and len(queue.get_json()["items"]) == 4
+    shown = [queue.get_data(as_text=True), owner.http.get(f"/t/{slug}/moderation").get_data(as_text=True)]
+    shown += [owner.get(f"reports/{r['id']}").get_data(as_text=True) for r in queue.get_json()["items"]]
+    for text in shown:
+        assert not [n for n in needles if n in text]
+    assert "(erased)" in shown[0] and "(erased)" in shown[1]
+    assert _text_in_database(app, needles) == []

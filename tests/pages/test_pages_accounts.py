@@ -92,3 +92,29 @@ def test_unstorable_form_input_is_a_clean_error(make_page_client: Any) -> None:
     assert response.status_code == 422
     login = page.submit("/login", {"email": "a\x00@pages.test", "password": PASSWORD})
     assert login.status_code == 422
+
+
+OFF_SITE = ("/\t/evil.example", "/\n/evil.example", "/\\evil.example", "//evil.example", "https://evil.example",
+            "/%09/evil.example", "/%5Cevil.example", "/%2F/evil.example", " //evil.example")
+
+
+def test_login_next_refuses_every_off_site_form(make_page_client: Any, person: Any) -> None:
+    person("Olga")
+    for target in OFF_SITE:
+        posted = make_page_client().submit("/login", {"email": "person1@pages.test", "password": PASSWORD, "next": target})
+        assert posted.location == "/tribes", target
+    logged_in = make_page_client()
+    logged_in.submit("/login", {"email": "person1@pages.test", "password": PASSWORD})
+    for target in OFF_SITE:
+        # an already logged-in visitor of /login?next=... is sent on at once
+        assert logged_in.http.get("/login", query_string={"next": target}).location == "/tribes", target
+    assert logged_in.http.get("/login", query_string={"next": "/tribes/new?q=a%20b"}).location == "/tribes/new?q=a%20b"
+
+
+def test_local_path_unit() -> None:
+    from tribes.pages import local_path
+
+    for target in (*OFF_SITE, "", None, "evil.example", "/ok\x7f", "/\u2028/evil.example"):
+        assert local_path(target) is None, target
+    for target in ("/", "/tribes", "/u/5?tab=contacts#top", "/search?q=a%20b"):
+        assert local_path(target) == target

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, jsonify, request, session
+from flask import jsonify, request, session
 from flask_login import current_user, login_user, logout_user
 from flask_wtf.csrf import generate_csrf
 
 from tribes.accounts import limits, schemas, service
 from tribes.accounts.models import User
 from tribes.errors import ApiError
-from tribes.extensions import client_address, db, limiter
+from tribes.extensions import client_address, db
 from tribes.http import api_blueprint, body, csrf_exempt, parse, public
 
 bp = api_blueprint("accounts_api", __name__)
@@ -33,6 +33,7 @@ def begin_login(user: User) -> dict[str, Any]:
     db.session.commit()
     login_user(user)
     session.permanent = True
+    limits.remember_device(user.id)
     return {"user": service.me(user), "csrf_token": generate_csrf()}
 
 
@@ -63,8 +64,7 @@ def register() -> Any:
 @public
 @csrf_exempt
 @body(schemas.LoginIn)
-@limits.login_per_address
-@limits.failed_login_per_account
+@limits.login_limits
 def login() -> Any:
     """Log in with e-mail and password; a fresh session every time."""
     data = parse(schemas.LoginIn)
@@ -106,18 +106,9 @@ def patch_me() -> Any:
     return jsonify(service.me(user))
 
 
-def _password_change_key() -> str:
-    """Wrong current passwords are limited per account, like failed logins."""
-    return f"password:{current_user.id if current_user.is_authenticated else client_address()}"
-
-
 @bp.post("/me/password")
 @body(schemas.PasswordChangeIn)
-@limiter.limit(
-    lambda: current_app.config["LIMIT_LOGIN"],
-    key_func=_password_change_key,
-    deduct_when=lambda response: response.status_code == 403 and b"invalid_password" in response.get_data(),
-)
+@limits.password_checked
 def change_password() -> Any:
     """Change my password; every other session ends."""
     data = parse(schemas.PasswordChangeIn)
@@ -147,6 +138,16 @@ def my_sessions() -> Any:
         for s in service.list_sessions(db.session, current_user)
     ]
     return jsonify({"items": items, "next_cursor": None})
+
+
+@bp.delete("/me/sessions")
+def end_other_sessions() -> Any:
+    """Log out everywhere else: every other session ends and the calendar feed URL stops working."""
+    service.end_sessions_everywhere(
+        db.session, current_user.id, keep=current_user.session_id, reason="logout_everywhere"
+    )
+    db.session.commit()
+    return "", 204
 
 
 @bp.delete("/me/sessions/<int:session_id>")

@@ -7,15 +7,14 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from tribes.db import Base, utcnow
+from tribes.db import Base, IdType, RandomIdPK, utcnow
 
 
-class User(Base):
+class User(RandomIdPK, Base):
     """A person with an account."""
 
     __tablename__ = "users"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     #: stored lower-cased; unique, so a deleted account's address can register again
     email: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
@@ -43,14 +42,13 @@ class User(Base):
         return self.session_token
 
 
-class UserSession(Base):
+class UserSession(RandomIdPK, Base):
     """A login session; only the SHA-256 of its token is stored."""
 
     __tablename__ = "user_sessions"
-    __table_args__ = (Index("ix_user_sessions_user_id_id", "user_id", "id"),)
+    __table_args__ = (Index("ix_user_sessions_user_id_created_at_id", "user_id", "created_at", "id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(IdType, ForeignKey("users.id", ondelete="CASCADE"))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)

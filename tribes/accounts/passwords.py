@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from importlib import resources
 
@@ -66,12 +67,69 @@ def common_passwords() -> frozenset[str]:
     return frozenset(line.strip().lower() for line in text.splitlines() if line.strip())
 
 
+#: runs a guesser tries first: the alphabet, digits and keyboard rows (US and German layouts)
+SEQUENCES = (
+    "abcdefghijklmnopqrstuvwxyz",
+    "0123456789",
+    "qwertyuiop",
+    "qwertzuiop",
+    "asdfghjkl",
+    "zxcvbnm",
+    "yxcvbnm",
+    "!@#$%^&*()",
+    "!\"§$%&/()=",
+)
+#: a common password padded with digits or symbols in front or behind ("monkey2024!")
+_PADDING = re.compile(r"^[\d\W_]*(.*?)[\d\W_]*$")
+#: spaces and punctuation between words ("iloveyou-iloveyou")
+_SEPARATORS = re.compile(r"[\W_]+")
+#: shortest common word whose padded forms are refused (shorter ones are not words)
+MIN_PADDED_WORD = 4
+#: fewer different characters than this is a repetition (aaaaaaaaaaab)
+MIN_DISTINCT = 4
+
+TOO_COMMON = "This password is too common; choose another."
+TOO_REGULAR = "Avoid repeated characters and sequences such as 123456 or qwerty; a few words are better."
+
+
+def is_sequence(text: str) -> bool:
+    """Whether text is one run along a sequence (either direction, wrapping: 890123)."""
+    for sequence in SEQUENCES:
+        looped = sequence * (len(text) // len(sequence) + 2)
+        if text in looped or text in looped[::-1]:
+            return True
+    return False
+
+
+def repeated_unit(text: str) -> str | None:
+    """The shortest piece that text repeats (abcabc → abc), or None if it is no repetition."""
+    for size in range(1, len(text) // 2 + 1):
+        if len(text) % size == 0 and text[:size] * (len(text) // size) == text:
+            return text[:size]
+    return None
+
+
+def is_guessable(text: str) -> bool:
+    """Whether a (lower-cased) password is common, a sequence, or built from such parts."""
+    if text in common_passwords() or is_sequence(text):
+        return True
+    unit = repeated_unit(text)
+    if unit is not None and (len(unit) <= 4 or is_guessable(unit)):
+        return True
+    word = _PADDING.match(text).group(1)  # type: ignore[union-attr]
+    return word != text and len(word) >= MIN_PADDED_WORD and is_guessable(word)
+
+
 def password_problem(password: str) -> str | None:
-    """Why a password is refused, or None. Length only; no composition rules."""
+    """Why a password is refused, or None. Length and guessability; no composition rules."""
     if len(password) < MIN_LENGTH:
         return f"Use at least {MIN_LENGTH} characters."
     if len(password) > MAX_LENGTH:
         return f"Use at most {MAX_LENGTH} characters."
-    if password.strip().lower() in common_passwords():
-        return "This password is too common; choose another."
+    text = password.strip().lower()
+    unit = repeated_unit(text)
+    if len(set(text)) < MIN_DISTINCT or is_sequence(text) or (unit is not None and len(unit) <= 4):
+        return TOO_REGULAR
+    if is_guessable(text) or is_guessable(_SEPARATORS.sub("", text)):
+        return TOO_COMMON
     return None

@@ -144,7 +144,7 @@ def list_sessions(session: Session, user: User) -> list[UserSession]:
         session.scalars(
             select(UserSession)
             .where(UserSession.user_id == user.id)
-            .order_by(UserSession.id.desc())
+            .order_by(UserSession.created_at.desc(), UserSession.id.desc())
             .limit(200)
         )
     )
@@ -181,14 +181,22 @@ def revoke_session(session: Session, user: User, session_id: int) -> None:
         raise NotFound()
 
 
+def end_sessions_everywhere(session: Session, user_id: int, *, keep: int | None, reason: str) -> list[int]:
+    """End every session but `keep` and replace the secrets that work without one (calendar feed)."""
+    ended = end_sessions(session, user_id, keep=keep, reason=reason)
+    events.credentials_reset.send(user_id, session=session, reason=reason)
+    session.flush()
+    return ended
+
+
 def change_password(
     session: Session, user: User, current_password: str, new_password: str, keep_session: int | None
 ) -> None:
-    """Change the password; every other session of the user ends."""
+    """Change the password; every other session of the user ends, the calendar feed too."""
     if not passwords.verify_password(user.password_hash, current_password):
         raise ApiError("The current password is wrong.", status=403, code="invalid_password")
     user.password_hash = passwords.hash_password(new_password)
-    end_sessions(session, user.id, keep=keep_session, reason="password_changed")
+    end_sessions_everywhere(session, user.id, keep=keep_session, reason="password_changed")
 
 
 def update_profile(session: Session, user: User, changes: dict[str, Any]) -> User:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlparse
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -13,7 +12,7 @@ from tribes.accounts import limits, schemas, service
 from tribes.accounts.api import begin_login, end_login
 from tribes.errors import ValidationFailed, pydantic_fields
 from tribes.extensions import db
-from tribes.pages import page_blueprint
+from tribes.pages import local_path, page_blueprint
 
 bp = page_blueprint("accounts_pages", __name__)
 
@@ -21,12 +20,8 @@ REGISTER_FIELDS = ("email", "password", "display_name")
 
 
 def safe_next(default: str) -> str:
-    """The ?next= target if it is a local path, else the default."""
-    target = (request.values.get("next") or "").strip()
-    parsed = urlparse(target)
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target and not parsed.netloc:
-        return target
-    return default
+    """The `next` target (query or form) if it is a path on this site, else the default."""
+    return local_path(request.values.get("next")) or default
 
 
 def log_in(user: Any) -> None:
@@ -67,8 +62,7 @@ def register() -> Any:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limits.login_per_address
-@limits.failed_login_per_account
+@limits.login_limits
 def login() -> Any:
     """Log in with e-mail and password."""
     if request.method == "POST":

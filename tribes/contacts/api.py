@@ -11,7 +11,7 @@ from flask_login import current_user
 from tribes.accounts.policy import get_visible_user
 from tribes.contacts import blocks, profiles, schemas, service
 from tribes.contacts.models import Block, Contact, ContactRequest
-from tribes.db import utcnow
+from tribes.db import time_id_keyset, utcnow
 from tribes.extensions import db, limiter, user_or_address
 from tribes.http import api_blueprint, body, keyset_page, page, parse
 
@@ -56,7 +56,8 @@ def send_request() -> Any:
 def incoming() -> Any:
     """Pending requests to me, newest first (declined ones are gone)."""
     stmt = service.incoming_query(db.session, current_user.id)
-    rows, cursor = keyset_page(db.session, stmt, [ContactRequest.id], descending=True)
+    rows, cursor = keyset_page(db.session, stmt, descending=True,
+                               **time_id_keyset(ContactRequest.created_at, ContactRequest.id))
     return jsonify(page([service.request_for_recipient(r) for r in rows], cursor))
 
 
@@ -64,7 +65,8 @@ def incoming() -> Any:
 def outgoing() -> Any:
     """My requests, newest first; every one reads pending until accepted."""
     stmt = service.outgoing_query(current_user.id)
-    rows, cursor = keyset_page(db.session, stmt, [ContactRequest.id], descending=True)
+    rows, cursor = keyset_page(db.session, stmt, descending=True,
+                               **time_id_keyset(ContactRequest.created_at, ContactRequest.id))
     return jsonify(page([service.request_for_sender(r) for r in rows], cursor))
 
 
@@ -99,7 +101,8 @@ def withdraw(request_id: int) -> Any:
 def list_contacts() -> Any:
     """My contacts, newest first."""
     rows, cursor = keyset_page(
-        db.session, service.contacts_query(current_user.id), [Contact.id], descending=True
+        db.session, service.contacts_query(current_user.id), descending=True,
+        **time_id_keyset(Contact.created_at, Contact.id),
     )
     return jsonify(page(service.contact_dicts(db.session, current_user.id, rows), cursor))
 
@@ -116,7 +119,8 @@ def remove_contact(user_id: int) -> Any:
 def list_blocks() -> Any:
     """People I blocked, newest first."""
     rows, cursor = keyset_page(
-        db.session, blocks.blocks_query(current_user.id), [Block.id], descending=True
+        db.session, blocks.blocks_query(current_user.id), descending=True,
+        **time_id_keyset(Block.created_at, Block.id),
     )
     return jsonify(page(blocks.block_dicts(db.session, rows), cursor))
 

@@ -16,14 +16,14 @@ TABLES = {"contact_requests", "contacts", "blocks"}
 
 def export_user(session: Session, user: User) -> dict[str, Any]:
     """`contacts`, `blocks`, `contact_requests_sent` (declined reads pending), `contact_requests_received`."""
-    contacts = list(session.scalars(service.contacts_query(user.id).order_by(Contact.id)))
-    blocked = list(session.scalars(select(Block).where(Block.blocker_id == user.id).order_by(Block.id)))
-    sent = list(session.scalars(service.outgoing_query(user.id).order_by(ContactRequest.id)))
+    contacts = list(session.scalars(service.contacts_query(user.id).order_by(Contact.created_at, Contact.id)))
+    blocked = list(session.scalars(select(Block).where(Block.blocker_id == user.id).order_by(Block.created_at, Block.id)))
+    sent = list(session.scalars(service.outgoing_query(user.id).order_by(ContactRequest.created_at, ContactRequest.id)))
     received = list(
         session.scalars(
             select(ContactRequest)
             .where(ContactRequest.recipient_id == user.id, ContactRequest.withdrawn_at.is_(None))
-            .order_by(ContactRequest.id)
+            .order_by(ContactRequest.created_at, ContactRequest.id)
         )
     )
     return {

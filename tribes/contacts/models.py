@@ -8,10 +8,10 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, Text, UniqueConstrain
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tribes.accounts.models import User
-from tribes.db import Base, utcnow
+from tribes.db import Base, IdType, RandomIdPK, utcnow
 
 
-class ContactRequest(Base):
+class ContactRequest(RandomIdPK, Base):
     """The one request row of a pair of users; a decline is stored but never shown to the sender."""
 
     __tablename__ = "contact_requests"
@@ -19,17 +19,16 @@ class ContactRequest(Base):
         #: at most one request per pair, whichever direction: the database settles races
         UniqueConstraint("low_id", "high_id"),
         CheckConstraint("low_id < high_id", name="ordered_pair"),
-        Index("ix_contact_requests_recipient_id_id", "recipient_id", "id"),
-        Index("ix_contact_requests_sender_id_id", "sender_id", "id"),
+        Index("ix_contact_requests_recipient_id_created_at_id", "recipient_id", "created_at", "id"),
+        Index("ix_contact_requests_sender_id_created_at_id", "sender_id", "created_at", "id"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    sender_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    recipient_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    sender_id: Mapped[int] = mapped_column(IdType, ForeignKey("users.id", ondelete="CASCADE"))
+    recipient_id: Mapped[int] = mapped_column(IdType, ForeignKey("users.id", ondelete="CASCADE"))
     #: min(sender_id, recipient_id): with high_id the key of the pair
-    low_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    low_id: Mapped[int] = mapped_column(IdType, ForeignKey("users.id", ondelete="CASCADE"))
     #: max(sender_id, recipient_id)
-    high_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    high_id: Mapped[int] = mapped_column(IdType, ForeignKey("users.id", ondelete="CASCADE"))
     message: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     #: set by the recipient's decline (or a block); the sender keeps seeing "pending"
@@ -43,7 +42,7 @@ class ContactRequest(Base):
     recipient: Mapped[User] = relationship(foreign_keys=[recipient_id], lazy="joined")
 
 
-class Contact(Base):
+class Contact(RandomIdPK, Base):
     """Two users who accepted each other; one row per pair (low_id < high_id)."""
 
     __tablename__ = "contacts"
@@ -53,13 +52,12 @@ class Contact(Base):
         Index("ix_contacts_high_id", "high_id"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    low_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    high_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    low_id: Mapped[int] = mapped_column(IdType, ForeignKey("users.id", ondelete="CASCADE"))
+    high_id: Mapped[int] = mapped_column(IdType, ForeignKey("users.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class Block(Base):
+class Block(RandomIdPK, Base):
     """A user who blocked another; silent for the blocked side."""
 
     __tablename__ = "blocks"
@@ -68,7 +66,6 @@ class Block(Base):
         Index("ix_blocks_blocked_id", "blocked_id"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    blocker_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    blocked_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    blocker_id: Mapped[int] = mapped_column(IdType, ForeignKey("users.id", ondelete="CASCADE"))
+    blocked_id: Mapped[int] = mapped_column(IdType, ForeignKey("users.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

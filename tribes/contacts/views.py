@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from tribes.accounts.policy import get_visible_user
@@ -12,7 +12,7 @@ from tribes.contacts import blocks, profiles, service
 from tribes.contacts.api import limit_contact_requests
 from tribes.contacts.models import Block, Contact, ContactRequest
 from tribes.extensions import db
-from tribes.pages import form_action
+from tribes.pages import form_action, redirect_local
 
 bp = Blueprint("contacts_pages", __name__)
 
@@ -20,11 +20,8 @@ PAGE_SIZE = 200
 
 
 def _back(default: str) -> Any:
-    """Redirect to the local `next` form field, else the default."""
-    target = request.form.get("next") or ""
-    if target.startswith("/") and not target.startswith("//"):
-        return redirect(target)
-    return redirect(default)
+    """Redirect to the `next` form field if it is a path on this site, else the default."""
+    return redirect_local(request.form.get("next"), default)
 
 
 @bp.get("/contacts")
@@ -33,13 +30,13 @@ def index() -> Any:
     """Incoming requests (accept / decline), my requests, my contacts, people I blocked."""
     uid = current_user.id
     incoming = db.session.scalars(
-        service.incoming_query(db.session, uid).order_by(ContactRequest.id.desc()).limit(PAGE_SIZE)
+        service.incoming_query(db.session, uid).order_by(ContactRequest.created_at.desc(), ContactRequest.id.desc()).limit(PAGE_SIZE)
     )
     outgoing = db.session.scalars(
-        service.outgoing_query(uid).order_by(ContactRequest.id.desc()).limit(PAGE_SIZE)
+        service.outgoing_query(uid).order_by(ContactRequest.created_at.desc(), ContactRequest.id.desc()).limit(PAGE_SIZE)
     )
-    contacts = list(db.session.scalars(service.contacts_query(uid).order_by(Contact.id.desc()).limit(PAGE_SIZE)))
-    blocked = list(db.session.scalars(blocks.blocks_query(uid).order_by(Block.id.desc()).limit(PAGE_SIZE)))
+    contacts = list(db.session.scalars(service.contacts_query(uid).order_by(Contact.created_at.desc(), Contact.id.desc()).limit(PAGE_SIZE)))
+    blocked = list(db.session.scalars(blocks.blocks_query(uid).order_by(Block.created_at.desc(), Block.id.desc()).limit(PAGE_SIZE)))
     return render_template(
         "contacts/index.html",
         incoming=[service.request_for_recipient(r) for r in incoming],

@@ -8,6 +8,7 @@ from flask import current_app, jsonify, url_for
 from flask_login import current_user
 
 from tribes.accounts.service import card
+from tribes.db import time_id_keyset
 from tribes.extensions import db
 from tribes.groups import bans, invites, policy, schemas, service
 from tribes.groups.models import Ban, Invite, Membership, Tribe
@@ -33,7 +34,8 @@ def create_tribe() -> Any:
 @paged
 def list_my_tribes() -> Any:
     """The tribes I belong to."""
-    rows, cursor = keyset_page(db.session, service.my_tribes_query(current_user.id), [Membership.id])
+    rows, cursor = keyset_page(db.session, service.my_tribes_query(current_user.id),
+                               **time_id_keyset(Membership.joined_at, Membership.id))
     tribes = service.tribes_by_id(db.session, [m.tribe_id for m in rows])
     return jsonify(page([service.tribe_dict(tribes[m.tribe_id], m.role) for m in rows], cursor))
 
@@ -42,7 +44,7 @@ def list_my_tribes() -> Any:
 @paged
 def directory() -> Any:
     """Listed tribes, as directory cards only."""
-    rows, cursor = keyset_page(db.session, service.directory_query(), [Tribe.id])
+    rows, cursor = keyset_page(db.session, service.directory_query(), **time_id_keyset(Tribe.created_at, Tribe.id))
     return jsonify(page([service.directory_card(t) for t in rows], cursor))
 
 
@@ -80,7 +82,8 @@ def delete_tribe(slug: str) -> Any:
 def list_members(slug: str) -> Any:
     """Members of a tribe, in the order they joined."""
     tribe, _ = policy.get_tribe_for(db.session, current_user.id, slug)
-    rows, cursor = keyset_page(db.session, service.members_query(tribe.id), [Membership.id])
+    rows, cursor = keyset_page(db.session, service.members_query(tribe.id),
+                               **time_id_keyset(Membership.joined_at, Membership.id))
     return jsonify(page([service.member_dict(m) for m in rows], cursor))
 
 
@@ -128,7 +131,7 @@ def ban(slug: str) -> Any:
 def list_bans(slug: str) -> Any:
     """Bans of a tribe (admins)."""
     tribe, _ = policy.get_tribe_with_role(db.session, current_user.id, slug, "admin")
-    rows, cursor = keyset_page(db.session, bans.bans_query(tribe.id), [Ban.id])
+    rows, cursor = keyset_page(db.session, bans.bans_query(tribe.id), **time_id_keyset(Ban.created_at, Ban.id))
     from tribes.accounts.models import User
 
     users = {u.id: u for u in db.session.query(User).filter(User.id.in_([b.user_id for b in rows]))}
@@ -175,7 +178,8 @@ def list_invites(slug: str) -> Any:
     """Invites of a tribe (admins: all; members: their own); never tokens."""
     tribe, actor = policy.get_tribe_for(db.session, current_user.id, slug)
     rows, cursor = keyset_page(
-        db.session, invites.invites_query(tribe.id, actor), [Invite.id], descending=True
+        db.session, invites.invites_query(tribe.id, actor), descending=True,
+        **time_id_keyset(Invite.created_at, Invite.id),
     )
     return jsonify(page([invites.invite_dict(i, tribe.slug) for i in rows], cursor))
 

@@ -21,8 +21,38 @@ def _users(session: Session, ids: set[int | None]) -> dict[int, User]:
     return {u.id: u for u in session.scalars(select(User).where(User.id.in_(wanted)))}
 
 
+def tribe_labels(session: Session, user_id: int, tribe_ids: set[int]) -> dict[int, tuple[str | None, str | None]]:
+    """(slug, name) of each tribe as an export may show it to the user: the name only while the
+    user may see the tribe (member, or it is listed), the slug only if they once were in it
+    (created, joined, banned from, invited others to, acted in): a revoked invite reveals nothing."""
+    from tribes.moderation.models import AuditEntry
+
+    if not tribe_ids:
+        return {}
+    ids = list(tribe_ids)
+    member_of = select(Membership.tribe_id).where(Membership.user_id == user_id, Membership.tribe_id.in_(ids))
+    once_in = or_(
+        Tribe.id.in_(member_of),
+        Tribe.created_by_id == user_id,
+        Tribe.id.in_(select(InviteEdge.tribe_id).where(InviteEdge.invitee_id == user_id, InviteEdge.tribe_id.in_(ids))),
+        Tribe.id.in_(select(Ban.tribe_id).where(Ban.user_id == user_id, Ban.tribe_id.in_(ids))),
+        Tribe.id.in_(select(Invite.tribe_id).where(Invite.created_by_id == user_id, Invite.tribe_id.in_(ids))),
+        Tribe.id.in_(select(AuditEntry.tribe_id).where(AuditEntry.actor_id == user_id, AuditEntry.tribe_id.in_(ids))),
+    )
+    rows = session.execute(
+        select(Tribe.id, Tribe.slug, Tribe.name, Tribe.id.in_(member_of) | (Tribe.visibility == "listed"), once_in)
+        .where(Tribe.id.in_(ids))
+    ).all()
+    return {tid: (slug if (seen or visible) else None, name if visible else None)
+            for tid, slug, name, visible, seen in rows}
+
+
 def export_user(session: Session, user: User) -> dict[str, Any]:
-    """`memberships`, `tribes_created`, `invites_created`, `invites_received`, `invited`, `bans`."""
+    """`memberships`, `tribes_created`, `invites_created`, `invites_received`, `invited`, `bans`.
+
+    A tribe the user may no longer see keeps its slug (they knew it) but not its current name;
+    one they never were in (a revoked targeted invite) is not named at all.
+    """
     tribes = {t.id: t for t in session.scalars(select(Tribe).where(
         or_(
             Tribe.id.in_(select(Membership.tribe_id).where(Membership.user_id == user.id)),
@@ -33,16 +63,20 @@ def export_user(session: Session, user: User) -> dict[str, Any]:
         )
     ))}
 
-    def slug(tribe_id: int) -> str | None:
-        return tribes[tribe_id].slug if tribe_id in tribes else None
+    labels = tribe_labels(session, user.id, set(tribes))
 
+    def slug(tribe_id: int) -> str | None:
+        return labels.get(tribe_id, (None, None))[0]
+
+    def name(tribe_id: int) -> str | None:
+        return labels.get(tribe_id, (None, None))[1]
     memberships = list(session.scalars(select(Membership).where(Membership.user_id == user.id)))
     invites = list(session.scalars(select(Invite).where(
-        or_(Invite.created_by_id == user.id, Invite.for_user_id == user.id)).order_by(Invite.id)))
+        or_(Invite.created_by_id == user.id, Invite.for_user_id == user.id)).order_by(Invite.created_at, Invite.id)))
     edges = list(session.scalars(select(InviteEdge).where(
-        or_(InviteEdge.inviter_id == user.id, InviteEdge.invitee_id == user.id)).order_by(InviteEdge.id)))
+        or_(InviteEdge.inviter_id == user.id, InviteEdge.invitee_id == user.id)).order_by(InviteEdge.created_at, InviteEdge.id)))
     bans = list(session.scalars(select(Ban).where(
-        or_(Ban.user_id == user.id, Ban.banned_by_id == user.id)).order_by(Ban.id)))
+        or_(Ban.user_id == user.id, Ban.banned_by_id == user.id)).order_by(Ban.created_at, Ban.id)))
     people = _users(session, {e.inviter_id for e in edges} | {e.invitee_id for e in edges}
                     | {b.user_id for b in bans} | {i.for_user_id for i in invites})
 
@@ -53,17 +87,18 @@ def export_user(session: Session, user: User) -> dict[str, Any]:
 
     return {
         "memberships": [
-            {"tribe": slug(m.tribe_id), "name": tribes[m.tribe_id].name, "role": m.role,
+            {"tribe": slug(m.tribe_id), "name": name(m.tribe_id), "role": m.role,
              "joined_at": m.joined_at.isoformat(), "invited_by": card(m.invited_by)}
             for m in memberships
         ],
         "tribes_created": [
-            {"slug": t.slug, "name": t.name, "created_at": t.created_at.isoformat()}
+            {"slug": slug(t.id), "name": name(t.id), "created_at": t.created_at.isoformat()}
             for t in tribes.values() if t.created_by_id == user.id
         ],
         "invites_created": [invite(i) for i in invites if i.created_by_id == user.id],
         "invites_received": [
-            {"id": i.id, "tribe": slug(i.tribe_id), "created_at": i.created_at.isoformat()}
+            {"id": i.id, "tribe": slug(i.tribe_id), "revoked": i.revoked_at is not None,
+             "created_at": i.created_at.isoformat()}
             for i in invites if i.for_user_id == user.id
         ],
         "invited": [

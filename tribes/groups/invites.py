@@ -11,9 +11,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tribes.accounts.models import User
+from tribes.accounts.policy import can_see_profile, is_blocked_by
 from tribes.accounts.service import card, token_hash
 from tribes.db import utcnow
-from tribes.errors import Forbidden, NotFound
+from tribes.errors import Forbidden, NotFound, ValidationFailed
 from tribes.groups import policy
 from tribes.groups.bans import is_banned
 from tribes.groups.models import Invite, InviteEdge, Membership, Tribe
@@ -35,6 +36,10 @@ def invite_dict(invite: Invite, slug: str) -> dict[str, Any]:
     }
 
 
+def may_be_invited_by(session: Session, inviter_id: int, person: User) -> bool:
+    """Whether a targeted invite may name `person`: the inviter may see them (a shared tribe or a
+    contact) and they have not blocked the inviter."""
+    return can_see_profile(session, inviter_id, person) and not is_blocked_by(session, inviter_id, person.id)
 
 
 def create_invite(
@@ -56,9 +61,8 @@ def create_invite(
     for_user = None
     if for_user_id is not None:
         for_user = session.get(User, for_user_id)
-        if for_user is None:
-            from tribes.errors import ValidationFailed
-
+        if for_user is None or not may_be_invited_by(session, actor.user_id, for_user):
+            # someone the inviter may not see gets the very answer of a missing id
             raise ValidationFailed({"for_user_id": "No such user."})
     raw = secrets.token_urlsafe(24)  # 192 bits
     invite = Invite(
@@ -216,6 +220,8 @@ def invite_tree(session: Session, tribe_id: int) -> list[dict[str, Any]]:
         )
     ).all()
     parent: dict[int, int | None] = {invitee: inviter for inviter, invitee, _ in edges}
+    # siblings in the order they came in (user ids are random, they carry no order)
+    came = {invitee: at for _, invitee, at in edges} | {u: m.joined_at for u, m in members.items()}
     ids = set(members) | set(parent) | {p for p in parent.values() if p is not None}
     users = {u.id: u for u in session.scalars(select(User).where(User.id.in_(ids)))} if ids else {}
     children: dict[int | None, list[int]] = {}
@@ -225,9 +231,12 @@ def invite_tree(session: Session, tribe_id: int) -> list[dict[str, Any]]:
         p = parent.get(uid)
         children.setdefault(p if p in users else None, []).append(uid)
 
+    def in_order(uid: int) -> tuple[Any, int]:
+        return (came.get(uid) or utcnow(), uid)
+
     def node(uid: int, depth: int = 0) -> dict[str, Any]:
         member = members.get(uid)
-        kids = sorted(children.get(uid, [])) if depth < 100 else []
+        kids = sorted(children.get(uid, []), key=in_order) if depth < 100 else []
         return {
             "user": card(users[uid]),
             "role": member.role if member else None,
@@ -235,4 +244,4 @@ def invite_tree(session: Session, tribe_id: int) -> list[dict[str, Any]]:
             "children": [node(k, depth + 1) for k in kids],
         }
 
-    return [node(uid) for uid in sorted(children.get(None, []))]
+    return [node(uid) for uid in sorted(children.get(None, []), key=in_order)]

@@ -8,17 +8,18 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueC
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tribes.accounts.models import User
-from tribes.db import Base, utcnow
+from tribes.db import Base, IdType, RandomIdPK, utcnow
 
 ROLES = ("member", "organiser", "admin", "owner")
 
 
-class Tribe(Base):
+class Tribe(RandomIdPK, Base):
     """A closed community; secret tribes are invisible to outsiders."""
 
     __tablename__ = "tribes"
+    #: the directory pages listed tribes by (created_at, id)
+    __table_args__ = (Index("ix_tribes_visibility_created_at_id", "visibility", "created_at", "id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(120))
     description: Mapped[str] = mapped_column(Text, default="")
@@ -31,33 +32,33 @@ class Tribe(Base):
     #: hours during which a new member has stricter limits (no invites, slower chat)
     new_member_hours: Mapped[int] = mapped_column(default=24)
     member_count: Mapped[int] = mapped_column(default=0)
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = mapped_column(IdType, ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class Membership(Base):
+class Membership(RandomIdPK, Base):
     """A user's membership of a tribe, with role and who invited them."""
 
     __tablename__ = "memberships"
     __table_args__ = (
         UniqueConstraint("tribe_id", "user_id"),
-        Index("ix_memberships_user_id", "user_id"),
+        Index("ix_memberships_user_id_joined_at_id", "user_id", "joined_at", "id"),
+        Index("ix_memberships_tribe_id_joined_at_id", "tribe_id", "joined_at", "id"),
         CheckConstraint("role IN ('member','organiser','admin','owner')", name="role"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    tribe_id: Mapped[int] = mapped_column(ForeignKey("tribes.id", ondelete="CASCADE"))
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    tribe_id: Mapped[int] = mapped_column(IdType, ForeignKey("tribes.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(IdType, ForeignKey("users.id", ondelete="CASCADE"))
     role: Mapped[str] = mapped_column(String(16), default="member")
     joined_at: Mapped[datetime] = mapped_column(default=utcnow)
-    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    invite_id: Mapped[int | None] = mapped_column(ForeignKey("invites.id", ondelete="SET NULL"))
+    invited_by_id: Mapped[int | None] = mapped_column(IdType, ForeignKey("users.id", ondelete="SET NULL"))
+    invite_id: Mapped[int | None] = mapped_column(IdType, ForeignKey("invites.id", ondelete="SET NULL"))
 
     user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined")
     invited_by: Mapped[User | None] = relationship(foreign_keys=[invited_by_id], lazy="joined")
 
 
-class InviteEdge(Base):
+class InviteEdge(RandomIdPK, Base):
     """Who brought whom into a tribe; kept after the invitee leaves (accountability)."""
 
     __tablename__ = "invite_edges"
@@ -66,42 +67,39 @@ class InviteEdge(Base):
         Index("ix_invite_edges_tribe_id_inviter_id", "tribe_id", "inviter_id"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    tribe_id: Mapped[int] = mapped_column(ForeignKey("tribes.id", ondelete="CASCADE"))
-    inviter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    invitee_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    invite_id: Mapped[int | None] = mapped_column(ForeignKey("invites.id", ondelete="SET NULL"))
+    tribe_id: Mapped[int] = mapped_column(IdType, ForeignKey("tribes.id", ondelete="CASCADE"))
+    inviter_id: Mapped[int | None] = mapped_column(IdType, ForeignKey("users.id", ondelete="SET NULL"))
+    invitee_id: Mapped[int] = mapped_column(IdType, ForeignKey("users.id", ondelete="CASCADE"))
+    invite_id: Mapped[int | None] = mapped_column(IdType, ForeignKey("invites.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class Ban(Base):
+class Ban(RandomIdPK, Base):
     """A user barred from a tribe until lifted."""
 
     __tablename__ = "bans"
     __table_args__ = (UniqueConstraint("tribe_id", "user_id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    tribe_id: Mapped[int] = mapped_column(ForeignKey("tribes.id", ondelete="CASCADE"))
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    banned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    tribe_id: Mapped[int] = mapped_column(IdType, ForeignKey("tribes.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(IdType, ForeignKey("users.id", ondelete="CASCADE"))
+    banned_by_id: Mapped[int | None] = mapped_column(IdType, ForeignKey("users.id", ondelete="SET NULL"))
     reason: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class Invite(Base):
+class Invite(RandomIdPK, Base):
     """An invitation link; only the SHA-256 of its token is stored."""
 
     __tablename__ = "invites"
     __table_args__ = (
-        Index("ix_invites_tribe_id_id", "tribe_id", "id"),
+        Index("ix_invites_tribe_id_created_at_id", "tribe_id", "created_at", "id"),
         CheckConstraint("uses <= max_uses", name="uses_within_max"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    tribe_id: Mapped[int] = mapped_column(ForeignKey("tribes.id", ondelete="CASCADE"))
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    tribe_id: Mapped[int] = mapped_column(IdType, ForeignKey("tribes.id", ondelete="CASCADE"))
+    created_by_id: Mapped[int | None] = mapped_column(IdType, ForeignKey("users.id", ondelete="CASCADE"))
     #: when set, only this user may accept
-    for_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    for_user_id: Mapped[int | None] = mapped_column(IdType, ForeignKey("users.id", ondelete="CASCADE"))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     max_uses: Mapped[int] = mapped_column(default=1)
     uses: Mapped[int] = mapped_column(default=0)
@@ -111,3 +109,13 @@ class Invite(Base):
 
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id], lazy="joined")
     for_user: Mapped[User | None] = relationship(foreign_keys=[for_user_id], lazy="joined")
+
+    def state(self, now: datetime) -> str:
+        """"revoked", "expired", "used_up" or "active" at `now`."""
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at <= now:
+            return "expired"
+        if self.uses >= self.max_uses:
+            return "used_up"
+        return "active"

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import Session
 
 from tribes.errors import Forbidden, NotFound
@@ -21,28 +24,45 @@ def at_least(role: str | None, minimum: str) -> bool:
     return rank(role) >= RANK[minimum]
 
 
+def member_of(tribe_id: Any, user_id: Any) -> ColumnElement[bool]:
+    """THE membership predicate: "`user_id` is a member of the tribe `tribe_id`" in SQL.
+
+    Both sides may be columns or values. Join `Membership` on it to reach anything of a
+    tribe through its members only, e.g.
+    `select(Meetup, Membership).join(Membership, member_of(Meetup.tribe_id, user_id))`.
+    """
+    return and_(Membership.tribe_id == tribe_id, Membership.user_id == user_id)
+
+
 def membership(session: Session, tribe_id: int, user_id: int) -> Membership | None:
     """The user's membership of the tribe, read from the database."""
-    return session.scalar(
-        select(Membership).where(Membership.tribe_id == tribe_id, Membership.user_id == user_id)
-    )
+    return session.scalar(select(Membership).where(member_of(tribe_id, user_id)))
 
 
 def role_of(session: Session, tribe_id: int, user_id: int) -> str | None:
     """The user's role in the tribe, or None."""
-    return session.scalar(
-        select(Membership.role).where(
-            Membership.tribe_id == tribe_id, Membership.user_id == user_id
-        )
-    )
+    return session.scalar(select(Membership.role).where(member_of(tribe_id, user_id)))
 
 
 def get_tribe_for(session: Session, user_id: int, slug: str) -> tuple[Tribe, Membership]:
     """The tribe and the user's membership; NotFound for anyone who is not a member."""
     row = session.execute(
         select(Tribe, Membership)
-        .join(Membership, Membership.tribe_id == Tribe.id)
-        .where(Tribe.slug == slug, Membership.user_id == user_id)
+        .join(Membership, member_of(Tribe.id, user_id))
+        .where(Tribe.slug == slug)
+    ).first()
+    if row is None:
+        raise NotFound()
+    return row[0], row[1]
+
+
+def get_as_member(session: Session, model: Any, object_id: int, user_id: int) -> tuple[Any, Membership]:
+    """A thing of a tribe (`model` has `id` and `tribe_id`: a message, a meetup) with the
+    user's membership of its tribe; NotFound for anyone who is not a member."""
+    row = session.execute(
+        select(model, Membership)
+        .join(Membership, member_of(model.tribe_id, user_id))
+        .where(model.id == object_id)
     ).first()
     if row is None:
         raise NotFound()
@@ -100,6 +120,54 @@ def may_remove(actor: Membership, target: Membership) -> bool:
     if actor.role == "admin":
         return rank(target.role) < RANK["admin"]
     return False
+
+
+def assignable_roles(actor: Membership, target: Membership) -> tuple[str, ...]:
+    """The roles `actor` may give `target` (empty when none, or when it is themselves)."""
+    if actor.user_id == target.user_id:
+        return ()
+    return tuple(role for role in ROLES if may_change_role(actor, target, role))
+
+
+@dataclass(frozen=True)
+class Abilities:
+    """What one member may do in one tribe: the answers pages ask instead of comparing roles."""
+
+    tribe: Tribe
+    member: Membership
+
+    @property
+    def invite(self) -> bool:
+        """May create invites (invite policy and role)."""
+        return may_invite(self.tribe, self.member)
+
+    @property
+    def moderate(self) -> bool:
+        """May see reports, manage members, read the audit log and the invite tree."""
+        return at_least(self.member.role, "admin")
+
+    @property
+    def organise(self) -> bool:
+        """May schedule and change meetups."""
+        return at_least(self.member.role, "organiser")
+
+    @property
+    def see_all_invites(self) -> bool:
+        """Sees every invite of the tribe, not only their own."""
+        return at_least(self.member.role, "admin")
+
+    def roles_for(self, target: Membership) -> tuple[str, ...]:
+        """The roles this member may give `target`."""
+        return assignable_roles(self.member, target)
+
+    def remove(self, target: Membership) -> bool:
+        """May mute, remove or ban `target` (never themselves)."""
+        return target.user_id != self.member.user_id and may_remove(self.member, target)
+
+
+def can(tribe: Tribe, member: Membership) -> Abilities:
+    """The member's abilities in the tribe (templates: `{% set may = can(tribe, me) %}`)."""
+    return Abilities(tribe, member)
 
 
 def is_member(session: Session, tribe_id: int, user_id: int) -> bool:

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from pydantic import ValidationError
 
 from tribes.accounts.views import log_in, register_from_form
+from tribes.db import time_id_keyset
 from tribes.errors import ApiError, NotFound, pydantic_fields
 from tribes.extensions import db, limiter
 from tribes.groups import invites, policy, schemas, service
@@ -16,7 +17,7 @@ from tribes.groups.api import invite_url
 from tribes.groups.models import Invite, Membership, Tribe
 from tribes.http import keyset_page
 from tribes.moderation import limits
-from tribes.pages import page_blueprint
+from tribes.pages import page_blueprint, tribe_section_context
 
 bp = page_blueprint("groups_pages", __name__)
 
@@ -36,7 +37,7 @@ def my_tribes() -> Any:
 def directory() -> Any:
     """Listed tribes: name, description and size only."""
     tribes, cursor = keyset_page(
-        db.session, service.directory_query(), [Tribe.id],
+        db.session, service.directory_query(), **time_id_keyset(Tribe.created_at, Tribe.id),
         limit=PAGE_SIZE, cursor=request.args.get("cursor") or None,
     )
     mine = set(db.session.scalars(
@@ -80,24 +81,28 @@ def _take_new_invite(slug: str) -> str | None:
     return None
 
 
+#: how an invite's state reads on the page
+INVITE_STATES = {"active": "active", "revoked": "revoked", "expired": "expired", "used_up": "used up"}
+
+
 @bp.get("/t/<slug>")
 @login_required
 def tribe_home(slug: str) -> Any:
     """A tribe's home: members and, for those allowed, invites. Hidden tribes are 404."""
     tribe, me = policy.get_tribe_for(db.session, current_user.id, slug)
     members, next_cursor = keyset_page(
-        db.session, service.members_query(tribe.id), [Membership.id],
+        db.session, service.members_query(tribe.id), **time_id_keyset(Membership.joined_at, Membership.id),
         limit=PAGE_SIZE, cursor=request.args.get("cursor") or None,
     )
-    may_invite = policy.may_invite(tribe, me)
+    may = policy.can(tribe, me)
     invite_rows: list[Invite] = []
-    if may_invite:
-        stmt = invites.invites_query(tribe.id, me).order_by(Invite.id.desc()).limit(PAGE_SIZE)
+    if may.invite:
+        stmt = invites.invites_query(tribe.id, me).order_by(Invite.created_at.desc(), Invite.id.desc()).limit(PAGE_SIZE)
         invite_rows = list(db.session.scalars(stmt))
     return render_template(
         "groups/home.html", tribe=tribe, me=me, members=members, next_cursor=next_cursor,
-        invites=invite_rows, may_invite=may_invite, new_invite=_take_new_invite(tribe.slug),
-        now=service.utcnow(),
+        invites=invite_rows, may=may, new_invite=_take_new_invite(tribe.slug),
+        now=service.utcnow(), invite_states=INVITE_STATES, **tribe_section_context(tribe, me),
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from flask import Response, current_app, jsonify, request, url_for
@@ -10,12 +10,14 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from tribes.accounts.service import card
+from tribes.db import time_id_keyset
 from tribes.errors import Forbidden, ValidationFailed
 from tribes.extensions import db
 from tribes.groups import policy
 from tribes.http import api_blueprint, body, keyset_page, page, parse
 from tribes.meetups import ical, schemas, seats, service
 from tribes.meetups.models import Meetup, Rsvp
+from tribes.meetups.times import as_utc
 
 bp = api_blueprint("meetups_api", __name__)
 
@@ -29,15 +31,14 @@ def _time_arg(name: str) -> datetime | None:
         value = datetime.fromisoformat(raw.replace(" ", "+"))
     except ValueError as exc:
         raise ValidationFailed({name: "Use an ISO 8601 date and time."}) from exc
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return as_utc(value)  # clamped: year 1 with an offset east of UTC is the earliest instant
 
 
 def _parse_key(values: list[Any]) -> list[Any]:
-    starts, ident = values
-    if not isinstance(starts, str) or not isinstance(ident, int):
+    starts, created, ident = values
+    if not isinstance(starts, str) or not isinstance(created, str) or not isinstance(ident, int):
         raise ValueError("bad cursor")
-    when = datetime.fromisoformat(starts)
-    return [when if when.tzinfo else when.replace(tzinfo=UTC), ident]
+    return [as_utc(datetime.fromisoformat(starts)), as_utc(datetime.fromisoformat(created)), ident]
 
 
 def _meetup_page(stmt: Any) -> Any:
@@ -45,8 +46,8 @@ def _meetup_page(stmt: Any) -> Any:
     if start and end and end <= start:
         raise ValidationFailed({"to": "Must be after `from`."})
     rows, cursor = keyset_page(
-        db.session, stmt(start, end), [Meetup.starts_at, Meetup.id],
-        key_of=lambda m: [m.starts_at.isoformat(), m.id], parse_key=_parse_key,
+        db.session, stmt(start, end), [Meetup.starts_at, Meetup.created_at, Meetup.id],
+        key_of=lambda m: [m.starts_at.isoformat(), m.created_at.isoformat(), m.id], parse_key=_parse_key,
     )
     return jsonify(page(service.meetup_dicts(db.session, rows, current_user.id), cursor))
 
@@ -142,7 +143,7 @@ def attendees(meetup_id: int) -> Any:
     if access == "count":
         return jsonify({**page([], None), **counts})
     stmt = service.attendees_query(meetup.id, access)
-    rows, cursor = keyset_page(db.session, stmt, [Rsvp.id])
+    rows, cursor = keyset_page(db.session, stmt, **time_id_keyset(Rsvp.created_at, Rsvp.id))
     waiting = [r.id for r in rows if r.status == "waitlisted"]
     positions: dict[int, int] = {}
     if waiting:

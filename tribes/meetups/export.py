@@ -17,13 +17,13 @@ TABLES = {"meetups", "rsvps", "calendar_tokens"}
 def export_user(session: Session, user: User) -> dict[str, Any]:
     """Meetups the user created, their RSVPs and whether a private feed exists."""
     created = session.scalars(
-        select(Meetup).where(Meetup.created_by_id == user.id).order_by(Meetup.id).options(selectinload(Meetup.tribe))
+        select(Meetup).where(Meetup.created_by_id == user.id).order_by(Meetup.created_at, Meetup.id).options(selectinload(Meetup.tribe))
     ).all()
     rsvps = session.execute(
         select(Rsvp, Meetup)
         .join(Meetup, Meetup.id == Rsvp.meetup_id)
         .where(Rsvp.user_id == user.id)
-        .order_by(Rsvp.id)
+        .order_by(Rsvp.created_at, Rsvp.id)
     ).all()
     token = session.scalar(select(CalendarToken).where(CalendarToken.user_id == user.id))
     return {

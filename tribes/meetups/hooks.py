@@ -1,4 +1,4 @@
-"""Wiring: RSVPs end with the membership or the account; page sections and template helpers."""
+"""Wiring: RSVPs end with the membership or the account, the feed with the credentials; page sections."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from tribes import events
+from tribes.meetups.ical import drop_token
 from tribes.meetups.seats import drop_rsvps
 
 
@@ -21,8 +22,14 @@ def _on_user_deleting(user_id: int, session: Session, **_: Any) -> None:
     drop_rsvps(session, user_id)
 
 
+def _on_credentials_reset(user_id: int, session: Session, **_: Any) -> None:
+    """Password changed or logged out everywhere: the private feed URL stops working."""
+    drop_token(session, user_id)
+
+
 events.membership_ending.connect(_on_membership_ending, weak=False)
 events.user_deleting.connect(_on_user_deleting, weak=False)
+events.credentials_reset.connect(_on_credentials_reset, weak=False)
 
 
 def init_app(app: Flask) -> None:
@@ -31,10 +38,6 @@ def init_app(app: Flask) -> None:
     from tribes.pages import add_nav_link, add_settings_section, add_tribe_section
 
     add_nav_link(app, "meetups_pages.my_meetups", "Meetups")
-    add_tribe_section(app, "meetups/_tribe_section.html")
-    add_settings_section(app, "meetups/_settings_section.html")
-    app.jinja_env.globals.update(
-        upcoming_meetups=views.upcoming_for_tribe,
-        calendar_feed_exists=views.calendar_feed_exists,
-        meetup_local=views.local_time,
-    )
+    add_tribe_section(app, "meetups/_tribe_section.html", views.tribe_section_context)
+    add_settings_section(app, "meetups/_settings_section.html", views.settings_section_context)
+    app.jinja_env.globals.update(meetup_local=views.local_time)

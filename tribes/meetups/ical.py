@@ -8,7 +8,7 @@ from datetime import UTC, timedelta
 from typing import Any
 
 from icalendar import Calendar, Event
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -16,7 +16,7 @@ from tribes.accounts.models import User
 from tribes.db import utcnow
 from tribes.groups.models import Membership
 from tribes.meetups.models import CalendarToken, Meetup
-from tribes.meetups.times import local
+from tribes.meetups.times import clamp_to_accepted, local
 
 #: cancelled meetups stay in the private feed this long after the cancellation
 CANCELLED_KEPT = timedelta(days=30)
@@ -59,9 +59,10 @@ def calendar(meetups: list[Meetup], url_for_meetup: Any = None, name: str | None
     for meetup in meetups:
         cal.add_component(_event(meetup, url_for_meetup(meetup) if url_for_meetup else None))
     if meetups:
-        # a year either side, so every VTIMEZONE carries the DST transitions around its events
-        first = min(m.starts_at for m in meetups) - timedelta(days=366)
-        last = max(m.ends_at for m in meetups) + timedelta(days=366)
+        # a year either side, so every VTIMEZONE carries the DST transitions around its events;
+        # clamped to the accepted years (older data far away gets no transitions, never an error)
+        first = clamp_to_accepted(min(m.starts_at for m in meetups)) - timedelta(days=366)
+        last = clamp_to_accepted(max(m.ends_at for m in meetups)) + timedelta(days=366)
         cal.add_missing_timezones(first_date=first.date(), last_date=last.date())
     return cal.to_ical()
 
@@ -87,6 +88,11 @@ def rotate_token(session: Session, user_id: int) -> str:
     row.token_hash, row.created_at = _hash(raw), utcnow()
     session.flush()
     return raw
+
+
+def drop_token(session: Session, user_id: int) -> None:
+    """Remove the user's feed token: the feed URL answers 404 until a new one is made."""
+    session.execute(delete(CalendarToken).where(CalendarToken.user_id == user_id))
 
 
 def has_token(session: Session, user_id: int) -> bool:
@@ -116,7 +122,7 @@ def feed_meetups(session: Session, user_id: int) -> list[Meetup]:
                 and_(Meetup.status == "cancelled", Meetup.cancelled_at > now - CANCELLED_KEPT),
             ),
         )
-        .order_by(Meetup.starts_at, Meetup.id)
+        .order_by(Meetup.starts_at, Meetup.created_at, Meetup.id)
         .limit(FEED_LIMIT)
         .options(selectinload(Meetup.tribe))
     )

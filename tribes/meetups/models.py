@@ -8,28 +8,27 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueC
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tribes.accounts.models import User
-from tribes.db import Base, utcnow
+from tribes.db import Base, IdType, RandomIdPK, utcnow
 from tribes.groups.models import Tribe
 
 RSVP_STATUSES = ("going", "maybe", "not_going", "waitlisted")
 VISIBILITIES = ("members", "count", "organisers")
 
 
-class Meetup(Base):
+class Meetup(RandomIdPK, Base):
     """An event of a tribe, scheduled by an organiser."""
 
     __tablename__ = "meetups"
     __table_args__ = (
-        Index("ix_meetups_tribe_id_starts_at_id", "tribe_id", "starts_at", "id"),
+        Index("ix_meetups_tribe_id_starts_at_created_at_id", "tribe_id", "starts_at", "created_at", "id"),
         Index("ix_meetups_status_starts_at", "status", "starts_at"),
         CheckConstraint("capacity IS NULL OR going_count <= capacity", name="within_capacity"),
         CheckConstraint("going_count >= 0", name="going_count_positive"),
         CheckConstraint("status IN ('scheduled','cancelled')", name="status"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    tribe_id: Mapped[int] = mapped_column(ForeignKey("tribes.id", ondelete="CASCADE"))
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    tribe_id: Mapped[int] = mapped_column(IdType, ForeignKey("tribes.id", ondelete="CASCADE"))
+    created_by_id: Mapped[int | None] = mapped_column(IdType, ForeignKey("users.id", ondelete="SET NULL"))
     title: Mapped[str] = mapped_column(String(200))
     #: Markdown source; pages render it sanitised with nh3
     description: Mapped[str] = mapped_column(Text, default="")
@@ -62,7 +61,7 @@ class Meetup(Base):
     created_by: Mapped[User | None] = relationship()
 
 
-class Rsvp(Base):
+class Rsvp(RandomIdPK, Base):
     """One member's answer to a meetup (one per member and meetup)."""
 
     __tablename__ = "rsvps"
@@ -74,9 +73,8 @@ class Rsvp(Base):
         CheckConstraint("guests >= 0", name="guests_positive"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    meetup_id: Mapped[int] = mapped_column(ForeignKey("meetups.id", ondelete="CASCADE"))
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    meetup_id: Mapped[int] = mapped_column(IdType, ForeignKey("meetups.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(IdType, ForeignKey("users.id", ondelete="CASCADE"))
     status: Mapped[str] = mapped_column(String(16))
     guests: Mapped[int] = mapped_column(default=0)
     #: when the member joined the waitlist (FIFO order); NULL unless waitlisted
@@ -87,12 +85,11 @@ class Rsvp(Base):
     user: Mapped[User] = relationship()
 
 
-class CalendarToken(Base):
+class CalendarToken(RandomIdPK, Base):
     """The secret of a user's private calendar feed; only its SHA-256 is stored."""
 
     __tablename__ = "calendar_tokens"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    user_id: Mapped[int] = mapped_column(IdType, ForeignKey("users.id", ondelete="CASCADE"), unique=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

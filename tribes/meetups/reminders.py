@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from tribes.meetups.models import Meetup, Rsvp
 from tribes.meetups.service import reminder_lead_minutes
+from tribes.meetups.times import shift
 from tribes.notifications.service import notify
 
 log = logging.getLogger(__name__)
@@ -32,7 +33,7 @@ def _due(now: datetime, lead: timedelta) -> Any:
         .where(
             Meetup.status == "scheduled",
             Meetup.starts_at > now,
-            Meetup.starts_at <= now + lead,
+            Meetup.starts_at <= shift(now, lead),
             or_(Meetup.reminded_for.is_(None), Meetup.reminded_for != Meetup.starts_at),
         )
         .order_by(Meetup.starts_at, Meetup.id)
@@ -61,7 +62,8 @@ def send_due_reminders(session: Session, now: datetime, lead_minutes: int | None
 
     Flushes only: the caller commits (claims and notifications together).
     """
-    lead = timedelta(minutes=reminder_lead_minutes() if lead_minutes is None else lead_minutes)
+    minutes = reminder_lead_minutes() if lead_minutes is None else lead_minutes
+    lead = timedelta(minutes=min(minutes, timedelta.max // timedelta(minutes=1)))
     stmt = _due(now, lead)
     if session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update(skip_locked=True, of=Meetup)

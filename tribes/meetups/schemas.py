@@ -9,8 +9,11 @@ from urllib.parse import urlsplit
 from pydantic import Field, field_validator
 
 from tribes.accounts.schemas import Strict, known_timezone
+from tribes.meetups.times import check_range
 
 Visibility = Literal["members", "count", "organisers"]
+#: the longest meetup description (Markdown source)
+DESCRIPTION_MAX = 10000
 
 
 def clean_title(value: str) -> str:
@@ -33,7 +36,7 @@ def clean_url(value: str | None) -> str | None:
 
 
 class _MeetupFields(Strict):
-    description: str | None = Field(default=None, max_length=10000)
+    description: str | None = Field(default=None, max_length=DESCRIPTION_MAX)
     location: str | None = Field(default=None, max_length=300)
     online_url: str | None = Field(default=None, max_length=500)
     capacity: int | None = Field(default=None, ge=1, le=100000)
@@ -56,6 +59,7 @@ class MeetupIn(_MeetupFields):
 
     _title = field_validator("title")(classmethod(lambda cls, v: clean_title(v)))
     _tz = field_validator("timezone")(classmethod(lambda cls, v: known_timezone(v)))
+    _times = field_validator("starts_at", "ends_at")(classmethod(lambda cls, v: check_range(v)))
 
 
 class MeetupPatch(_MeetupFields):
@@ -75,6 +79,11 @@ class MeetupPatch(_MeetupFields):
     @classmethod
     def _tz(cls, value: str | None) -> str | None:
         return None if value is None else known_timezone(value)
+
+    @field_validator("starts_at", "ends_at")
+    @classmethod
+    def _times(cls, value: datetime | None) -> datetime | None:
+        return None if value is None else check_range(value)
 
 
 class CancelIn(Strict):

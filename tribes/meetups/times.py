@@ -1,20 +1,66 @@
-"""Local wall-clock times in an IANA zone ↔ aware UTC instants (DST gaps and folds)."""
+"""Local wall-clock times in an IANA zone ↔ aware UTC instants (DST gaps and folds).
+
+Every computation here is total: meetups are accepted only between the years
+FIRST_YEAR and LAST_YEAR, but older data or a query window at the edges of what a
+`datetime` holds (year 1, year 9999, large offsets) is clamped instead of overflowing.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from tribes.errors import ValidationFailed
+
+#: meetups start and end within these years (wall-clock time as the organiser gave it)
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+OUT_OF_RANGE = f"Use a date between the years {FIRST_YEAR} and {LAST_YEAR}."
+#: the earliest and latest instants a datetime holds, in UTC
+EARLIEST = datetime.min.replace(tzinfo=UTC)
+LATEST = datetime.max.replace(tzinfo=UTC)
+
+
+def in_range(value: datetime) -> bool:
+    """Whether a meetup time (as given, before any conversion) lies within the accepted years."""
+    return FIRST_YEAR <= value.year <= LAST_YEAR
+
+
+def check_range(value: datetime) -> datetime:
+    """A pydantic validator: the value, or ValueError when outside the accepted years."""
+    if not in_range(value):
+        raise ValueError(OUT_OF_RANGE)
+    return value
+
+
+def as_utc(value: datetime) -> datetime:
+    """The instant in UTC (naive means UTC), clamped to what a datetime holds."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        return EARLIEST if value.year < 5000 else LATEST
+
+
+def shift(value: datetime, delta: timedelta) -> datetime:
+    """`value + delta`, clamped to the earliest or latest datetime instead of overflowing."""
+    try:
+        return value + delta
+    except OverflowError:
+        edge = EARLIEST if delta < timedelta(0) else LATEST
+        return edge.astimezone(value.tzinfo) if value.tzinfo is not None else edge.replace(tzinfo=None)
 
 
 def to_utc(value: datetime, zone_name: str, field: str) -> datetime:
     """An aware UTC instant; a naive value is a wall-clock time in `zone_name`.
 
-    A wall-clock time skipped by a DST switch (e.g. 02:30 on a spring-forward night) is
-    refused with 422; an ambiguous one (the repeated hour in autumn) means its first
-    occurrence (fold=0, still summer time).
+    A value outside the accepted years is refused with 422. A wall-clock time skipped
+    by a DST switch (e.g. 02:30 on a spring-forward night) is refused with 422; an
+    ambiguous one (the repeated hour in autumn) means its first occurrence (fold=0,
+    still summer time).
     """
+    if not in_range(value):
+        raise ValidationFailed({field: OUT_OF_RANGE})
     if value.tzinfo is not None:
         return value.astimezone(UTC)
     zone = ZoneInfo(zone_name)
@@ -26,5 +72,15 @@ def to_utc(value: datetime, zone_name: str, field: str) -> datetime:
 
 
 def local(value: datetime, zone_name: str) -> datetime:
-    """The instant as wall-clock time in the zone."""
-    return value.astimezone(ZoneInfo(zone_name))
+    """The instant as wall-clock time in the zone (in UTC where that would leave year 9999)."""
+    try:
+        return value.astimezone(ZoneInfo(zone_name))
+    except (OverflowError, ValueError):
+        return value.astimezone(UTC)
+
+
+def clamp_to_accepted(value: datetime) -> datetime:
+    """The instant, moved into the accepted years if it lies outside them."""
+    first = datetime(FIRST_YEAR, 1, 1, tzinfo=UTC)
+    last = datetime(LAST_YEAR, 12, 31, 23, 59, tzinfo=UTC)
+    return min(max(value, first), last)

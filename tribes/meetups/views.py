@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 import nh3
@@ -21,14 +22,23 @@ from tribes.meetups.models import Meetup, Rsvp
 from tribes.meetups.times import local
 
 bp = Blueprint("meetups_pages", __name__)
+#: the longest description rendered (the schemas accept no longer one; older rows are cut)
+DESCRIPTION_MAX = schemas.DESCRIPTION_MAX
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False})
 FORM_FIELDS = ("title", "description", "starts_at", "ends_at", "timezone", "location", "online_url",
                "capacity", "max_guests", "attendee_visibility")
 
 
 def render_description(source: str) -> Markup:
-    """Markdown source → sanitised HTML (nh3), links made safe."""
-    return Markup(nh3.clean(_markdown.render(source or ""), link_rel="nofollow noopener noreferrer"))
+    """Markdown source → sanitised HTML (nh3), links made safe; rendered once per distinct source."""
+    return _rendered((source or "")[:DESCRIPTION_MAX])
+
+
+@lru_cache(maxsize=256)
+def _rendered(source: str) -> Markup:
+    """The rendering itself, cached by the source text (a page view of an unchanged meetup
+    costs a dictionary lookup; an edit changes the source, so it is never stale)."""
+    return Markup(nh3.clean(_markdown.render(source), link_rel="nofollow noopener noreferrer"))
 
 
 def local_time(value: datetime, zone: str, fmt: str = "%a %d %b %Y, %H:%M") -> str:
@@ -37,21 +47,26 @@ def local_time(value: datetime, zone: str, fmt: str = "%a %d %b %Y, %H:%M") -> s
     return f"{when.strftime(fmt)} {when.tzname()}"
 
 
-def upcoming_for_tribe(tribe_id: int, limit: int = 5) -> list[Meetup]:
+def tribe_section_context(tribe: Any, me: Any, limit: int = 5) -> dict[str, Any]:
     """The next meetups of a tribe (for the tribe home section)."""
-    stmt = service.tribe_meetups_query(tribe_id).order_by(Meetup.starts_at, Meetup.id).limit(limit)
-    return list(db.session.scalars(stmt))
+    stmt = service.tribe_meetups_query(tribe.id).order_by(Meetup.starts_at, Meetup.created_at, Meetup.id).limit(limit)
+    return {"next_meetups": list(db.session.scalars(stmt))}
 
 
-def calendar_feed_exists() -> bool:
-    """Whether the current user has a private calendar feed."""
-    return ical.has_token(db.session, current_user.id)
+def settings_section_context(user: Any) -> dict[str, Any]:
+    """Whether the user has a private calendar feed (for the settings section)."""
+    return {"calendar_feed_exists": ical.has_token(db.session, user.id)}
+
+
+def form_number(value: str) -> int | str:
+    """A form field of ASCII digits as an int; anything else (`²`, `٣`, `-1`) is left to the schema to refuse."""
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 9 else value
 
 
 def _form_data(partial: bool) -> dict[str, Any]:
     raw: dict[str, Any] = {k: request.form.get(k, "").strip() for k in FORM_FIELDS}
     for key in ("capacity", "max_guests"):
-        raw[key] = int(raw[key]) if raw[key].isdigit() else (None if not raw[key] else raw[key])
+        raw[key] = form_number(raw[key]) if raw[key] else None
     raw["online_url"] = raw["online_url"] or None
     if raw["max_guests"] is None:
         raw["max_guests"] = 0
@@ -66,7 +81,7 @@ def _form_data(partial: bool) -> dict[str, Any]:
 @login_required
 def my_meetups() -> Any:
     """Upcoming meetups across my tribes."""
-    stmt = service.my_meetups_query(current_user.id).order_by(Meetup.starts_at, Meetup.id).limit(200)
+    stmt = service.my_meetups_query(current_user.id).order_by(Meetup.starts_at, Meetup.created_at, Meetup.id).limit(200)
     meetups = list(db.session.scalars(stmt))
     return render_template("meetups/list.html", meetups=meetups, tribe=None,
                            items=service.meetup_dicts(db.session, meetups, current_user.id), may_create=False)
@@ -77,7 +92,7 @@ def my_meetups() -> Any:
 def tribe_meetups(slug: str) -> Any:
     """A tribe's upcoming meetups."""
     tribe, me = policy.get_tribe_for(db.session, current_user.id, slug)
-    stmt = service.tribe_meetups_query(tribe.id).order_by(Meetup.starts_at, Meetup.id).limit(200)
+    stmt = service.tribe_meetups_query(tribe.id).order_by(Meetup.starts_at, Meetup.created_at, Meetup.id).limit(200)
     meetups = list(db.session.scalars(stmt))
     return render_template("meetups/list.html", meetups=meetups, tribe=tribe,
                            items=service.meetup_dicts(db.session, meetups, current_user.id),
@@ -123,7 +138,7 @@ def meetup_page(meetup_id: int) -> Any:
     if show_list:
         people = list(db.session.scalars(
             service.attendees_query(meetup.id, access)
-            .order_by(Rsvp.status, Rsvp.waitlisted_at, Rsvp.id).limit(500)
+            .order_by(Rsvp.status, Rsvp.waitlisted_at, Rsvp.created_at, Rsvp.id).limit(500)
         ))
     return render_template(
         "meetups/meetup.html", meetup=meetup, item=service.one_meetup_dict(db.session, meetup, current_user.id),
@@ -140,7 +155,7 @@ def rsvp(meetup_id: int) -> Any:
     guests = request.form.get("guests", "0")
     try:
         data = schemas.RsvpIn.model_validate(
-            {"status": request.form.get("status", ""), "guests": int(guests) if guests.isdigit() else guests}
+            {"status": request.form.get("status", ""), "guests": form_number(guests.strip())}
         )
         answer = seats.set_rsvp(db.session, meetup, current_user.id, data.status, data.guests)
         db.session.commit()

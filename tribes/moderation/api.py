@@ -7,6 +7,7 @@ from typing import Any
 from flask import jsonify, request
 from flask_login import current_user
 
+from tribes.db import time_id_keyset
 from tribes.errors import ValidationFailed
 from tribes.extensions import db
 from tribes.groups import policy
@@ -33,7 +34,8 @@ def file_report() -> Any:
 @bp.get("/me/reports")
 def my_reports() -> Any:
     """Reports I filed, newest first (status only: not what happened to whom)."""
-    rows, cursor = keyset_page(db.session, reports.filed_by_query(current_user.id), [Report.id], descending=True)
+    rows, cursor = keyset_page(db.session, reports.filed_by_query(current_user.id), descending=True,
+                                 **time_id_keyset(Report.created_at, Report.id))
     slugs = service.tribe_slugs(db.session, {r.tribe_id for r in rows})
     return jsonify(page([reports.filed_dict(r, slugs.get(r.tribe_id, "")) for r in rows], cursor))
 
@@ -45,7 +47,8 @@ def report_queue(slug: str) -> Any:
     status = request.args.get("status", "open")
     if status not in ("open", "resolved"):
         raise ValidationFailed({"status": "Use open or resolved."})
-    rows, cursor = keyset_page(db.session, reports.queue_query(tribe.id, status), [Report.id], descending=True)
+    rows, cursor = keyset_page(db.session, reports.queue_query(tribe.id, status), descending=True,
+                                 **time_id_keyset(Report.created_at, Report.id))
     users = reports.users_of(db.session, rows)
     return jsonify(page([reports.serialise(r, tribe.slug, users) for r in rows], cursor))
 
@@ -84,7 +87,7 @@ def mute(slug: str) -> Any:
 def list_mutes(slug: str) -> Any:
     """Mutes still running in the tribe (admins)."""
     tribe, _ = policy.get_tribe_with_role(db.session, current_user.id, slug, "admin")
-    rows, cursor = keyset_page(db.session, service.active_mutes_query(tribe.id), [Mute.id])
+    rows, cursor = keyset_page(db.session, service.active_mutes_query(tribe.id), **time_id_keyset(Mute.created_at, Mute.id))
     users = service.users_by_id(db.session, {i for m in rows for i in (m.user_id, m.muted_by_id)})
     return jsonify(page([service.mute_dict(m, users) for m in rows], cursor))
 
@@ -102,6 +105,7 @@ def unmute(slug: str, user_id: int) -> Any:
 def audit_log(slug: str) -> Any:
     """Every membership and moderation action of the tribe, newest first (admins)."""
     tribe, _ = policy.get_tribe_with_role(db.session, current_user.id, slug, "admin")
-    rows, cursor = keyset_page(db.session, service.audit_query(tribe.id), [AuditEntry.id], descending=True)
+    rows, cursor = keyset_page(db.session, service.audit_query(tribe.id), descending=True,
+                                 **time_id_keyset(AuditEntry.created_at, AuditEntry.id))
     users = service.users_by_id(db.session, {i for e in rows for i in (e.actor_id, e.target_user_id)})
     return jsonify(page([service.audit_dict(e, users) for e in rows], cursor))

@@ -17,47 +17,45 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from tribes.db import Base, utcnow
+from tribes.db import Base, IdType, RandomIdPK, utcnow
 
 
-class Mute(Base):
+class Mute(RandomIdPK, Base):
     """A member who may not send chat messages in a tribe until `until`."""
 
     __tablename__ = "mutes"
     __table_args__ = (UniqueConstraint("tribe_id", "user_id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    tribe_id: Mapped[int] = mapped_column(ForeignKey("tribes.id", ondelete="CASCADE"))
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    muted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    tribe_id: Mapped[int] = mapped_column(IdType, ForeignKey("tribes.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(IdType, ForeignKey("users.id", ondelete="CASCADE"))
+    muted_by_id: Mapped[int | None] = mapped_column(IdType, ForeignKey("users.id", ondelete="SET NULL"))
     until: Mapped[datetime]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class AuditEntry(Base):
+class AuditEntry(RandomIdPK, Base):
     """One membership or moderation action; never updated, kept after the actor is deleted."""
 
     __tablename__ = "audit_log"
-    __table_args__ = (Index("ix_audit_log_tribe_id_id", "tribe_id", "id"),)
+    __table_args__ = (Index("ix_audit_log_tribe_id_created_at_id", "tribe_id", "created_at", "id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    tribe_id: Mapped[int] = mapped_column(ForeignKey("tribes.id", ondelete="CASCADE"))
+    tribe_id: Mapped[int] = mapped_column(IdType, ForeignKey("tribes.id", ondelete="CASCADE"))
     #: null once the actor's account is deleted ("deleted member")
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    actor_id: Mapped[int | None] = mapped_column(IdType, ForeignKey("users.id", ondelete="SET NULL"))
     #: e.g. invite_created, role_changed, member_removed, member_banned, member_muted
     action: Mapped[str] = mapped_column(String(40))
-    target_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    target_user_id: Mapped[int | None] = mapped_column(IdType, ForeignKey("users.id", ondelete="SET NULL"))
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class Report(Base):
+class Report(RandomIdPK, Base):
     """A member's (or the astroturfing signal's) report about a message, member or meetup."""
 
     __tablename__ = "reports"
     __table_args__ = (
-        Index("ix_reports_tribe_id_status_id", "tribe_id", "status", "id"),
-        Index("ix_reports_reporter_id", "reporter_id"),
+        Index("ix_reports_tribe_id_status_created_at_id", "tribe_id", "status", "created_at", "id"),
+        Index("ix_reports_reporter_id_created_at_id", "reporter_id", "created_at", "id"),
         # The same reporter cannot hold two open reports on the same thing.
         Index(
             "uq_reports_open_per_reporter",
@@ -82,15 +80,14 @@ class Report(Base):
         CheckConstraint("target_type IN ('message','user','meetup')", name="target_type"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    tribe_id: Mapped[int] = mapped_column(ForeignKey("tribes.id", ondelete="CASCADE"))
+    tribe_id: Mapped[int] = mapped_column(IdType, ForeignKey("tribes.id", ondelete="CASCADE"))
     #: null for automatic reports, and once the reporter's account is deleted
-    reporter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    reporter_id: Mapped[int | None] = mapped_column(IdType, ForeignKey("users.id", ondelete="SET NULL"))
     #: message | user | meetup
     target_type: Mapped[str] = mapped_column(String(16))
-    target_id: Mapped[int]
+    target_id: Mapped[int] = mapped_column(IdType)
     #: the person the report is about (message author, the user, meetup creator)
-    target_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    target_user_id: Mapped[int | None] = mapped_column(IdType, ForeignKey("users.id", ondelete="SET NULL"))
     reason: Mapped[str] = mapped_column(Text, default="")
     #: what the target looked like when reported (message text, meetup title, member name)
     excerpt: Mapped[str] = mapped_column(Text, default="")
@@ -103,13 +100,13 @@ class Report(Base):
     #: dismiss | delete_content | remove_member | ban_member
     resolution: Mapped[str | None] = mapped_column(String(16))
     resolution_note: Mapped[str] = mapped_column(Text, default="")
-    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    resolved_by_id: Mapped[int | None] = mapped_column(IdType, ForeignKey("users.id", ondelete="SET NULL"))
     resolved_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class MessageFingerprint(Base):
+class MessageFingerprint(RandomIdPK, Base):
     """The normalised-text hash of a recent chat message (for the astroturfing signal)."""
 
     __tablename__ = "message_fingerprints"
@@ -119,11 +116,10 @@ class MessageFingerprint(Base):
         Index("ix_message_fingerprints_created_at", "created_at"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    tribe_id: Mapped[int] = mapped_column(ForeignKey("tribes.id", ondelete="CASCADE"))
-    #: the chat message (no foreign key: chat owns that table)
+    tribe_id: Mapped[int] = mapped_column(IdType, ForeignKey("tribes.id", ondelete="CASCADE"))
+    #: the chat message (no foreign key: chat owns that table; its ids are sequential INTEGERs)
     message_id: Mapped[int]
-    author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    author_id: Mapped[int] = mapped_column(IdType, ForeignKey("users.id", ondelete="CASCADE"))
     #: sha256 of the normalised text
     fingerprint: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

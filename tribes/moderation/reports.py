@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -19,6 +20,8 @@ from tribes.moderation.service import audit
 
 ACTIONS = ("dismiss", "delete_content", "remove_member", "ban_member")
 EXCERPT_CHARS = 500
+#: what stands where a deleted account's name or erased text was
+ERASED = "(erased)"
 
 
 def serialise(report: Report, slug: str, users: dict[int, User]) -> dict[str, Any]:
@@ -252,3 +255,41 @@ def _delete_content(session: Session, report: Report, tribe: Tribe, actor: Membe
             delete_message(session, message, actor.user_id, moderator=True)
             done.append(message_id)
     return done
+
+
+# ---------------------------------------------------------------- account deletion
+
+
+def _erase_from_evidence(evidence: dict[str, Any], user_id: int) -> dict[str, Any]:
+    """The evidence without the person's card (name, avatar) or authorship."""
+    evidence = copy.deepcopy(evidence)
+    for account in evidence.get("accounts", []):
+        if (account.get("user") or {}).get("id") == user_id:
+            account["user"] = None
+        if (account.get("invited_by") or {}).get("id") == user_id:
+            account["invited_by"] = None
+    for message in evidence.get("messages", []):
+        if message.get("author_id") == user_id:
+            message["author_id"] = None
+    return evidence
+
+
+def forget_person(session: Session, user_id: int, *, erase_messages: bool) -> None:
+    """Account deletion: reports keep no name or avatar of the person (excerpts of reports
+    about them as a member, automatic reports' evidence); with `erase_messages` neither the
+    text of their reported messages nor the reasons they wrote themselves."""
+    conditions = [Report.target_user_id == user_id, Report.cluster_key.is_not(None)]
+    if erase_messages:
+        conditions.append(Report.reporter_id == user_id)
+    for report in session.scalars(select(Report).where(or_(*conditions))):
+        if report.target_user_id == user_id and (
+            report.target_type == "user" or (erase_messages and report.target_type == "message")
+        ):
+            report.excerpt = ERASED
+        if erase_messages and report.reporter_id == user_id:
+            report.reason = ERASED
+        if report.evidence:
+            evidence = _erase_from_evidence(report.evidence, user_id)
+            if evidence != report.evidence:
+                report.evidence = evidence
+    session.flush()

@@ -8,6 +8,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from tribes.accounts.service import card
+from tribes.db import time_id_keyset
 from tribes.errors import ApiError
 from tribes.extensions import db
 from tribes.groups import bans, invites, policy
@@ -40,7 +41,8 @@ def queue(slug: str) -> Any:
     tribe, me = _admin(slug)
     status = "resolved" if request.args.get("status") == "resolved" else "open"
     rows, cursor = keyset_page(
-        db.session, reports.queue_query(tribe.id, status), [Report.id], descending=True,
+        db.session, reports.queue_query(tribe.id, status), descending=True,
+        **time_id_keyset(Report.created_at, Report.id),
         limit=PAGE_SIZE, cursor=request.args.get("cursor") or None,
     )
     users = reports.users_of(db.session, rows)
@@ -71,7 +73,8 @@ def audit_log(slug: str) -> Any:
     """The tribe's audit log, newest first."""
     tribe, me = _admin(slug)
     rows, cursor = keyset_page(
-        db.session, service.audit_query(tribe.id), [AuditEntry.id], descending=True,
+        db.session, service.audit_query(tribe.id), descending=True,
+        **time_id_keyset(AuditEntry.created_at, AuditEntry.id),
         limit=PAGE_SIZE, cursor=request.args.get("cursor") or None,
     )
     users = service.users_by_id(db.session, {i for e in rows for i in (e.actor_id, e.target_user_id)})
@@ -85,12 +88,12 @@ def members(slug: str) -> Any:
     """Member management: roles, removal, bans and mutes."""
     tribe, me = _admin(slug)
     rows, cursor = keyset_page(
-        db.session, groups.members_query(tribe.id), [Membership.id],
+        db.session, groups.members_query(tribe.id), **time_id_keyset(Membership.joined_at, Membership.id),
         limit=PAGE_SIZE * 2, cursor=request.args.get("cursor") or None,
     )
-    mutes = {m.user_id: m for m in db.session.scalars(service.active_mutes_query(tribe.id).order_by(Mute.id).limit(500))}
+    mutes = {m.user_id: m for m in db.session.scalars(service.active_mutes_query(tribe.id).order_by(Mute.created_at, Mute.id).limit(500))}
     return render_template("moderation/members.html", tribe=tribe, me=me, members=rows, mutes=mutes,
-                           next_cursor=cursor, may_remove=policy.may_remove, may_change_role=policy.may_change_role)
+                           next_cursor=cursor, may=policy.can(tribe, me))
 
 
 def _target(tribe_id: int, user_id: int) -> Membership:
@@ -201,6 +204,6 @@ def report(slug: str) -> Any:
 
         return form_action(home, "Thank you. The admins will look at your report.", run)
     others = list(db.session.scalars(groups.members_query(tribe.id).where(
-        Membership.user_id != current_user.id).order_by(Membership.id).limit(500)))
+        Membership.user_id != current_user.id).order_by(Membership.joined_at, Membership.id).limit(500)))
     return render_template("moderation/report.html", tribe=tribe, me=me, target_type=target_type,
                            target_id=target_id, members=others)

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from tribes.accounts.models import User
 from tribes.notifications.models import Notification
-from tribes.notifications.service import serialise
+from tribes.notifications.schemas import NotificationOut
 
 TABLES = {"notifications"}
 
@@ -17,6 +17,6 @@ TABLES = {"notifications"}
 def export_user(session: Session, user: User) -> dict[str, Any]:
     """`notifications`, oldest first."""
     rows = session.scalars(
-        select(Notification).where(Notification.user_id == user.id).order_by(Notification.id)
+        select(Notification).where(Notification.user_id == user.id).order_by(Notification.created_at, Notification.id)
     )
-    return {"notifications": [serialise(n) for n in rows]}
+    return {"notifications": [NotificationOut.of(n).model_dump(mode="json") for n in rows]}

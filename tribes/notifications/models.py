@@ -8,25 +8,24 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from tribes.db import Base, utcnow
+from tribes.db import Base, IdType, RandomIdPK, utcnow
 
 
-class Notification(Base):
+class Notification(RandomIdPK, Base):
     """Something a user should learn about; never created for declines, blocks or removals."""
 
     __tablename__ = "notifications"
     __table_args__ = (
-        Index("ix_notifications_user_id_id", "user_id", "id"),
+        Index("ix_notifications_user_id_created_at_id", "user_id", "created_at", "id"),
         Index("ix_notifications_about_user_id", "about_user_id"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(IdType, ForeignKey("users.id", ondelete="CASCADE"))
     #: e.g. contact_request, contact_accepted, tribe_invite, mention, meetup_changed
     kind: Mapped[str] = mapped_column(String(40))
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     #: the person the notification names (requester, mentioner, inviter); when that account
     #: is deleted, the notifications naming them go with it
-    about_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    about_user_id: Mapped[int | None] = mapped_column(IdType, ForeignKey("users.id", ondelete="CASCADE"))
     read_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

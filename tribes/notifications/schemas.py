@@ -1,10 +1,14 @@
-"""Request schemas for notifications."""
+"""Request and response schemas for notifications."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from pydantic import Field, model_validator
 
 from tribes.accounts.schemas import Strict
+from tribes.endpoint import Out, Timestamp
+from tribes.notifications.models import Notification
 
 
 class MarkReadIn(Strict):
@@ -18,3 +22,31 @@ class MarkReadIn(Strict):
         if not self.all and not self.ids:
             raise ValueError("Give `ids` or `all: true`.")
         return self
+
+
+class NotificationOut(Out):
+    """The contract's notification object."""
+
+    id: int
+    kind: str
+    created_at: Timestamp
+    read: bool
+    data: dict[str, Any]
+
+    @classmethod
+    def of(cls, notification: Notification) -> NotificationOut:
+        """The notification as its owner reads it."""
+        return cls(
+            id=notification.id,
+            kind=notification.kind,
+            created_at=notification.created_at,
+            read=notification.read_at is not None,
+            data=notification.data or {},
+        )
+
+
+class MarkedReadOut(Out):
+    """How many notifications changed, and how many are still unread."""
+
+    updated: int
+    unread: int

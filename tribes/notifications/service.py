@@ -11,17 +11,7 @@ from sqlalchemy.orm import Session
 from tribes import events
 from tribes.db import utcnow
 from tribes.notifications.models import Notification
-
-
-def serialise(notification: Notification) -> dict[str, Any]:
-    """The contract's notification object."""
-    return {
-        "id": notification.id,
-        "kind": notification.kind,
-        "created_at": notification.created_at.isoformat(),
-        "read": notification.read_at is not None,
-        "data": notification.data or {},
-    }
+from tribes.notifications.schemas import NotificationOut
 
 
 def notify(
@@ -36,7 +26,7 @@ def notify(
     )
     session.add(notification)
     session.flush()
-    payload = serialise(notification)
+    payload = NotificationOut.of(notification).model_dump(mode="json")
     events.on_commit(
         session, lambda: events.notification_created.send(user_id, notification=payload)
     )

@@ -7,10 +7,12 @@ from typing import Any
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from tribes.db import time_id_keyset
 from tribes.extensions import db
 from tribes.http import keyset_page
 from tribes.notifications import service
 from tribes.notifications.models import Notification
+from tribes.notifications.schemas import NotificationOut
 
 bp = Blueprint("notifications_pages", __name__)
 
@@ -20,10 +22,11 @@ bp = Blueprint("notifications_pages", __name__)
 def index() -> Any:
     """My notifications, newest first, with a button to mark them read."""
     rows, cursor = keyset_page(
-        db.session, service.list_query(current_user.id), [Notification.id], descending=True, limit=50
+        db.session, service.list_query(current_user.id), descending=True,
+        **time_id_keyset(Notification.created_at, Notification.id), limit=50
     )
     return render_template(
-        "notifications/index.html", items=[service.serialise(n) for n in rows], next_cursor=cursor
+        "notifications/index.html", items=[NotificationOut.of(n).model_dump(mode="json") for n in rows], next_cursor=cursor
     )
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from flask import Response, session
 from flask_login import current_user, logout_user
 
+from tribes.accounts import limits
 from tribes.extensions import db
 from tribes.http import api_blueprint, body, parse
 from tribes.privacy import schemas, service
@@ -35,6 +36,7 @@ def export() -> Any:
 
 @bp.delete("/me")
 @body(schemas.DeleteAccountIn)
+@limits.password_checked
 def delete_me() -> Any:
     """Delete my account (password required); sessions and sockets end at once."""
     data = parse(schemas.DeleteAccountIn)

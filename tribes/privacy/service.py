@@ -82,7 +82,7 @@ def delete_account(session: Session, user: User, password: str, *, erase_message
         select(Tribe, Membership)
         .join(Membership, Membership.tribe_id == Tribe.id)
         .where(Membership.user_id == user_id)
-        .order_by(Membership.id)
+        .order_by(Membership.joined_at, Membership.id)
     ).all()
     for tribe, member in memberships:
         end_membership(session, tribe, member, "deleted")

@@ -8,10 +8,12 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_login import current_user, login_required, logout_user
 from pydantic import ValidationError
 
+from tribes.accounts import limits
 from tribes.accounts import schemas as account_schemas
 from tribes.accounts import service as accounts
 from tribes.errors import ApiError, pydantic_fields
 from tribes.extensions import db
+from tribes.pages import settings_section_context
 from tribes.privacy import service
 from tribes.privacy.api import export_response
 
@@ -38,7 +40,8 @@ def settings() -> Any:
             db.session.commit()
             flash("Profile saved.", "success")
             return redirect(url_for("privacy_pages.settings"))
-    return render_template("privacy/settings.html", errors=errors, form=form), (422 if errors else 200)
+    return render_template("privacy/settings.html", errors=errors, form=form,
+                           **settings_section_context(current_user)), (422 if errors else 200)
 
 
 @bp.get("/settings/export")
@@ -50,6 +53,7 @@ def download() -> Any:
 
 @bp.post("/settings/delete")
 @login_required
+@limits.wrong_password_per_account
 def delete_account() -> Any:
     """Delete my account after confirming the password."""
     try:
@@ -62,9 +66,13 @@ def delete_account() -> Any:
         db.session.commit()
     except ApiError as exc:
         db.session.rollback()
-        errors = {"password": exc.message} if exc.code == "invalid_password" else {}
+        errors = {}
+        if exc.code == "invalid_password":
+            limits.note_wrong_password()
+            errors = {"password": exc.message}
         flash(exc.message, "error")
-        return render_template("privacy/settings.html", errors=errors, form={}), exc.status
+        return render_template("privacy/settings.html", errors=errors, form={},
+                                   **settings_section_context(current_user)), exc.status
     logout_user()
     session.clear()
     flash("Your account was deleted.", "success")
