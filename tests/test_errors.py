@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -179,3 +180,63 @@ def test_unexpected_exception_is_500_in_the_error_shape(app: Any) -> None:
     assert response.status_code == 500
     assert response.get_json() == {"error": {"code": "internal_error", "message": "Something went wrong on our side."}}
     assert b"secret internals" not in response.data
+
+
+@pytest.mark.parametrize("value", ["100000000000000000000", "9007199254740993", 1e20, "-9007199254740993"])
+def test_ids_beyond_2_to_the_53_are_422_also_as_strings(make_user: Any, make_tribe: Any, value: Any) -> None:
+    member = make_user()
+    tribe = make_tribe(members=[member])
+    owner = tribe["owner"]
+    before = owner.get("blocks").get_json()
+    response = owner.post("blocks", {"user_id": value})
+    assert response.status_code == 422, response.data
+    error = response.get_json()["error"]
+    assert error["code"] == "validation_failed" and list(error["fields"]) == ["user_id"]
+    banned = owner.post(f"tribes/{tribe['slug']}/bans", {"user_id": value, "reason": ""})
+    assert banned.status_code == 422 and "user_id" in banned.get_json()["error"]["fields"]
+    assert owner.get("blocks").get_json() == before
+    assert owner.post("blocks", {"user_id": str(member.user["id"])}).status_code == 201, "numeric strings still work"
+
+
+def test_path_ids_beyond_64_bits_are_404(make_user: Any) -> None:
+    api = make_user()
+    missing = api.get(f"users/{2**52}")
+    for path in ("users/100000000000000000000", "users/9007199254740993"):
+        response = api.get(path)
+        assert response.status_code == 404 and response.data == missing.data
+    assert api.delete("blocks/100000000000000000000").data == api.delete("blocks/1").data
+
+
+def test_a_megabyte_of_unknown_keys_answers_a_small_422(make_user: Any) -> None:
+    api = make_user()
+    keys = {f"k{n:06d}": 0 for n in range(72000)}
+    raw = json.dumps(keys).encode()
+    assert 900_000 < len(raw) < 1024 * 1024
+    response = api.http.patch("/api/v1/me", data=raw, content_type="application/json",
+                              headers={"X-CSRF-Token": api.csrf})
+    assert response.status_code == 422
+    assert len(response.data) < 4096
+    fields = response.get_json()["error"]["fields"]
+    assert len(fields) <= 21 and fields["k000000"] == "Extra inputs are not permitted"
+    assert "body" in fields, "the answer says that not every error is listed"
+
+
+def test_a_few_unknown_keys_and_bad_fields_are_all_listed(make_user: Any) -> None:
+    api = make_user()
+    response = api.patch("me", {"display_name": "", "colour": "blue", "size": 3})
+    assert response.status_code == 422
+    fields = response.get_json()["error"]["fields"]
+    assert set(fields) == {"display_name", "colour", "size"}
+
+
+def test_banning_a_missing_user_answers_like_a_stranger(make_user: Any, make_tribe: Any) -> None:
+    tribe = make_tribe()
+    owner, slug = tribe["owner"], tribe["slug"]
+    stranger = make_user()
+    for dry_run in (False, True):
+        body = {"reason": "spam", "dry_run": dry_run}
+        missing = owner.post(f"tribes/{slug}/bans", {**body, "user_id": stranger.user["id"] % (2**52) + 1})
+        existing = owner.post(f"tribes/{slug}/bans", {**body, "user_id": stranger.user["id"]})
+        assert existing.status_code == 404
+        assert (missing.status_code, missing.data) == (existing.status_code, existing.data)
+    assert owner.get(f"tribes/{slug}/bans").get_json()["items"] == []

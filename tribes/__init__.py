@@ -15,7 +15,6 @@ ROOT = Path(__file__).resolve().parent.parent
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app: settings, extensions, blueprints, socket handlers, error handlers."""
     from flask import Flask
-    from werkzeug.middleware.proxy_fix import ProxyFix
 
     instance_path = os.environ.get("TRIBES_INSTANCE_PATH") or str(Path.cwd() / "instance")
     if config and config.get("INSTANCE_PATH"):
@@ -31,8 +30,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(load_config(app.instance_path))
     if config:
         app.config.update(config)
-    if os.environ.get("TRIBES_TRUST_PROXY"):
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
 
     from tribes.extensions import csrf, db, limiter, socketio
 
@@ -75,7 +72,18 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(openapi.bp)
     csrf.exempt(openapi.bp)
     pages.init_app(app)
+    _wrap_wsgi(app)
     return app
+
+
+def _wrap_wsgi(app: Flask) -> None:
+    """Outermost layers (around Socket.IO's too): trusted proxies only, then whole bodies first."""
+    from tribes.wsgi import BufferedBody, TrustedProxies
+
+    inner = app.wsgi_app
+    if app.config.get("TRUST_PROXY"):
+        inner = TrustedProxies(inner, app.config["TRUSTED_PROXIES"])
+    app.wsgi_app = BufferedBody(inner, lambda: app.config.get("MAX_CONTENT_LENGTH"))  # type: ignore[method-assign]
 
 
 def _init_login(app: Flask) -> None:
@@ -90,7 +98,11 @@ def _init_login(app: Flask) -> None:
 
     @login_manager.user_loader
     def _load(token: str) -> Any:
-        return service.load_session_user(db.session, token)
+        # The lookup's transaction ends here (objects stay loaded): whatever the request
+        # waits on next (Redis, a lock), it holds no database connection meanwhile.
+        user = service.load_session_user(db.session, token)
+        db.session.commit()
+        return user
 
     @login_manager.unauthorized_handler
     def _unauthorized() -> Any:

@@ -97,24 +97,15 @@ def serve(host: str, port: int, demo: bool) -> None:
 def serve_gevent(app: Any, host: str, port: int, access_log: bool) -> None:
     """Serve HTTP and WebSocket with gevent's WSGI server and gevent-websocket.
 
-    This is what `socketio.run` does under gevent, plus TCP_NODELAY on every accepted
-    connection: without it, Nagle's algorithm and the client's delayed ACK hold the second
-    and later responses on a kept-alive connection for ~40 ms each.
+    This is what `socketio.run` does under gevent, with the connection handler of
+    tribes.wsgi: TCP_NODELAY, an idle timeout and a read deadline for every request.
     """
-    import socket
-
     from gevent import pywsgi
-    from geventwebsocket.handler import WebSocketHandler
 
-    class NoDelayHandler(WebSocketHandler):  # type: ignore[misc]
-        def __init__(self, sock: Any, address: Any, server: Any, rfile: Any = None) -> None:
-            if sock.family in (socket.AF_INET, socket.AF_INET6):
-                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            super().__init__(sock, address, server, rfile)
+    from tribes.wsgi import gevent_handler_class
 
-    server = pywsgi.WSGIServer(
-        (host, port), app, handler_class=NoDelayHandler, log="default" if access_log else None
-    )
+    handler = gevent_handler_class(app.config["IDLE_TIMEOUT_SECONDS"], app.config["READ_TIMEOUT_SECONDS"])
+    server = pywsgi.WSGIServer((host, port), app, handler_class=handler, log="default" if access_log else None)
     server.serve_forever()
 
 

@@ -20,6 +20,11 @@ def _int(name: str, default: int) -> int:
     return int(value) if value not in (None, "") else default
 
 
+def _list(name: str, default: str) -> list[str]:
+    value = os.environ.get(name)
+    return [item.strip() for item in (value if value not in (None, "") else default).split(",") if item.strip()]
+
+
 def _persistent_secret(instance_path: Path) -> str:
     """A random key kept in instance/secret_key, so sessions survive restarts."""
     instance_path.mkdir(parents=True, exist_ok=True)
@@ -57,6 +62,14 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "WTF_CSRF_SSL_STRICT": False,
         "JSON_SORT_KEYS": False,
         "MAX_CONTENT_LENGTH": 1024 * 1024,
+        # Slow clients (tribes serve): a connection that sends nothing for IDLE seconds is
+        # closed (also between keep-alive requests; WebSockets are exempt), and a request's
+        # line, headers and body must arrive within READ seconds, else 408.
+        "IDLE_TIMEOUT_SECONDS": _int("TRIBES_IDLE_TIMEOUT_SECONDS", 10),
+        "READ_TIMEOUT_SECONDS": _int("TRIBES_READ_TIMEOUT_SECONDS", 30),
+        # Behind a reverse proxy: X-Forwarded-* are believed only from these addresses/networks.
+        "TRUST_PROXY": _flag("TRIBES_TRUST_PROXY"),
+        "TRUSTED_PROXIES": _list("TRIBES_TRUSTED_PROXIES", "127.0.0.1,::1"),
         # argon2id, OWASP's second recommended set (m=19 MiB, t=2, p=1).
         "ARGON2_TIME_COST": _int("TRIBES_ARGON2_TIME_COST", 2),
         "ARGON2_MEMORY_COST": _int("TRIBES_ARGON2_MEMORY_COST", 19456),

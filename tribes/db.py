@@ -162,8 +162,11 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
 
 def _sqlite_begin(conn: Any) -> None:
     """BEGIN IMMEDIATE: a transaction takes the write lock up front, so a read followed by
-    a conditional update never fails with SQLITE_BUSY_SNAPSHOT under concurrency."""
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    a conditional update never fails with SQLITE_BUSY_SNAPSHOT under concurrency.
+
+    Sent on the driver's connection, like the BEGIN other drivers send by themselves, so it
+    is transaction control and not a statement that query counters see."""
+    conn.connection.driver_connection.execute("BEGIN IMMEDIATE")
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:

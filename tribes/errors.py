@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
@@ -22,6 +23,7 @@ _STATUS_CODES = {
     403: "forbidden",
     404: "not_found",
     405: "method_not_allowed",
+    408: "request_timeout",
     409: "conflict",
     413: "payload_too_large",
     415: "unsupported_media_type",
@@ -35,6 +37,7 @@ _MESSAGES = {
     403: "You may not do that.",
     404: "Not found.",
     405: "This method is not allowed here.",
+    408: "The request did not arrive in time.",
     409: "That conflicts with the current state.",
     413: "The request is too large.",
     415: "Send the body as application/json.",
@@ -112,16 +115,45 @@ def error_body(code: str, message: str, fields: dict[str, str] | None = None) ->
     return {"error": error}
 
 
-def pydantic_fields(exc: ValidationError) -> dict[str, str]:
-    """Flatten pydantic errors to {"field.path": "message"}."""
+def status_error(status: int) -> tuple[str, str]:
+    """The contract's (code, message) for an HTTP status."""
+    return _STATUS_CODES.get(status, "error"), _MESSAGES.get(status, "Error.")
+
+
+#: at most this many field errors are listed in a 422 (a huge body must not make a huge answer)
+MAX_FIELD_ERRORS = 20
+#: field names in a 422 are cut to this length
+MAX_FIELD_NAME = 100
+TOO_MANY_ERRORS = "There are more errors than listed here."
+
+
+def bounded_fields(items: Iterable[tuple[str, str]], limit: int = MAX_FIELD_ERRORS) -> dict[str, str]:
+    """{"field.path": "message"} from (field, message) pairs: the first message per field,
+    at most `limit` fields, names cut short; a "body" note says when more were left out."""
     fields: dict[str, str] = {}
-    for err in exc.errors():
+    for loc, msg in items:
+        loc = loc[:MAX_FIELD_NAME]
+        if loc in fields:
+            continue
+        if len(fields) == limit:
+            fields.setdefault("body", TOO_MANY_ERRORS)
+            break
+        fields[loc] = msg
+    return fields
+
+
+def _pydantic_items(exc: ValidationError) -> Iterator[tuple[str, str]]:
+    for err in exc.errors(include_url=False, include_context=False, include_input=False):
         loc = ".".join(str(p) for p in err["loc"] if p != "__root__") or "body"
         msg = err["msg"]
         if msg.startswith("Value error, "):
             msg = msg.removeprefix("Value error, ")
-        fields.setdefault(loc, msg)
-    return fields
+        yield loc, msg
+
+
+def pydantic_fields(exc: ValidationError) -> dict[str, str]:
+    """Flatten pydantic errors to {"field.path": "message"} (bounded, see bounded_fields)."""
+    return bounded_fields(_pydantic_items(exc))
 
 
 def wants_json() -> bool:

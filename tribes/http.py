@@ -14,7 +14,14 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import Select, tuple_
 from wtforms import ValidationError as WTFValidationError
 
-from tribes.errors import ApiError, NotFound, Unauthenticated, ValidationFailed, pydantic_fields
+from tribes.errors import (
+    ApiError,
+    NotFound,
+    Unauthenticated,
+    ValidationFailed,
+    bounded_fields,
+    pydantic_fields,
+)
 
 M = TypeVar("M", bound=BaseModel)
 F = TypeVar("F", bound=Callable[..., Any])
@@ -164,15 +171,75 @@ def api_blueprint(name: str, import_name: str) -> Blueprint:
 
 
 def parse(schema: type[M], data: Any | None = None) -> M:
-    """Validate the JSON body (or given data) against a schema; 422 with fields otherwise."""
+    """Validate the JSON body (or given data) against a schema; 422 with fields otherwise.
+
+    Unknown keys are set aside before pydantic sees the body (so a megabyte of them costs
+    no more than one), integers beyond MAX_INT (also from numeric strings and floats) are
+    refused, and at most MAX_FIELD_ERRORS fields are listed.
+    """
     if data is None:
         data = json_body()
     if not isinstance(data, dict):
         raise ValidationFailed({"body": "The body must be a JSON object."})
+    unknown = unknown_keys(schema, data)
+    if unknown:
+        drop = set(unknown)
+        data = {key: value for key, value in data.items() if key not in drop}
+    extra = [(str(key), EXTRA_FORBIDDEN) for key in unknown]
     try:
-        return schema.model_validate(data)
+        model = schema.model_validate(data)
     except ValidationError as exc:
-        raise ValidationFailed(pydantic_fields(exc)) from exc
+        raise ValidationFailed(bounded_fields([*pydantic_fields(exc).items(), *extra])) from exc
+    errors = int_range_errors(model) + extra
+    if errors:
+        raise ValidationFailed(bounded_fields(errors))
+    return model
+
+
+#: pydantic's message for a key the schema does not know
+EXTRA_FORBIDDEN = "Extra inputs are not permitted"
+
+
+def unknown_keys(schema: type[BaseModel], data: dict[str, Any]) -> list[str]:
+    """Keys of `data` that a schema with extra="forbid" does not know (in body order)."""
+    if schema.model_config.get("extra") != "forbid":
+        return []
+    known = set(schema.model_fields)
+    for name, field in schema.model_fields.items():
+        if field.alias:
+            known.add(field.alias)
+        if field.validation_alias is not None:
+            if not isinstance(field.validation_alias, str):
+                return []  # AliasChoices/AliasPath: leave it to pydantic
+            known.add(field.validation_alias)
+        known.add(name)
+    return [key for key in data if key not in known]
+
+
+def int_range_errors(value: Any, loc: str = "") -> list[tuple[str, str]]:
+    """(field, message) for every integer beyond ±MAX_INT in a validated model (ids and
+    counts are JSON-safe integers; pydantic turns "100000000000000000000" into an int)."""
+    if isinstance(value, bool):
+        return []
+    if isinstance(value, int):
+        return [(loc or "body", "Out of range.")] if abs(value) > MAX_INT else []
+    if isinstance(value, BaseModel):
+        found = []
+        for name, field in type(value).model_fields.items():
+            key = field.alias or name
+            found += int_range_errors(getattr(value, name), f"{loc}.{key}" if loc else key)
+        return found
+    if isinstance(value, list | tuple | set | frozenset):
+        found = []
+        for index, item in enumerate(value):
+            found += int_range_errors(item, f"{loc}.{index}" if loc else str(index))
+        return found
+    if isinstance(value, dict):
+        found = []
+        for key, item in value.items():
+            found += int_range_errors(item, f"{loc}.{key}" if loc else str(key))
+        return found
+    return []
 
 
 # ---------------------------------------------------------------- pagination

@@ -56,6 +56,8 @@ def ban(
             continue
         user = session.get(User, uid)
         if user is None:
+            if uid == user_id:
+                raise NotFound()  # like an existing user who was never in the tribe
             continue
         target = policy.membership(session, tribe.id, uid)
         if target is None and uid == user_id:
