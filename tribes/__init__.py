@@ -57,6 +57,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from tribes.features import feature_modules
 
     register_error_handlers(app)
+    from tribes.endpoint import commit_successful_request
+
+    app.after_request(commit_successful_request)
     import tribes.models  # noqa: F401  (every model registered before first use)
 
     for module in feature_modules("api") + feature_modules("views"):
@@ -98,11 +101,9 @@ def _init_login(app: Flask) -> None:
 
     @login_manager.user_loader
     def _load(token: str) -> Any:
-        # The lookup's transaction ends here (objects stay loaded): whatever the request
-        # waits on next (Redis, a lock), it holds no database connection meanwhile.
-        user = service.load_session_user(db.session, token)
-        db.session.commit()
-        return user
+        # No commit here: the body was read before the app ran (tribes.wsgi.BufferedBody),
+        # so no connection waits on a client; the request's one commit writes "last seen".
+        return service.load_session_user(db.session, token)
 
     @login_manager.unauthorized_handler
     def _unauthorized() -> Any:

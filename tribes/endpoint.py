@@ -49,6 +49,14 @@ def commit() -> None:
     db.session.commit()
 
 
+def commit_successful_request(response: Response) -> Response:
+    """After a page that only read (no form, no endpoint): write what it flushed — the
+    session's "last seen" stamp — when it succeeded; errors.py rolls failures back."""
+    if response.status_code < 400 and db.registry().in_transaction():
+        commit()
+    return response
+
+
 def endpoint(
     response: Any = None,
     *,

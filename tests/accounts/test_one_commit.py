@@ -55,3 +55,22 @@ def test_sessions_are_paged(make_user: Any, make_client: Any) -> None:
     assert len({s["id"] for s in seen}) == 5
     created = [s["created_at"] for s in seen]
     assert created == sorted(created, reverse=True)  # ids are random: the order is by time
+
+
+def test_a_page_view_writes_last_seen_too(app: Any, make_user: Any) -> None:
+    """Pages that only read still store the session's "last seen" (the request's one commit)."""
+    api = make_user()
+    old = utcnow() - timedelta(hours=3)
+    with app.app_context():
+        from tribes.extensions import db
+
+        db.session.execute(update(UserSession).values(last_seen_at=old))
+        db.session.commit()
+        db.remove()
+    assert api.get("/tribes").status_code == 200  # the "my tribes" page, not the API
+    with app.app_context():
+        from tribes.extensions import db
+
+        seen = db.session.scalar(select(UserSession.last_seen_at))
+        db.remove()
+    assert seen - old > timedelta(hours=2)
