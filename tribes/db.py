@@ -194,10 +194,3 @@ class Database:
 
     def _remove(self, exc: BaseException | None = None) -> None:
         self.session.remove()
-
-    def create_all(self) -> None:
-        """Create every table (tests only; deployments use Alembic)."""
-        import tribes.models  # noqa: F401  (registers every model)
-
-        assert self.engine is not None
-        Base.metadata.create_all(self.engine)

@@ -10,10 +10,9 @@ from flask_login import current_user
 from tribes.accounts.service import card
 from tribes.db import time_id_keyset
 from tribes.extensions import db
-from tribes.groups import bans, invites, policy, schemas, service
+from tribes.groups import bans, invites, limits, policy, schemas, service
 from tribes.groups.models import Ban, Invite, Membership, Tribe
 from tribes.http import api_blueprint, body, keyset_page, page, paged, parse
-from tribes.moderation import limits
 
 bp = api_blueprint("groups_api", __name__)
 

@@ -10,15 +10,16 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from tribes import events
 from tribes.accounts.models import User
 from tribes.accounts.policy import can_see_profile, is_blocked_by
 from tribes.accounts.service import card, token_hash
 from tribes.db import utcnow
 from tribes.errors import Forbidden, NotFound, ValidationFailed
 from tribes.groups import policy
+from tribes.groups.audit import record as record_audit
 from tribes.groups.bans import is_banned
 from tribes.groups.models import Invite, InviteEdge, Membership, Tribe
-from tribes.groups.service import record_audit
 
 
 def invite_dict(invite: Invite, slug: str) -> dict[str, Any]:
@@ -80,15 +81,11 @@ def create_invite(
     record_audit(session, tribe.id, actor.user_id, "invite_created", target_user_id=for_user_id,
            details={"invite_id": invite.id, "max_uses": max_uses, "expires_at": invite.expires_at.isoformat()})
     if for_user is not None and not policy.is_member(session, tribe.id, for_user.id):
-        from tribes.notifications.service import notify
-
-        notify(
-            session,
-            for_user.id,
-            "tribe_invite",
-            # never the token: it is stored nowhere but as its hash; the link comes from the inviter
-            {"tribe": {"name": tribe.name}, "invited_by": card(invite.created_by), "invite_id": invite.id},
-            about_user_id=invite.created_by_id,
+        # notifications subscribe (groups sits below them); never the token: it is stored
+        # nowhere but as its hash, the link comes from the inviter
+        events.invite_targeted.send(
+            tribe.id, session=session, user_id=for_user.id, tribe_name=tribe.name, invite_id=invite.id,
+            inviter_id=invite.created_by_id, invited_by=card(invite.created_by),
         )
     return invite, raw
 

@@ -18,16 +18,10 @@ from tribes.accounts.service import card
 from tribes.db import utcnow
 from tribes.errors import Conflict, Forbidden, NotFound
 from tribes.groups import policy
+from tribes.groups.audit import record as record_audit
 from tribes.groups.models import Membership, Tribe
 
 SLUG_RE = re.compile(r"^[a-z0-9-]{3,64}$")
-
-
-def record_audit(session: Session, tribe_id: int, actor_id: int | None, action: str, **kwargs: Any) -> None:
-    """Record a membership action in the tribe's audit log (moderation owns the log)."""
-    from tribes.moderation.service import audit
-
-    audit(session, tribe_id, actor_id, action, **kwargs)
 
 
 # ---------------------------------------------------------------- serialisers

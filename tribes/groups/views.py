@@ -12,11 +12,10 @@ from tribes.accounts.views import log_in, register_from_form
 from tribes.db import time_id_keyset
 from tribes.errors import ApiError, NotFound, pydantic_fields
 from tribes.extensions import db, limiter
-from tribes.groups import invites, policy, schemas, service
+from tribes.groups import invites, limits, policy, schemas, service
 from tribes.groups.api import invite_url
 from tribes.groups.models import Invite, Membership, Tribe
 from tribes.http import keyset_page
-from tribes.moderation import limits
 from tribes.pages import page_blueprint, tribe_section_context
 
 bp = page_blueprint("groups_pages", __name__)
