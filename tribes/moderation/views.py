@@ -16,6 +16,7 @@ from tribes.groups import mutes as muting
 from tribes.groups import service as groups
 from tribes.groups.audit import AuditEntry
 from tribes.groups.models import Membership, Mute
+from tribes.groups.schemas import InviteTreeNodeOut
 from tribes.http import keyset_page
 from tribes.moderation import limits, reports, schemas, service
 from tribes.moderation.models import Report
@@ -151,7 +152,10 @@ def unmute(slug: str, user_id: int) -> Any:
 def invite_tree(slug: str) -> Any:
     """Who invited whom, with "ban with branch" on every member."""
     tribe, me = _admin(slug)
-    return render_template("moderation/tree.html", tribe=tribe, me=me, roots=invites.invite_tree(db.session, tribe.id))
+    tree = invites.invite_tree(db.session, tribe.id)
+    ids, cursor = invites.tree_page(tree, PAGE_SIZE, request.args.get("cursor") or None)
+    roots = [InviteTreeNodeOut.of(tree, uid).model_dump(mode="json") for uid in ids]
+    return render_template("moderation/tree.html", tribe=tribe, me=me, roots=roots, next_cursor=cursor)
 
 
 @bp.route("/t/<slug>/moderation/ban/<int:user_id>", methods=["GET", "POST"])
