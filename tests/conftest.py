@@ -90,7 +90,7 @@ def _clean_database(app: Any) -> Iterator[None]:
     yield
     app.config.clear()
     app.config.update(saved)
-    database.session.remove()
+    database.remove()
     _clean(database.engine)
 
 

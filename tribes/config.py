@@ -73,6 +73,8 @@ def load_config(instance_path: str) -> dict[str, Any]:
         or env("TRIBES_LIMIT_CHAT")
         or "10 per minute",
         "LIMIT_CONTACT_REQUESTS": env("TRIBES_LIMIT_CONTACT_REQUESTS") or "30 per day",
+        # Open Socket.IO connections per account (across processes with Redis).
+        "MAX_SOCKETS_PER_ACCOUNT": _int("TRIBES_MAX_SOCKETS_PER_ACCOUNT", 20),
         # The stricter limits for young accounts follow their general limit when a
         # deployment or test run raises only that one.
         "LIMIT_CONTACT_REQUESTS_NEW": env("TRIBES_LIMIT_CONTACT_REQUESTS_NEW")

@@ -5,10 +5,10 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeAlias, cast
 
 from sqlalchemy import BigInteger, DateTime, Integer, MetaData, TypeDecorator, create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import CursorResult, Engine, Result
 from sqlalchemy.orm import (
     DeclarativeBase,
     InstrumentedAttribute,
@@ -26,6 +26,11 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+def rowcount(result: Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE touched (conditional updates read who won by it)."""
+    return cast(CursorResult[Any], result).rowcount or 0
 
 
 def utcnow() -> datetime:
@@ -175,13 +180,20 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, **kwargs)
 
 
+#: what services take as `session`: a SQLAlchemy Session (the scoped `db.session` is one)
+DbSession: TypeAlias = Session
+
+
 class Database:
     """The engine and a scoped session bound to an app; created unbound in extensions."""
 
     def __init__(self) -> None:
         self.engine: Engine | None = None
         self.session_factory = sessionmaker(expire_on_commit=False)
-        self.session: scoped_session[Session] = scoped_session(self.session_factory)
+        self.registry: scoped_session[Session] = scoped_session(self.session_factory)
+        #: the Session of the current thread or greenlet (one per request, socket handler or
+        #: job); a scoped proxy that forwards every Session method, so it is typed as one
+        self.session: DbSession = cast(DbSession, self.registry)
 
     def init_app(self, app: Any) -> None:
         """Bind to the app's database URL and remove the session after each request."""
@@ -193,4 +205,8 @@ class Database:
         app.extensions["tribes_db"] = self
 
     def _remove(self, exc: BaseException | None = None) -> None:
-        self.session.remove()
+        self.remove()
+
+    def remove(self) -> None:
+        """Close the current thread's or greenlet's Session and forget it."""
+        self.registry.remove()

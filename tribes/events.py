@@ -43,6 +43,11 @@ invite_targeted = signals.signal("invite-targeted")
 #: sender=tribe_id; kwargs: session, user_id, slug, name, until. Receivers flush, never commit.
 member_muted = signals.signal("member-muted")
 
+#: sender=tribe_id; kwargs: session, message (id, tribe_id, author_id, body, created_at).
+#: A chat message was stored and broadcast: sent after its commit, outside the tribe's
+#: send lock, in a new transaction the sender commits. Receivers flush, never commit.
+message_posted = signals.signal("message-posted")
+
 _KEY = "tribes_after_commit"
 
 

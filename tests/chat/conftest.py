@@ -45,7 +45,7 @@ def in_db(app: Any) -> Any:
             try:
                 return fn(db.session)
             finally:
-                db.session.remove()
+                db.remove()
 
     return run
 

@@ -146,7 +146,7 @@ def test_mute_and_rate_limit(make_user: Any, make_tribe: Any, make_socket: Any, 
         db.session.add(Mute(tribe_id=tribe_id, user_id=alice.user["id"], until=utcnow() + timedelta(minutes=5),
                             created_at=utcnow()))
         db.session.commit()
-        db.session.remove()
+        db.remove()
     a = make_socket(alice)
     assert send(a, tribe["slug"], "hello")["error"] == "muted"
 

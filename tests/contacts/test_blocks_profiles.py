@@ -93,7 +93,7 @@ def test_contact_request_limit_is_stricter_for_new_accounts(app, make_user, make
             update(User).where(User.id == sender.user["id"]).values(created_at=utcnow() - timedelta(days=8))
         )
         db.session.commit()
-        db.session.remove()
+        db.remove()
     codes = [sender.post("contacts/requests", {"user_id": o.user["id"]}).status_code for o in others[1:]]
     assert codes == [202, 202, 202, 429]
 

@@ -24,7 +24,7 @@ def age_declines(app, days: int) -> None:
     with app.app_context():
         db.session.execute(update(ContactRequest).values(declined_at=utcnow() - timedelta(days=days)))
         db.session.commit()
-        db.session.remove()
+        db.remove()
 
 
 def kinds(client):
@@ -165,7 +165,7 @@ def test_concurrent_sends_make_one_request(app, make_user, make_tribe):
         low, high = sorted([a.user["id"], b.user["id"]])
         ab = [r for r in rows if (r.low_id, r.high_id) == (low, high)]
         cb = [r for r in rows if b.user["id"] in (r.low_id, r.high_id) and c.user["id"] in (r.low_id, r.high_id)]
-        db.session.remove()
+        db.remove()
     # Exactly one outcome between a and b: one open request, or contacts (b's send accepted a's).
     assert len(ab) + len(contacts) == 1
     assert len(cb) == 1

@@ -21,7 +21,7 @@ def database(app: Any) -> Iterator[Any]:
     """A database session in its own short app context (requests must not share one)."""
     with app.app_context():
         yield db.session
-        db.session.remove()
+        db.remove()
 
 INVITE_KEYS = {"id", "tribe", "created_by", "for_user", "max_uses", "uses", "expires_at", "revoked"}
 

@@ -31,7 +31,7 @@ def run_at(app: Any, now: datetime) -> int:
     with app.app_context():
         sent = send_due_reminders(db.session, now)
         db.session.commit()
-        db.session.remove()
+        db.remove()
         return sent
 
 

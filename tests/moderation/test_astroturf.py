@@ -47,7 +47,7 @@ def dbs(app):
             return db.session
 
         def __exit__(self, *exc):
-            db.session.remove()
+            db.remove()
             self.ctx.pop()
 
     return Opener
@@ -182,3 +182,16 @@ def test_thresholds_are_settings(make_user, make_tribe, app):
     post_message(a, tribe["slug"], "vote yes")
     post_message(b, tribe["slug"], "Vote YES!")
     assert len(tribe["owner"].get(f"tribes/{tribe['slug']}/reports").get_json()["items"]) == 1
+
+
+def test_normalise_reads_a_bounded_amount_of_expanding_text():
+    """"㏂" decomposes to "a.m." (four characters, a chain of host-name labels): the work stays bounded."""
+    ampm = "\u33c2" * 4000  # a chat body's maximum
+    assert len(normalise(ampm)) <= 2 * 4000
+    huge = "Vote for candidate Z now " * 20_000
+    assert normalise(huge) == normalise(huge[:4000])
+    assert normalise("\ufdfa" * 4000).startswith("صلى الله عليه وسلم")
+    # the worst cases for a backtracking link pattern still fold links as before
+    labels = "a." * 1900 + "com/x?y=1"
+    assert normalise(f"see {labels} now") == "see now"
+    assert normalise("a." * 2000) == " ".join("a" * 2000)

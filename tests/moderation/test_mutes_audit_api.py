@@ -98,7 +98,7 @@ def test_new_members_cannot_invite_during_their_first_hours(make_user, make_trib
         db.session.execute(update(Membership).where(Membership.user_id == newcomer.user["id"]).values(
             joined_at=utcnow() - timedelta(hours=25)))
         db.session.commit()
-        db.session.remove()
+        db.remove()
     assert newcomer.post(f"tribes/{slug}/invites", {}).status_code == 201
 
 
@@ -126,7 +126,7 @@ def test_young_accounts_create_few_tribes(make_user, app):
         db.session.execute(update(User).where(User.id == old.user["id"]).values(
             created_at=utcnow() - timedelta(days=8)))
         db.session.commit()
-        db.session.remove()
+        db.remove()
     for name in ("A1", "A2", "A3"):
         assert old.post("tribes", {"name": name}).status_code == 201
 

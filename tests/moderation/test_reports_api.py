@@ -142,7 +142,7 @@ def test_export_has_my_filed_reports_and_reports_about_me_without_reporter_or_re
     bob.post("reports", {"tribe": slug, "target_type": "user", "target_id": alice.user["id"], "reason": "secret grudge"})
     with app.app_context():
         document = export_user(db.session, db.session.get(User, alice.user["id"]))
-        db.session.remove()
+        db.remove()
     assert [r["reason"] for r in document["reports_filed"]] == ["rude to me"]
     assert [r["target_id"] for r in document["reports_about_me"]] == [alice.user["id"]]
     assert "secret grudge" not in str(document)
@@ -205,7 +205,7 @@ def _text_in_database(app, needles):
             for row in db.session.execute(select(table)).all():
                 text = repr(tuple(row))
                 found += [(table.name, n) for n in needles if n in text]
-        db.session.remove()
+        db.remove()
     return found
 
 
@@ -221,7 +221,7 @@ def test_deleting_with_erase_messages_erases_the_person_from_reports(make_user, 
         user = db.session.get(User, troll.user["id"])
         user.avatar_url, user.profile_visibility = TROLL_AVATAR, "tribes"
         db.session.commit()
-        db.session.remove()
+        db.remove()
     # the troll invites a puppet (an admin may), then both and a bystander post the same text
     assert owner.patch(f"tribes/{slug}/members/{troll.user['id']}", {"role": "admin"}).status_code == 200
     token = troll.post(f"tribes/{slug}/invites", {}).get_json()["token"]

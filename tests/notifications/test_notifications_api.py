@@ -13,7 +13,7 @@ def seed(app, user_id: int, n: int) -> None:
         for i in range(n):
             notify(db.session, user_id, "test", {"text": f"note {i}"})
         db.session.commit()
-        db.session.remove()
+        db.remove()
 
 
 def test_list_pages_newest_first_with_bounded_queries(app, make_user):

@@ -17,7 +17,7 @@ def count(app, model, **where) -> int:
         for key, value in where.items():
             stmt = stmt.where(getattr(model, key) == value)
         n = db.session.scalar(stmt)
-        db.session.remove()
+        db.remove()
         return n or 0
 
 

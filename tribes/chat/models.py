@@ -26,7 +26,7 @@ class Message(Base):
     #: message events in id order), and a message is seen by everyone who may read its tribe.
     #: Residual leak, accepted: the gaps between one tribe's ids show the site-wide volume of
     #: messages posted meanwhile elsewhere (an aggregate, no single person's hidden event).
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)  # sequential: see the class docstring
     tribe_id: Mapped[int] = mapped_column(IdType, ForeignKey("tribes.id", ondelete="CASCADE"))
     #: null once the author's account was deleted ("deleted member")
     author_id: Mapped[int | None] = mapped_column(IdType, ForeignKey("users.id", ondelete="SET NULL"))

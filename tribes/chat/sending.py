@@ -9,6 +9,7 @@ concurrent duplicate is settled by the unique constraint, no savepoint needed).
 
 from __future__ import annotations
 
+import logging
 from types import SimpleNamespace
 from typing import Any
 
@@ -24,6 +25,8 @@ from tribes.db import utcnow
 from tribes.errors import ApiError, NotFound
 from tribes.extensions import db
 from tribes.groups.models import Membership, Mute, Tribe
+
+log = logging.getLogger(__name__)
 
 
 class SessionEnded(ApiError):
@@ -70,31 +73,33 @@ def send_message(
 ) -> tuple[dict[str, Any], bool]:
     """Post as `user_id` in the tribe `slug`; (stored message, created). Commits.
 
-    Under the tribe's send lock: the login session when `session_id` is given
-    (SessionEnded), membership (404), an earlier message with this client_id (answered
-    as is, nothing broadcast), mute, rate limit, then insert, commit and broadcast (the
-    broadcast runs after the commit, still under the lock).
+    First, in one query: the login session when `session_id` is given (SessionEnded),
+    membership (404), an earlier message with this client_id (answered as is, nothing
+    broadcast), mute; then the rate limit. Only then, under the tribe's send lock: insert,
+    commit and broadcast (the broadcast runs after the commit, still under the lock).
+    What may take longer (moderation's hooks, mentions) runs after the lock is released,
+    in a transaction of its own.
     """
     session = db.session
-    with send_lock(slug):
-        conn = session.connection()
-        params = {"uid": user_id, "slug": slug, "cid": client_id, "sid": session_id}
-        row = conn.execute(_CHECK if session_id is None else _CHECK_ALIVE, params).first()
-        if session_id is not None:
-            alive = row.alive if row is not None else conn.execute(_ALIVE_ONLY, params).first() is not None
-            if not alive:
-                raise SessionEnded()
-        if row is None:
-            raise NotFound()
-        if row.earlier_id is not None:
-            payload = service.serialise(session.get_one(Message, row.earlier_id), row.slug)
-            session.commit()
-            return payload, False
-        if row.muted_until is not None and row.muted_until > utcnow():
-            raise service.Muted("You are muted in this tribe for now.")
-        service.check_rate_for(user_id, row.joined_at, row.new_member_hours)
+    conn = session.connection()
+    params = {"uid": user_id, "slug": slug, "cid": client_id, "sid": session_id}
+    row = conn.execute(_CHECK if session_id is None else _CHECK_ALIVE, params).first()
+    if session_id is not None:
+        alive = row.alive if row is not None else conn.execute(_ALIVE_ONLY, params).first() is not None
+        if not alive:
+            raise SessionEnded()
+    if row is None:
+        raise NotFound()
+    if row.earlier_id is not None:
+        payload = service.serialise(session.get_one(Message, row.earlier_id), row.slug)
+        session.commit()
+        return payload, False
+    if row.muted_until is not None and row.muted_until > utcnow():
+        raise service.Muted("You are muted in this tribe for now.")
+    service.check_rate_for(user_id, row.joined_at, row.new_member_hours)
+    with send_lock(row.id):
         now = utcnow()
-        message_id = conn.execute(
+        message_id = session.connection().execute(  # a new transaction: send_lock may end the checks'
             _INSERT, {**params, "tribe_id": row.id, "body": body, "created_at": now}
         ).scalar()
         if message_id is None:  # the same client_id, committed concurrently
@@ -107,13 +112,27 @@ def send_message(
             id=user_id, display_name=row.display_name, avatar_url=row.avatar_url,
             profile_visibility=row.profile_visibility,
         ))
-        message = Message(id=message_id, tribe_id=row.id, author_id=user_id, body=body,
-                          client_id=client_id, created_at=now)
-        service.after_insert(session, row, message, author)
         payload = {
             "id": message_id, "tribe": row.slug, "author": author, "body": body,
             "created_at": now.isoformat(), "edited_at": None, "deleted": False, "client_id": client_id,
         }
         events.on_commit(session, lambda: fanout.emit_to_tribe("message", payload, row.id))
         session.commit()
+    message = Message(id=message_id, tribe_id=row.id, author_id=user_id, body=body,
+                      client_id=client_id, created_at=now)
+    _after_posted(session, row, message, author)
     return payload, True
+
+
+def _after_posted(session: Any, tribe: Any, message: Message, author: dict[str, Any] | None) -> None:
+    """Moderation's hooks and mentions for a committed message, in their own transaction.
+
+    The message is stored and broadcast already: a failure here is logged, never the
+    sender's error.
+    """
+    try:
+        service.after_posted(session, tribe, message, author)
+        session.commit()
+    except Exception:
+        session.rollback()
+        log.exception("after-posting work for message %s failed", message.id)

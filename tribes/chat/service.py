@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from datetime import datetime, timedelta
 from typing import Any
@@ -28,6 +29,10 @@ from tribes.groups.models import Membership, Tribe
 MISSED_MAX = 200
 #: a mention is "@" followed by up to this many words of a display name
 MENTION_WORDS = 6
+#: only this many "@" of a message are read (bounds the names asked of the database)
+MENTIONS_MAX = 50
+#: a display name is at most this long
+NAME_MAX = 80
 _MENTION_START = re.compile(r"(?:^|(?<=\W))@(?=\w)")
 
 
@@ -122,9 +127,10 @@ def post_message(
 ) -> tuple[Message, bool]:
     """Store a message (or find the earlier one with this client_id); True when new.
 
-    The caller checks first (`earlier_message`, `check_mute`, `check_rate`; see
-    `tribes.chat.sending`); a concurrent duplicate is caught by the unique constraint. A
-    new message goes to moderation, notifies mentions and is broadcast after the commit.
+    The caller checks first (`earlier_message`, `check_mute`, `check_rate`); a concurrent
+    duplicate is caught by the unique constraint. A new message goes to moderation,
+    notifies mentions and is broadcast after the commit (for scripts such as the demo;
+    the API and sockets post through `tribes.chat.sending`).
     """
     message = Message(
         tribe_id=tribe.id, author_id=member.user_id, body=body, client_id=client_id,
@@ -139,48 +145,49 @@ def post_message(
         if earlier is None:
             raise
         return earlier, False
-    after_insert(session, tribe, message, card(message.author))
+    after_posted(session, tribe, message, card(message.author))
     payload = serialise(message, tribe.slug)
     events.on_commit(session, lambda: fanout.emit_to_tribe("message", payload, tribe.id))
     return message, True
 
 
-def after_insert(session: Session, tribe: Any, message: Message, author: dict[str, Any] | None) -> None:
-    """A new message was flushed: the astroturfing hook, then mentions (tribe: id, slug, name)."""
-    from tribes.moderation.service import on_message_posted
-
-    on_message_posted(session, message)
+def after_posted(session: Session, tribe: Any, message: Message, author: dict[str, Any] | None) -> None:
+    """A new message is stored: `events.message_posted` (moderation), then mentions (tribe: id, slug, name)."""
+    events.message_posted.send(message.tribe_id, session=session, message=message)
     notify_mentions(session, tribe, message, author)
 
 
 def mention_candidates(body: str) -> set[str]:
     """Lower-cased names that may follow an "@" in the body (1..MENTION_WORDS words)."""
     names: set[str] = set()
-    for match in _MENTION_START.finditer(body):
-        words = body[match.end():].split(maxsplit=MENTION_WORDS)[:MENTION_WORDS]
+    for match in itertools.islice(_MENTION_START.finditer(body), MENTIONS_MAX):
+        after = body[match.end():match.end() + MENTION_WORDS * (NAME_MAX + 1)]
+        words = after.split(maxsplit=MENTION_WORDS)[:MENTION_WORDS]
         for n in range(1, len(words) + 1):
             name = " ".join(words[:n]).rstrip(".,;:!?)").lower()
             if name:
-                names.add(name[:80])
+                names.add(name[:NAME_MAX])
     return names
 
 
 def notify_mentions(
     session: Session, tribe: Any, message: Message, author: dict[str, Any] | None = None
 ) -> list[int]:
-    """Notify members mentioned as `@Display Name`; one bounded query; returns their ids."""
+    """Notify members mentioned as `@Display Name`, except those who blocked the author; returns their ids."""
+    from tribes.contacts.service import has_blocked
     from tribes.notifications.service import notify
 
     names = mention_candidates(message.body)
     if not names:
         return []
-    rows = session.execute(
+    found = session.execute(
         select(User.id)
         .join(Membership, Membership.user_id == User.id)
         .where(Membership.tribe_id == tribe.id, func.lower(User.display_name).in_(names))
         .where(User.id != message.author_id)
         .limit(50)
     ).all()
+    rows = [(uid,) for (uid,) in found if message.author_id is None or not has_blocked(session, uid, message.author_id)]
     if author is None:
         author = card(message.author)
     for (uid,) in rows:
@@ -192,11 +199,17 @@ def notify_mentions(
 
 
 def edit_message(session: Session, message: Message, user_id: int, body: str) -> Message:
-    """The author changes the text of a message that is not deleted."""
+    """The author changes the text of a message that is not deleted (not while muted; rate-limited like sends)."""
     if message.author_id != user_id:
         raise Forbidden()
     if message.deleted_at is not None:
         raise NotFound()
+    tribe = session.get_one(Tribe, message.tribe_id)
+    member = policy.membership(session, message.tribe_id, user_id)
+    if member is None:
+        raise NotFound()
+    check_mute(session, tribe, member)
+    check_rate(tribe, member)
     message.body = body
     message.edited_at = utcnow()
     session.flush()

@@ -12,24 +12,26 @@ import functools
 import logging
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import current_app, g, request
 from flask_login import current_user
-from flask_socketio import disconnect, join_room, leave_room
-from pydantic import BaseModel, ValidationError
+from flask_socketio import ConnectionRefusedError, disconnect, join_room, leave_room
+from pydantic import BaseModel
 from sqlalchemy import select
 
 from tribes.accounts.models import UserSession
 from tribes.accounts.service import card
-from tribes.chat import fanout, schemas, service
+from tribes.chat import fanout, schemas, service, socket_cap
 from tribes.chat.sending import SessionEnded, send_message
-from tribes.errors import ApiError
+from tribes.errors import ApiError, ValidationFailed
 from tribes.extensions import db, socketio
 from tribes.groups import policy
 from tribes.groups.models import Tribe
+from tribes.http import check_json, parse
 
 log = logging.getLogger(__name__)
+M = TypeVar("M", bound=BaseModel)
 
 #: a socket announces typing in a tribe at most this often
 TYPING_INTERVAL = 2.0
@@ -46,12 +48,15 @@ def scoped_db(handler: Callable[..., Any]) -> Callable[..., Any]:
         except ApiError as exc:
             db.session.rollback()
             return {"ok": False, "error": exc.code}
+        except ConnectionRefusedError:
+            db.session.rollback()
+            raise
         except Exception:
             db.session.rollback()
             log.exception("socket handler %s failed", handler.__name__)
             return {"ok": False, "error": "internal_error"}
         finally:
-            db.session.remove()
+            db.remove()
 
     return wrapper
 
@@ -88,13 +93,12 @@ def authenticated(handler: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def _payload(schema: type[BaseModel], data: Any) -> Any:
+def _payload(schema: type[M], data: Any) -> M:
+    """An event's data checked like a JSON body (numbers, NUL, depth), then by its schema."""
     if not isinstance(data, dict):
-        raise ApiError(status=422, code="validation_failed")
-    try:
-        return schema.model_validate(data)
-    except ValidationError as exc:
-        raise ApiError(status=422, code="validation_failed") from exc
+        raise ValidationFailed({"body": "The data must be an object."})
+    check_json(data)
+    return parse(schema, data)
 
 
 def origin_allowed() -> bool:
@@ -109,22 +113,38 @@ def origin_allowed() -> bool:
 @socketio.on("connect")
 @scoped_db
 def on_connect(auth: Any = None) -> bool:
-    """Accept only sockets of a live login session; join the personal and session rooms."""
+    """Accept only sockets of a live login session, up to the account's cap; join its rooms.
+
+    Over the cap the connection is refused with `too_many_sockets` (the client's
+    `connect_error` gets `{message: "too_many_sockets", data: {message, max}}`).
+    """
     if not origin_allowed():
         return False
     if not current_user.is_authenticated or current_user.session_id is None:
         return False
+    sid = request.sid  # type: ignore[attr-defined]
+    if not socket_cap.claim(current_user.id, sid):
+        cap = socket_cap.limit()
+        raise ConnectionRefusedError("too_many_sockets", {
+            "message": f"This account already has {cap} open connections. Close a window or tab and try again.",
+            "max": cap,
+        })
     join_room(fanout.user_room(current_user.id))
     join_room(fanout.session_room(current_user.session_id))
-    _identities[request.sid] = (current_user.id, current_user.session_id, card(current_user) or {})  # type: ignore[attr-defined]
+    _identities[sid] = (current_user.id, current_user.session_id, card(current_user) or {})
     return True
 
 
 @socketio.on("disconnect")
 def on_disconnect(*_args: Any) -> None:
-    """Forget the socket's typing throttle."""
+    """Forget the socket: its identity, its place under the account's cap, its typing throttle."""
     sid = request.sid  # type: ignore[attr-defined]
-    _identities.pop(sid, None)
+    identity = _identities.pop(sid, None)
+    if identity is not None:
+        try:
+            socket_cap.release(identity[0], sid)
+        except Exception:  # Redis away: the entry lapses after SOCKET_TTL
+            log.exception("could not release the socket count of user %s", identity[0])
     for key in [k for k in _last_typing if k[0] == sid]:
         _last_typing.pop(key, None)
 
@@ -136,6 +156,7 @@ def on_join(data: Any = None) -> dict[str, Any]:
     """Enter a tribe's room (members only) and get what was missed after `after_id`."""
     event = _payload(schemas.JoinEvent, data)
     tribe, _member = policy.get_tribe_for(db.session, socket_user_id(), event.tribe)
+    socket_cap.renew(socket_user_id(), request.sid)  # type: ignore[attr-defined]
     room = fanout.tribe_room(tribe.id)
     join_room(room)
     db.session.rollback()  # a fresh read: a removal committed meanwhile must win

@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from flask import Response, current_app, jsonify, request, url_for
+from flask import Response, current_app, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
-from tribes.accounts.service import card
 from tribes.db import time_id_keyset
+from tribes.endpoint import Page, endpoint
 from tribes.errors import Forbidden, ValidationFailed
 from tribes.extensions import db
 from tribes.groups import policy
-from tribes.http import api_blueprint, body, keyset_page, page, parse
+from tribes.http import api_blueprint, keyset_page
 from tribes.meetups import ical, schemas, seats, service
 from tribes.meetups.models import Meetup, Rsvp
+from tribes.meetups.schemas import AttendeeOut, AttendeesPage, MeetupOut, RsvpOut
 from tribes.meetups.times import as_utc
 
 bp = api_blueprint("meetups_api", __name__)
@@ -41,15 +43,22 @@ def _parse_key(values: list[Any]) -> list[Any]:
     return [as_utc(datetime.fromisoformat(starts)), as_utc(datetime.fromisoformat(created)), ident]
 
 
-def _meetup_page(stmt: Any) -> Any:
+def meetup_keyset(stmt: Select[Any], limit: int | None = None) -> tuple[list[Meetup], str | None]:
+    """One keyset page of meetups, soonest first (?cursor=, ?limit= unless `limit` is given)."""
+    return keyset_page(
+        db.session, stmt, [Meetup.starts_at, Meetup.created_at, Meetup.id], limit=limit,
+        key_of=lambda m: [m.starts_at.isoformat(), m.created_at.isoformat(), m.id], parse_key=_parse_key,
+    )
+
+
+def _meetup_page(stmt: Callable[[datetime | None, datetime | None], Select[Any]]) -> Page[MeetupOut]:
+    """One page of the meetups `stmt(from, to)` selects, as I see them."""
     start, end = _time_arg("from"), _time_arg("to")
     if start and end and end <= start:
         raise ValidationFailed({"to": "Must be after `from`."})
-    rows, cursor = keyset_page(
-        db.session, stmt(start, end), [Meetup.starts_at, Meetup.created_at, Meetup.id],
-        key_of=lambda m: [m.starts_at.isoformat(), m.created_at.isoformat(), m.id], parse_key=_parse_key,
-    )
-    return jsonify(page(service.meetup_dicts(db.session, rows, current_user.id), cursor))
+    rows, cursor = meetup_keyset(stmt(start, end))
+    items = MeetupOut.many(rows, *service.rsvp_facts(db.session, rows, current_user.id))
+    return Page(items=items, next_cursor=cursor)
 
 
 def meetup_url(meetup: Meetup) -> str:
@@ -60,107 +69,99 @@ def meetup_url(meetup: Meetup) -> str:
 
 
 @bp.post("/tribes/<slug>/meetups")
-@body(schemas.MeetupIn)
-def create_meetup(slug: str) -> Any:
+@endpoint(MeetupOut, status=201, body=schemas.MeetupIn)
+def create_meetup(slug: str, data: schemas.MeetupIn) -> MeetupOut:
     """Schedule a meetup (organisers and above)."""
     tribe, _ = policy.get_tribe_with_role(db.session, current_user.id, slug, "organiser")
-    data = parse(schemas.MeetupIn)
     meetup = service.create_meetup(db.session, tribe, current_user.id, data.model_dump())
-    db.session.commit()
-    return jsonify(service.one_meetup_dict(db.session, meetup, current_user.id)), 201
+    return service.meetup_out(db.session, meetup, current_user.id)
 
 
 @bp.get("/tribes/<slug>/meetups")
-def list_tribe_meetups(slug: str) -> Any:
+@endpoint(Page[MeetupOut], paged=True)
+def list_tribe_meetups(slug: str) -> Page[MeetupOut]:
     """A tribe's upcoming meetups (or those in ?from=&to=), soonest first."""
     tribe, _ = policy.get_tribe_for(db.session, current_user.id, slug)
     return _meetup_page(lambda s, e: service.tribe_meetups_query(tribe.id, s, e))
 
 
 @bp.get("/me/meetups")
-def list_my_meetups() -> Any:
+@endpoint(Page[MeetupOut], paged=True)
+def list_my_meetups() -> Page[MeetupOut]:
     """Upcoming meetups across my tribes, soonest first."""
     return _meetup_page(lambda s, e: service.my_meetups_query(current_user.id, s, e))
 
 
 @bp.get("/meetups/<int:meetup_id>")
-def get_meetup(meetup_id: int) -> Any:
+@endpoint(MeetupOut)
+def get_meetup(meetup_id: int) -> MeetupOut:
     """One meetup."""
     meetup = service.get_meetup_for(db.session, current_user.id, meetup_id)
-    return jsonify(service.one_meetup_dict(db.session, meetup, current_user.id))
+    return service.meetup_out(db.session, meetup, current_user.id)
 
 
 @bp.patch("/meetups/<int:meetup_id>")
-@body(schemas.MeetupPatch)
-def patch_meetup(meetup_id: int) -> Any:
+@endpoint(MeetupOut, body=schemas.MeetupPatch)
+def patch_meetup(meetup_id: int, data: schemas.MeetupPatch) -> MeetupOut:
     """Change a meetup (organisers and above)."""
     meetup, _ = service.get_meetup_as(db.session, current_user.id, meetup_id, "organiser")
-    data = parse(schemas.MeetupPatch)
     meetup = service.update_meetup(db.session, meetup, data.model_dump(exclude_unset=True))
-    db.session.commit()
-    return jsonify(service.one_meetup_dict(db.session, meetup, current_user.id))
+    return service.meetup_out(db.session, meetup, current_user.id)
 
 
 @bp.post("/meetups/<int:meetup_id>/cancel")
-@body(schemas.CancelIn)
-def cancel_meetup(meetup_id: int) -> Any:
+@endpoint(MeetupOut, body=schemas.CancelIn)
+def cancel_meetup(meetup_id: int, data: schemas.CancelIn) -> MeetupOut:
     """Cancel a meetup (organisers and above); it stays visible as cancelled."""
     meetup, _ = service.get_meetup_as(db.session, current_user.id, meetup_id, "organiser")
-    data = parse(schemas.CancelIn)
     meetup = service.cancel_meetup(db.session, meetup, current_user.id, data.reason)
-    db.session.commit()
-    return jsonify(service.one_meetup_dict(db.session, meetup, current_user.id))
+    return service.meetup_out(db.session, meetup, current_user.id)
 
 
 @bp.put("/meetups/<int:meetup_id>/rsvp")
-@body(schemas.RsvpIn)
-def put_rsvp(meetup_id: int) -> Any:
+@endpoint(RsvpOut, body=schemas.RsvpIn)
+def put_rsvp(meetup_id: int, data: schemas.RsvpIn) -> RsvpOut:
     """Answer going / maybe / not_going; going past capacity joins the waitlist."""
     meetup = service.get_meetup_for(db.session, current_user.id, meetup_id)
-    data = parse(schemas.RsvpIn)
     rsvp = seats.set_rsvp(db.session, meetup, current_user.id, data.status, data.guests)
-    db.session.commit()
-    return jsonify(seats.rsvp_dict(db.session, rsvp))
+    return seats.rsvp_out(db.session, rsvp)
 
 
 @bp.get("/meetups/<int:meetup_id>/rsvp")
-def get_rsvp(meetup_id: int) -> Any:
+@endpoint(RsvpOut)
+def get_rsvp(meetup_id: int) -> RsvpOut:
     """My RSVP ({status: null} when I have not answered)."""
     meetup = service.get_meetup_for(db.session, current_user.id, meetup_id)
-    rsvp = service.my_rsvp(db.session, meetup.id, current_user.id)
-    return jsonify(seats.rsvp_dict(db.session, rsvp) if rsvp else {"status": None, "guests": 0})
+    return seats.rsvp_out(db.session, service.my_rsvp(db.session, meetup.id, current_user.id))
 
 
 @bp.get("/meetups/<int:meetup_id>/attendees")
-def attendees(meetup_id: int) -> Any:
+@endpoint(AttendeesPage, paged=True)
+def attendees(meetup_id: int) -> AttendeesPage:
     """Going members (and the waitlist for organisers), per the meetup's attendee visibility."""
     meetup = service.get_meetup_for(db.session, current_user.id, meetup_id)
     access = service.attendee_access(db.session, meetup, current_user.id)
     if access == "none":
         raise Forbidden("Only organisers see who is coming to this meetup.")
-    waitlist_count = service.one_meetup_dict(db.session, meetup, current_user.id)["waitlist_count"]
-    counts = {"going_count": meetup.going_count, "waitlist_count": waitlist_count}
+    counts = {"going_count": meetup.going_count,
+              "waitlist_count": service.rsvp_facts(db.session, [meetup], None)[1].get(meetup.id, 0)}
     if access == "count":
-        return jsonify({**page([], None), **counts})
+        return AttendeesPage(items=[], next_cursor=None, **counts)
     stmt = service.attendees_query(meetup.id, access)
     rows, cursor = keyset_page(db.session, stmt, **time_id_keyset(Rsvp.created_at, Rsvp.id))
     waiting = [r.id for r in rows if r.status == "waitlisted"]
     positions: dict[int, int] = {}
     if waiting:
-        positions = dict(db.session.execute(
+        positions = dict(db.session.execute(  # type: ignore[arg-type]
             select(Rsvp.id, seats.position_column()).where(Rsvp.id.in_(waiting))
         ).all())
-    items = []
-    for rsvp in rows:
-        item: dict[str, Any] = {"user": card(rsvp.user), "status": rsvp.status, "guests": rsvp.guests}
-        if rsvp.id in positions:
-            item["waitlist_position"] = positions[rsvp.id]
-        items.append(item)
-    return jsonify({**page(items, cursor), **counts})
+    items = [AttendeeOut.of(rsvp, positions.get(rsvp.id)) for rsvp in rows]
+    return AttendeesPage(items=items, next_cursor=cursor, **counts)
 
 
 @bp.get("/meetups/<int:meetup_id>/ics")
-def meetup_ics(meetup_id: int) -> Any:
+@endpoint()
+def meetup_ics(meetup_id: int) -> Response:
     """The meetup as an iCalendar file."""
     meetup = service.get_meetup_for(db.session, current_user.id, meetup_id)
     data = ical.calendar([meetup], meetup_url)
@@ -172,11 +173,11 @@ def meetup_ics(meetup_id: int) -> Any:
 
 
 @bp.post("/me/calendar-token")
-def rotate_calendar_token() -> Any:
+@endpoint(schemas.CalendarFeedOut, status=201)
+def rotate_calendar_token() -> schemas.CalendarFeedOut:
     """A new private feed URL; the previous one stops working."""
     raw = ical.rotate_token(db.session, current_user.id)
-    db.session.commit()
-    return jsonify({"url": feed_url(raw)}), 201
+    return schemas.CalendarFeedOut(url=feed_url(raw))
 
 
 def feed_url(raw: str) -> str:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 from tribes.accounts.models import User
 from tribes.db import utcnow
 from tribes.groups.models import Membership
+from tribes.groups.policy import member_of
 from tribes.meetups.models import CalendarToken, Meetup
 from tribes.meetups.times import clamp_to_accepted, local
 
@@ -114,9 +115,8 @@ def feed_meetups(session: Session, user_id: int) -> list[Meetup]:
     now = utcnow()
     stmt = (
         select(Meetup)
-        .join(Membership, Membership.tribe_id == Meetup.tribe_id)
+        .join(Membership, member_of(Meetup.tribe_id, user_id))
         .where(
-            Membership.user_id == user_id,
             or_(
                 and_(Meetup.status == "scheduled", Meetup.ends_at > now),
                 and_(Meetup.status == "cancelled", Meetup.cancelled_at > now - CANCELLED_KEPT),

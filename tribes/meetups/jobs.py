@@ -1,4 +1,7 @@
-"""The reminder loop: in the background of `tribes serve`, or in front as `tribes worker`."""
+"""The reminder loop: in the background of `tribes serve`, or in front as `tribes worker`.
+
+No transaction here: each pass is `reminders.run_once`, the one place the job commits.
+"""
 
 from __future__ import annotations
 

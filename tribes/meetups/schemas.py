@@ -1,14 +1,19 @@
-"""Request schemas for meetups and RSVPs."""
+"""Request and response schemas for meetups, RSVPs, attendees and the private feed."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Literal
+from typing import Literal, NotRequired, cast
 from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
+from typing_extensions import TypedDict
 
 from tribes.accounts.schemas import Strict, known_timezone
+from tribes.accounts.service import card
+from tribes.endpoint import Out, Page, Timestamp
+from tribes.meetups.models import Meetup, Rsvp
 from tribes.meetups.times import check_range
 
 Visibility = Literal["members", "count", "organisers"]
@@ -93,3 +98,121 @@ class CancelIn(Strict):
 class RsvpIn(Strict):
     status: Literal["going", "maybe", "not_going"]
     guests: int = Field(default=0, ge=0, le=20)
+
+
+# ---------------------------------------------------------------- responses
+
+
+class UserCard(TypedDict):
+    """The contract's public user card, as `accounts.service.card` makes it."""
+
+    id: int
+    display_name: str
+    avatar_url: NotRequired[str]
+
+
+class MeetupOut(Out):
+    """The contract's meetup object (times in UTC; `timezone` is the organiser's IANA zone)."""
+
+    id: int
+    tribe: str
+    title: str
+    description: str
+    starts_at: Timestamp
+    ends_at: Timestamp
+    timezone: str
+    location: str
+    online_url: str | None
+    capacity: int | None
+    status: str
+    cancel_reason: str | None
+    max_guests: int
+    attendee_visibility: str
+    going_count: int
+    waitlist_count: int
+    my_rsvp: str | None
+    created_by: UserCard | None
+    sequence: int
+    created_at: Timestamp
+    updated_at: Timestamp
+
+    @classmethod
+    def of(cls, meetup: Meetup, my_rsvp: str | None = None, waitlist_count: int = 0) -> MeetupOut:
+        """The meetup with the reader's answer and the waitlist length."""
+        return cls(
+            id=meetup.id,
+            tribe=meetup.tribe.slug,
+            title=meetup.title,
+            description=meetup.description,
+            starts_at=meetup.starts_at,
+            ends_at=meetup.ends_at,
+            timezone=meetup.timezone,
+            location=meetup.location,
+            online_url=meetup.online_url,
+            capacity=meetup.capacity,
+            status=meetup.status,
+            cancel_reason=meetup.cancel_reason if meetup.status == "cancelled" else None,
+            max_guests=meetup.max_guests,
+            attendee_visibility=meetup.attendee_visibility,
+            going_count=meetup.going_count,
+            waitlist_count=waitlist_count,
+            my_rsvp=my_rsvp,
+            created_by=cast(UserCard | None, card(meetup.created_by)),
+            sequence=meetup.sequence,
+            created_at=meetup.created_at,
+            updated_at=meetup.updated_at,
+        )
+
+    @classmethod
+    def many(
+        cls, meetups: list[Meetup], answers: Mapping[int, str], waiting: Mapping[int, int]
+    ) -> list[MeetupOut]:
+        """A page of meetups, given the reader's answers and the waitlist lengths by meetup id
+        (`service.rsvp_facts`)."""
+        return [cls.of(m, answers.get(m.id), int(waiting.get(m.id, 0))) for m in meetups]
+
+
+class _WithPosition(Out):
+    """A response whose `waitlist_position` key appears only for a waitlisted answer."""
+
+    waitlist_position: int | None = Field(default=None, exclude_if=lambda value: value is None)
+
+
+class RsvpOut(_WithPosition):
+    """The contract's RSVP answer: `{status, guests, waitlist_position?}` (status null: no answer)."""
+
+    status: str | None
+    guests: int
+
+    @classmethod
+    def of(cls, rsvp: Rsvp | None, position: int | None = None) -> RsvpOut:
+        """The answer (and its waitlist place), or `{status: null, guests: 0}` without one."""
+        if rsvp is None:
+            return cls(status=None, guests=0)
+        return cls(status=rsvp.status, guests=rsvp.guests, waitlist_position=position)
+
+
+class AttendeeOut(_WithPosition):
+    """One person on the attendee list: `{user, status, guests, waitlist_position?}`."""
+
+    user: UserCard | None
+    status: str
+    guests: int
+
+    @classmethod
+    def of(cls, rsvp: Rsvp, position: int | None = None) -> AttendeeOut:
+        """The RSVP as the attendee list shows it."""
+        return cls(user=cast(UserCard | None, card(rsvp.user)), status=rsvp.status, guests=rsvp.guests, waitlist_position=position)
+
+
+class AttendeesPage(Page[AttendeeOut]):
+    """A page of attendees with the meetup's seat counts."""
+
+    going_count: int
+    waitlist_count: int
+
+
+class CalendarFeedOut(Out):
+    """The private calendar feed's absolute URL (shown once)."""
+
+    url: str

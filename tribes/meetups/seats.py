@@ -18,9 +18,10 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
-from tribes.db import utcnow
+from tribes.db import rowcount, utcnow
 from tribes.errors import Conflict, ValidationFailed
 from tribes.meetups.models import Meetup, Rsvp
+from tribes.meetups.schemas import RsvpOut
 from tribes.notifications.service import notify
 
 
@@ -46,7 +47,7 @@ def take_seats(session: Session, meetup_id: int, seats: int) -> bool:
         .values(going_count=Meetup.going_count + seats)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1
+    return rowcount(result) == 1
 
 
 def release_seats(session: Session, meetup_id: int, seats: int) -> None:
@@ -95,13 +96,9 @@ def position_column() -> Any:
     )
 
 
-def rsvp_dict(session: Session, rsvp: Rsvp) -> dict[str, Any]:
-    """The contract's RSVP answer: {status, guests, waitlist_position?}."""
-    data: dict[str, Any] = {"status": rsvp.status, "guests": rsvp.guests}
-    position = waitlist_position(session, rsvp)
-    if position is not None:
-        data["waitlist_position"] = position
-    return data
+def rsvp_out(session: Session, rsvp: Rsvp | None) -> RsvpOut:
+    """The contract's RSVP answer with its waitlist place (`{status: null, guests: 0}` for none)."""
+    return RsvpOut.of(rsvp, waitlist_position(session, rsvp) if rsvp is not None else None)
 
 
 def _notice(meetup: Meetup) -> dict[str, Any]:

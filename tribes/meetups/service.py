@@ -1,4 +1,4 @@
-"""Meetup operations: create, change, cancel, look up, list and serialise."""
+"""Meetup operations: create, change, cancel, look up and list."""
 
 from __future__ import annotations
 
@@ -11,14 +11,15 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from tribes import events
-from tribes.accounts.service import card
 from tribes.db import utcnow
-from tribes.errors import NotFound, ValidationFailed
+from tribes.errors import ValidationFailed
 from tribes.groups import policy
 from tribes.groups.models import Membership, Tribe
+from tribes.http import keyset_page
 from tribes.meetups import seats
 from tribes.meetups.models import Meetup, Rsvp
-from tribes.meetups.times import to_utc
+from tribes.meetups.schemas import MeetupOut
+from tribes.meetups.times import as_utc, to_utc
 from tribes.notifications.service import notify
 
 #: fields whose change moves the event in time or place (iCalendar SEQUENCE +1)
@@ -26,59 +27,34 @@ RESCHEDULING = ("starts_at", "ends_at", "timezone", "location", "online_url")
 MAX_DURATION_DAYS = 31
 
 
-def meetup_dict(
-    meetup: Meetup, my_rsvp: str | None = None, waitlist_count: int = 0, slug: str | None = None
-) -> dict[str, Any]:
-    """The contract's meetup object."""
-    return {
-        "id": meetup.id,
-        "tribe": slug or meetup.tribe.slug,
-        "title": meetup.title,
-        "description": meetup.description,
-        "starts_at": meetup.starts_at.isoformat(),
-        "ends_at": meetup.ends_at.isoformat(),
-        "timezone": meetup.timezone,
-        "location": meetup.location,
-        "online_url": meetup.online_url,
-        "capacity": meetup.capacity,
-        "status": meetup.status,
-        "cancel_reason": meetup.cancel_reason if meetup.status == "cancelled" else None,
-        "max_guests": meetup.max_guests,
-        "attendee_visibility": meetup.attendee_visibility,
-        "going_count": meetup.going_count,
-        "waitlist_count": waitlist_count,
-        "my_rsvp": my_rsvp,
-        "created_by": card(meetup.created_by),
-        "sequence": meetup.sequence,
-        "created_at": meetup.created_at.isoformat(),
-        "updated_at": meetup.updated_at.isoformat(),
-    }
-
-
-def meetup_dicts(session: Session, meetups: list[Meetup], user_id: int) -> list[dict[str, Any]]:
-    """Serialise a page of meetups with my RSVP and waitlist counts in two queries."""
+def rsvp_facts(
+    session: Session, meetups: list[Meetup], user_id: int | None
+) -> tuple[dict[int, str], dict[int, int]]:
+    """For a page of meetups, in two queries: the user's answer (none for user None) and
+    the waitlist length, by meetup id."""
     ids = [m.id for m in meetups]
+    if not ids:
+        return {}, {}
     mine: dict[int, str] = {}
-    waiting: dict[int, int] = {}
-    if ids:
+    if user_id is not None:
         mine = dict(
-            session.execute(
+            session.execute(  # type: ignore[arg-type]
                 select(Rsvp.meetup_id, Rsvp.status).where(Rsvp.meetup_id.in_(ids), Rsvp.user_id == user_id)
             ).all()
         )
-        waiting = dict(
-            session.execute(
-                select(Rsvp.meetup_id, func.count())
-                .where(Rsvp.meetup_id.in_(ids), Rsvp.status == "waitlisted")
-                .group_by(Rsvp.meetup_id)
-            ).all()
-        )
-    return [meetup_dict(m, mine.get(m.id), int(waiting.get(m.id, 0))) for m in meetups]
+    waiting: dict[int, int] = dict(
+        session.execute(  # type: ignore[arg-type]
+            select(Rsvp.meetup_id, func.count())
+            .where(Rsvp.meetup_id.in_(ids), Rsvp.status == "waitlisted")
+            .group_by(Rsvp.meetup_id)
+        ).all()
+    )
+    return mine, {k: int(v) for k, v in waiting.items()}
 
 
-def one_meetup_dict(session: Session, meetup: Meetup, user_id: int) -> dict[str, Any]:
-    """A single meetup as the given member sees it."""
-    return meetup_dicts(session, [meetup], user_id)[0]
+def meetup_out(session: Session, meetup: Meetup, user_id: int | None) -> MeetupOut:
+    """One meetup as the given member (None: nobody in particular) sees it."""
+    return MeetupOut.many([meetup], *rsvp_facts(session, [meetup], user_id))[0]
 
 
 # ---------------------------------------------------------------- lookups
@@ -86,22 +62,13 @@ def one_meetup_dict(session: Session, meetup: Meetup, user_id: int) -> dict[str,
 
 def get_meetup_for(session: Session, user_id: int, meetup_id: int) -> Meetup:
     """The meetup, if the user is a member of its tribe; NotFound otherwise."""
-    meetup = session.scalar(
-        select(Meetup)
-        .join(Membership, Membership.tribe_id == Meetup.tribe_id)
-        .where(Meetup.id == meetup_id, Membership.user_id == user_id)
-    )
-    if meetup is None:
-        raise NotFound()
+    meetup: Meetup = policy.get_as_member(session, Meetup, meetup_id, user_id)[0]
     return meetup
 
 
 def get_meetup_as(session: Session, user_id: int, meetup_id: int, minimum: str) -> tuple[Meetup, Membership]:
     """The meetup and my membership, requiring `minimum` role (404 outsiders, 403 below)."""
-    meetup = get_meetup_for(session, user_id, meetup_id)
-    member = policy.membership(session, meetup.tribe_id, user_id)
-    if member is None:
-        raise NotFound()
+    meetup, member = policy.get_as_member(session, Meetup, meetup_id, user_id)
     policy.require_role(member, minimum)
     return meetup, member
 
@@ -160,9 +127,7 @@ def create_meetup(session: Session, tribe: Tribe, actor_id: int, data: dict[str,
 
 def _broadcast(session: Session, meetup: Meetup) -> None:
     """Push `meetup_changed` to the tribe room once the transaction commits."""
-    payload = meetup_dict(meetup, None, session.scalar(
-        select(func.count()).where(Rsvp.meetup_id == meetup.id, Rsvp.status == "waitlisted")
-    ) or 0)
+    payload = meetup_out(session, meetup, None).model_dump(mode="json")
     room = f"tribe:{meetup.tribe_id}"
 
     def emit() -> None:
@@ -251,7 +216,7 @@ def tribe_meetups_query(tribe_id: int, start: datetime | None = None, end: datet
 
 def my_meetups_query(user_id: int, start: datetime | None = None, end: datetime | None = None) -> Select[Any]:
     """Meetups of all my tribes in the window (page it by starts_at, id)."""
-    stmt = select(Meetup).join(Membership, Membership.tribe_id == Meetup.tribe_id).where(Membership.user_id == user_id)
+    stmt = select(Meetup).join(Membership, policy.member_of(Meetup.tribe_id, user_id))
     return window(stmt, start, end).options(selectinload(Meetup.created_by), selectinload(Meetup.tribe))
 
 
@@ -280,4 +245,24 @@ def attendees_query(meetup_id: int, access: str) -> Select[Any]:
         select(Rsvp)
         .where(Rsvp.meetup_id == meetup_id, Rsvp.status.in_(ATTENDEE_STATUSES[access]))
         .options(selectinload(Rsvp.user))
+    )
+
+
+def _attendee_key(values: list[Any]) -> list[Any]:
+    status, queued, created, ident = values
+    if not all(isinstance(v, str) for v in (status, queued, created)) or not isinstance(ident, int):
+        raise ValueError("bad cursor")
+    return [status, as_utc(datetime.fromisoformat(queued)), as_utc(datetime.fromisoformat(created)), ident]
+
+
+def attendee_page(
+    session: Session, meetup_id: int, access: str, limit: int, cursor: str | None
+) -> tuple[list[Rsvp], str | None]:
+    """One page of the attendee list for the meetup page: going first (by answer time), then
+    the waitlist in its order; returns the RSVPs and the next page's cursor."""
+    queued = func.coalesce(Rsvp.waitlisted_at, Rsvp.created_at)
+    return keyset_page(
+        session, attendees_query(meetup_id, access), [Rsvp.status, queued, Rsvp.created_at, Rsvp.id],
+        limit=limit, cursor=cursor, parse_key=_attendee_key,
+        key_of=lambda r: [r.status, (r.waitlisted_at or r.created_at).isoformat(), r.created_at.isoformat(), r.id],
     )

@@ -14,17 +14,22 @@ from markupsafe import Markup
 from pydantic import ValidationError
 
 from tribes.accounts.schemas import timezone_names
+from tribes.endpoint import commit
 from tribes.errors import ApiError, pydantic_fields
 from tribes.extensions import db
 from tribes.groups import policy
 from tribes.meetups import ical, schemas, seats, service
 from tribes.meetups.models import Meetup, Rsvp
+from tribes.meetups.schemas import MeetupOut
 from tribes.meetups.times import local
 
 bp = Blueprint("meetups_pages", __name__)
 #: the longest description rendered (the schemas accept no longer one; older rows are cut)
 DESCRIPTION_MAX = schemas.DESCRIPTION_MAX
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False})
+#: meetups on one page of a list, attendees on one page of a meetup (a "more" link follows)
+LIST_PAGE = 200
+PEOPLE_PAGE = 500
 FORM_FIELDS = ("title", "description", "starts_at", "ends_at", "timezone", "location", "online_url",
                "capacity", "max_guests", "attendee_visibility")
 
@@ -77,26 +82,32 @@ def _form_data(partial: bool) -> dict[str, Any]:
     return raw
 
 
+def _meetup_list(stmt: Any) -> tuple[list[Meetup], list[MeetupOut], str | None]:
+    """One page (LIST_PAGE meetups, soonest first, from ?cursor=) with my answers; and the next cursor."""
+    from tribes.meetups.api import meetup_keyset
+
+    meetups, cursor = meetup_keyset(stmt, LIST_PAGE)
+    return meetups, MeetupOut.many(meetups, *service.rsvp_facts(db.session, meetups, current_user.id)), cursor
+
+
 @bp.get("/meetups")
 @login_required
 def my_meetups() -> Any:
-    """Upcoming meetups across my tribes."""
-    stmt = service.my_meetups_query(current_user.id).order_by(Meetup.starts_at, Meetup.created_at, Meetup.id).limit(200)
-    meetups = list(db.session.scalars(stmt))
-    return render_template("meetups/list.html", meetups=meetups, tribe=None,
-                           items=service.meetup_dicts(db.session, meetups, current_user.id), may_create=False)
+    """Upcoming meetups across my tribes, a page at a time."""
+    meetups, items, cursor = _meetup_list(service.my_meetups_query(current_user.id))
+    return render_template("meetups/list.html", meetups=meetups, tribe=None, items=items, may_create=False,
+                           next_url=cursor and url_for("meetups_pages.my_meetups", cursor=cursor))
 
 
 @bp.get("/t/<slug>/meetups")
 @login_required
 def tribe_meetups(slug: str) -> Any:
-    """A tribe's upcoming meetups."""
+    """A tribe's upcoming meetups, a page at a time."""
     tribe, me = policy.get_tribe_for(db.session, current_user.id, slug)
-    stmt = service.tribe_meetups_query(tribe.id).order_by(Meetup.starts_at, Meetup.created_at, Meetup.id).limit(200)
-    meetups = list(db.session.scalars(stmt))
-    return render_template("meetups/list.html", meetups=meetups, tribe=tribe,
-                           items=service.meetup_dicts(db.session, meetups, current_user.id),
-                           may_create=policy.at_least(me.role, "organiser"))
+    meetups, items, cursor = _meetup_list(service.tribe_meetups_query(tribe.id))
+    return render_template("meetups/list.html", meetups=meetups, tribe=tribe, items=items,
+                           may_create=policy.at_least(me.role, "organiser"),
+                           next_url=cursor and url_for("meetups_pages.tribe_meetups", slug=slug, cursor=cursor))
 
 
 @bp.route("/t/<slug>/meetups/new", methods=["GET", "POST"])
@@ -109,7 +120,7 @@ def create_meetup(slug: str) -> Any:
         try:
             data = schemas.MeetupIn.model_validate(_form_data(partial=False))
             meetup = service.create_meetup(db.session, tribe, current_user.id, data.model_dump())
-            db.session.commit()
+            commit()
         except ValidationError as exc:
             errors = pydantic_fields(exc)
         except ApiError as exc:
@@ -132,18 +143,19 @@ def meetup_page(meetup_id: int) -> Any:
     access = service.attendee_access(db.session, meetup, current_user.id)
     organiser = access == "all"
     rsvp = service.my_rsvp(db.session, meetup.id, current_user.id)
-    answer = seats.rsvp_dict(db.session, rsvp) if rsvp else None
+    answer = seats.rsvp_out(db.session, rsvp) if rsvp else None
     show_list = access in ("all", "going")
     people: list[Rsvp] = []
+    cursor = None
     if show_list:
-        people = list(db.session.scalars(
-            service.attendees_query(meetup.id, access)
-            .order_by(Rsvp.status, Rsvp.waitlisted_at, Rsvp.created_at, Rsvp.id).limit(500)
-        ))
+        people, cursor = service.attendee_page(
+            db.session, meetup.id, access, PEOPLE_PAGE, request.args.get("cursor") or None
+        )
     return render_template(
-        "meetups/meetup.html", meetup=meetup, item=service.one_meetup_dict(db.session, meetup, current_user.id),
+        "meetups/meetup.html", meetup=meetup, item=service.meetup_out(db.session, meetup, current_user.id),
         answer=answer, organiser=organiser, people=people, show_list=show_list,
         description=render_description(meetup.description),
+        more_people_url=cursor and url_for("meetups_pages.meetup_page", meetup_id=meetup_id, cursor=cursor),
     )
 
 
@@ -158,7 +170,7 @@ def rsvp(meetup_id: int) -> Any:
             {"status": request.form.get("status", ""), "guests": form_number(guests.strip())}
         )
         answer = seats.set_rsvp(db.session, meetup, current_user.id, data.status, data.guests)
-        db.session.commit()
+        commit()
     except ValidationError as exc:
         flash("; ".join(pydantic_fields(exc).values()), "error")
     except ApiError as exc:
@@ -179,7 +191,7 @@ def edit_meetup(meetup_id: int) -> Any:
         try:
             data = schemas.MeetupPatch.model_validate(_form_data(partial=True))
             service.update_meetup(db.session, meetup, data.model_dump(exclude_unset=True))
-            db.session.commit()
+            commit()
         except ValidationError as exc:
             errors = pydantic_fields(exc)
         except ApiError as exc:
@@ -208,7 +220,7 @@ def cancel_meetup(meetup_id: int) -> Any:
     """Cancel a meetup from its page."""
     meetup, _ = service.get_meetup_as(db.session, current_user.id, meetup_id, "organiser")
     service.cancel_meetup(db.session, meetup, current_user.id, (request.form.get("reason") or "")[:2000])
-    db.session.commit()
+    commit()
     flash("Meetup cancelled; attendees were told.", "success")
     return redirect(url_for("meetups_pages.meetup_page", meetup_id=meetup_id))
 
@@ -220,7 +232,7 @@ def rotate_feed() -> Any:
     from tribes.meetups.api import feed_url
 
     raw = ical.rotate_token(db.session, current_user.id)
-    db.session.commit()
+    commit()
     return render_template("meetups/feed_created.html", url=feed_url(raw))
 
 

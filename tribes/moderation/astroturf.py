@@ -32,9 +32,19 @@ PRUNE_EVERY = 100
 #: at most this many messages are kept as evidence on one report
 EVIDENCE_LIMIT = 100
 
-URL_RE = re.compile(
-    r"(?:[a-z][a-z0-9+.-]*://\S+|www\.\S+|\b(?:[a-z0-9-]+\.)+(?:com|org|net|io|info|biz|ru|de|co|uk|me|ly|gl)\b(?:/\S*)?)"
-)
+#: the normaliser reads at most this many characters of a message (a chat body's maximum)
+MAX_INPUT = 4000
+#: and keeps at most this many after compatibility decomposition (one character such as
+#: "㏂" expands to several; U+FDFA to 18)
+MAX_EXPANDED = 2 * MAX_INPUT
+#: top-level domains that make "word.word.tld" a link
+TLDS = frozenset({"com", "org", "net", "io", "info", "biz", "ru", "de", "co", "uk", "me", "ly", "gl"})
+# Every pattern below is linear in its input: one quantifier per item, no nesting, and a
+# look-behind so that a match can only start where a run of its characters starts.
+#: "scheme://…" and "www.…" up to the next whitespace
+SCHEME_LINK_RE = re.compile(r"(?<![a-z0-9+.-])[a-z0-9+.-]+://\S*|www\.\S*")
+#: a run of host-name characters and the path that may follow it
+HOST_RUN_RE = re.compile(r"[a-z0-9.-]+(?:/\S*)?")
 NON_WORD_RE = re.compile(r"[\W_]+")
 
 
@@ -46,11 +56,43 @@ def setting(name: str) -> int:
 
 
 def normalise(body: str) -> str:
-    """Case, accents, punctuation, whitespace and links folded away: what 'the same text' means."""
-    text = unicodedata.normalize("NFKD", body).casefold()
+    """Case, accents, punctuation, whitespace and links folded away: what 'the same text' means.
+
+    Linear in the length of `body`, and reads at most MAX_INPUT characters of it.
+    """
+    text = unicodedata.normalize("NFKD", body[:MAX_INPUT])[:MAX_EXPANDED].casefold()
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    text = URL_RE.sub(" ", text)  # links vary (tracking, shorteners): the text around them counts
+    text = SCHEME_LINK_RE.sub(" ", text)  # links vary (tracking, shorteners): the text around them counts
+    text = HOST_RUN_RE.sub(_without_hosts, text)
     return " ".join(NON_WORD_RE.sub(" ", text).split())
+
+
+def _without_hosts(match: re.Match[str]) -> str:
+    """A run like `see.bit.ly/abc` with its host names (`label.….tld`) and their paths removed."""
+    run, slash, path = match.group().partition("/")
+    labels = run.split(".")
+    kept: list[str] = []
+    group: list[str] = []  # consecutive non-empty labels: one possible host name
+    ends_with_host = False
+    for label in [*labels, ""]:
+        if label:
+            group.append(label)
+            continue
+        ends_with_host = False
+        if group:
+            last_tld = max(
+                (k for k in range(1, len(group)) if group[k].partition("-")[0] in TLDS), default=None
+            )
+            if last_tld is None:
+                kept.extend(group)
+            else:
+                rest = group[last_tld][len(group[last_tld].partition("-")[0]):]
+                kept.extend([rest, *group[last_tld + 1:]])
+                ends_with_host = not rest and last_tld == len(group) - 1
+            group = []
+    if ends_with_host and labels[-1]:  # a path right after a host name belongs to the link
+        return " ".join(kept) + " "
+    return " ".join(kept) + slash + path
 
 
 def is_signal_worthy(normalised: str) -> bool:

@@ -1,4 +1,4 @@
-"""Moderation's wiring: the tribe-home section, its open-report counter, account deletion."""
+"""Moderation's wiring: the astroturfing signal on new messages, account deletion, the tribe-home section."""
 
 from __future__ import annotations
 
@@ -9,6 +9,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tribes import events
+
+
+def _on_message_posted(tribe_id: int, *, session: Session, message: Any, **_: Any) -> None:
+    """Feed a stored chat message to the astroturfing signal."""
+    from tribes.moderation.service import on_message_posted
+
+    on_message_posted(session, message)
+
+
+events.message_posted.connect(_on_message_posted, weak=False)
 
 
 def _on_user_deleting(user_id: int, *, session: Session, erase_messages: bool = False, **_: Any) -> None:

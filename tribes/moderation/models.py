@@ -87,8 +87,8 @@ class MessageFingerprint(RandomIdPK, Base):
     )
 
     tribe_id: Mapped[int] = mapped_column(IdType, ForeignKey("tribes.id", ondelete="CASCADE"))
-    #: the chat message (no foreign key: chat owns that table; its ids are sequential INTEGERs)
-    message_id: Mapped[int]
+    #: the chat message (no foreign key: chat owns that table; its ids are sequential)
+    message_id: Mapped[int] = mapped_column(IdType)
     author_id: Mapped[int] = mapped_column(IdType, ForeignKey("users.id", ondelete="CASCADE"))
     #: sha256 of the normalised text
     fingerprint: Mapped[str] = mapped_column(String(64))
