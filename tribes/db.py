@@ -213,10 +213,3 @@ class Database:
     def remove(self) -> None:
         """Close the current thread's or greenlet's Session and forget it."""
         self.registry.remove()
-
-    def create_all(self) -> None:
-        """Create every table (tests only; deployments use Alembic)."""
-        import tribes.models  # noqa: F401  (registers every model)
-
-        assert self.engine is not None
-        Base.metadata.create_all(self.engine)

@@ -34,6 +34,14 @@ user_deleting = signals.signal("user-deleting")
 #: everywhere, so secrets that work without a session (the calendar feed) must go too.
 #: sender=user_id; kwargs: session, reason. Receivers flush, never commit.
 credentials_reset = signals.signal("credentials-reset")
+#: SYNCHRONOUS, inside the transaction: a targeted invite names someone not in the tribe yet.
+#: sender=tribe_id; kwargs: session, user_id (the invitee), tribe_name, invite_id, inviter_id,
+#: invited_by (the inviter's card, or None).
+#: Receivers flush, never commit.
+invite_targeted = signals.signal("invite-targeted")
+#: SYNCHRONOUS, inside the transaction: a member was muted.
+#: sender=tribe_id; kwargs: session, user_id, slug, name, until. Receivers flush, never commit.
+member_muted = signals.signal("member-muted")
 
 #: sender=tribe_id; kwargs: session, message (id, tribe_id, author_id, body, created_at).
 #: A chat message was stored and broadcast: sent after its commit, outside the tribe's

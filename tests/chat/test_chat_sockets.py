@@ -133,7 +133,7 @@ def test_mute_and_rate_limit(make_user: Any, make_tribe: Any, make_socket: Any, 
     from datetime import timedelta
 
     from tribes.db import utcnow
-    from tribes.moderation.models import Mute
+    from tribes.groups.models import Mute
 
     alice, bob = make_user(), make_user()
     tribe = make_tribe(owner=alice, members=[bob])

@@ -272,3 +272,58 @@ def test_targeted_invites_only_toward_people_the_inviter_may_see(app: Any, make_
     assert status == 201 and invite["for_user"]["id"] == colleague.user["id"]
     notes = colleague.get("notifications").get_json()["items"]
     assert [n["kind"] for n in notes] == ["tribe_invite"]
+
+
+def test_invite_tree_pages_its_top_level_api_and_page(app: Any, make_user: Any, make_tribe: Any,
+                                                      monkeypatch: Any) -> None:
+    people = [make_user(f"Person {i}") for i in range(3)]
+    tribe = make_tribe(members=people)
+    slug, owner = tribe["slug"], tribe["owner"]
+    from tribes.groups.models import InviteEdge
+
+    with database(app) as session:  # the inviters' accounts are gone: everyone is a top-level node
+        session.execute(update(InviteEdge).values(inviter_id=None))
+        session.commit()
+    seen: list[int] = []
+    cursor = None
+    pages = 0
+    while True:
+        query = f"tribes/{slug}/invite-tree?limit=3" + (f"&cursor={cursor}" if cursor else "")
+        response = owner.get(query)
+        assert response.status_code == 200
+        body = response.get_json()
+        assert set(body) == {"items", "next_cursor"} and len(body["items"]) <= 3
+        seen += [node["user"]["id"] for node in body["items"]]
+        pages += 1
+        cursor = body["next_cursor"]
+        if cursor is None:
+            break
+    assert pages == 2
+    assert seen == [owner.user["id"]] + [p.user["id"] for p in people]  # in the order they came
+    assert owner.get(f"tribes/{slug}/invite-tree?cursor=nonsense").status_code == 422
+
+    import tribes.moderation.views as moderation_views
+
+    monkeypatch.setattr(moderation_views, "PAGE_SIZE", 2)
+    first = owner.http.get(f"/t/{slug}/moderation/invite-tree").get_data(as_text=True)
+    assert "Person 0" in first and "Person 1" not in first and 'rel="next"' in first
+    link = first.split('rel="next"')[0].rsplit('href="', 1)[1].split('"')[0].replace("&amp;", "&")
+    second = owner.http.get(link).get_data(as_text=True)
+    assert "Person 1" in second and "Person 2" in second and "Person 0" not in second
+    assert 'rel="next"' not in second
+
+
+def test_tribe_home_invites_have_a_next_link(make_user: Any, make_tribe: Any, monkeypatch: Any) -> None:
+    tribe = make_tribe()
+    slug, owner = tribe["slug"], tribe["owner"]
+    for _ in range(3):
+        assert owner.post(f"tribes/{slug}/invites", {}).status_code == 201
+    import tribes.groups.views as group_views
+
+    monkeypatch.setattr(group_views, "PAGE_SIZE", 2)
+    home = owner.http.get(f"/t/{slug}").get_data(as_text=True)
+    assert "More invites" in home
+    link = home.split("More invites")[0].rsplit('href="', 1)[1].split('"')[0].replace("&amp;", "&")
+    assert "invites_cursor=" in link
+    rest = owner.http.get(link).get_data(as_text=True)
+    assert "More invites" not in rest and "Revoke invite" in rest

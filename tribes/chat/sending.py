@@ -24,8 +24,7 @@ from tribes.chat.ordering import send_lock
 from tribes.db import utcnow
 from tribes.errors import ApiError, NotFound
 from tribes.extensions import db
-from tribes.groups.models import Membership, Tribe
-from tribes.moderation.models import Mute
+from tribes.groups.models import Membership, Mute, Tribe
 
 log = logging.getLogger(__name__)
 

@@ -87,7 +87,7 @@ def earlier_message(session: Session, tribe_id: int, author_id: int, client_id: 
 
 def check_mute(session: Session, tribe: Tribe, member: Membership) -> None:
     """Muted members may not post."""
-    from tribes.moderation.service import mute_until
+    from tribes.groups.mutes import mute_until
 
     if mute_until(session, tribe.id, member.user_id) is not None:
         raise Muted("You are muted in this tribe for now.")
@@ -231,7 +231,7 @@ def delete_message(session: Session, message: Message, actor_user_id: int, *, mo
     message.deleted_by_id = actor_user_id
     session.flush()
     if moderator and message.author_id != actor_user_id:
-        from tribes.moderation.service import audit
+        from tribes.groups.audit import record as audit
 
         audit(session, message.tribe_id, actor_user_id, "message_deleted",
               target_user_id=message.author_id, details={"message_id": message.id})

@@ -12,8 +12,9 @@ from tribes.accounts.models import User
 from tribes.db import utcnow
 from tribes.errors import Forbidden, NotFound
 from tribes.groups import policy
+from tribes.groups.audit import record as record_audit
 from tribes.groups.models import Ban, InviteEdge, Membership, Tribe
-from tribes.groups.service import end_membership, record_audit
+from tribes.groups.service import end_membership
 
 
 def invitee_branch(session: Session, tribe_id: int, root_id: int) -> list[int]:

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from tribes.accounts.models import User
 from tribes.accounts.service import card
+from tribes.groups.audit import AuditEntry
 from tribes.groups.models import Ban, Invite, InviteEdge, Membership, Tribe
 
 TABLES = {"tribes", "memberships", "invite_edges", "bans", "invites"}
@@ -25,8 +26,6 @@ def tribe_labels(session: Session, user_id: int, tribe_ids: set[int]) -> dict[in
     """(slug, name) of each tribe as an export may show it to the user: the name only while the
     user may see the tribe (member, or it is listed), the slug only if they once were in it
     (created, joined, banned from, invited others to, acted in): a revoked invite reveals nothing."""
-    from tribes.moderation.models import AuditEntry
-
     if not tribe_ids:
         return {}
     ids = list(tribe_ids)

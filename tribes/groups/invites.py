@@ -3,37 +3,25 @@
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from tribes import events
 from tribes.accounts.models import User
 from tribes.accounts.policy import can_see_profile, is_blocked_by
 from tribes.accounts.service import card, token_hash
 from tribes.db import utcnow
 from tribes.errors import Forbidden, NotFound, ValidationFailed
 from tribes.groups import policy
+from tribes.groups.audit import record as record_audit
 from tribes.groups.bans import is_banned
 from tribes.groups.models import Invite, InviteEdge, Membership, Tribe
-from tribes.groups.service import record_audit
-
-
-def invite_dict(invite: Invite, slug: str) -> dict[str, Any]:
-    """The contract's invite object (never the token: that is shown once, on creation)."""
-    return {
-        "id": invite.id,
-        "tribe": slug,
-        "created_by": card(invite.created_by),
-        "for_user": card(invite.for_user),
-        "max_uses": invite.max_uses,
-        "uses": invite.uses,
-        "expires_at": invite.expires_at.isoformat(),
-        "revoked": invite.revoked_at is not None,
-        "created_at": invite.created_at.isoformat(),
-    }
+from tribes.http import decode_cursor, encode_cursor
 
 
 def may_be_invited_by(session: Session, inviter_id: int, person: User) -> bool:
@@ -80,15 +68,11 @@ def create_invite(
     record_audit(session, tribe.id, actor.user_id, "invite_created", target_user_id=for_user_id,
            details={"invite_id": invite.id, "max_uses": max_uses, "expires_at": invite.expires_at.isoformat()})
     if for_user is not None and not policy.is_member(session, tribe.id, for_user.id):
-        from tribes.notifications.service import notify
-
-        notify(
-            session,
-            for_user.id,
-            "tribe_invite",
-            # never the token: it is stored nowhere but as its hash; the link comes from the inviter
-            {"tribe": {"name": tribe.name}, "invited_by": card(invite.created_by), "invite_id": invite.id},
-            about_user_id=invite.created_by_id,
+        # notifications subscribe (groups sits below them); never the token: it is stored
+        # nowhere but as its hash, the link comes from the inviter
+        events.invite_targeted.send(
+            tribe.id, session=session, user_id=for_user.id, tribe_name=tribe.name, invite_id=invite.id,
+            inviter_id=invite.created_by_id, invited_by=card(invite.created_by),
         )
     return invite, raw
 
@@ -211,8 +195,34 @@ def accept_invite(session: Session, raw: str, user: User) -> tuple[Membership, T
     return member, tribe
 
 
-def invite_tree(session: Session, tribe_id: int) -> list[dict[str, Any]]:
-    """Who invited whom, as nested nodes; people who left appear with role null."""
+#: the sort time of someone the tree knows neither a join nor an invite time of: after everyone
+_UNKNOWN_TIME = datetime.max.replace(tzinfo=UTC)
+#: branches deeper than this are cut (a cycle cannot arise, but a tree is never walked unbounded)
+MAX_DEPTH = 100
+
+
+@dataclass
+class InviteTree:
+    """Who invited whom in one tribe; people who left stay in it (accountability)."""
+
+    users: dict[int, User]
+    members: dict[int, Membership]
+    #: parent user id (None for the top level) → children ids, in the order they came in
+    children: dict[int | None, list[int]]
+    came: dict[int, datetime]
+
+    def key(self, user_id: int) -> tuple[datetime, int]:
+        """The sort (and keyset) position of a person among their siblings."""
+        return (self.came.get(user_id) or _UNKNOWN_TIME, user_id)
+
+    def roots_after(self, after: tuple[datetime, int] | None, limit: int) -> tuple[list[int], bool]:
+        """Up to `limit` top-level people after the position `after`, and whether more follow."""
+        roots = [uid for uid in self.children.get(None, []) if after is None or self.key(uid) > after]
+        return roots[:limit], len(roots) > limit
+
+
+def invite_tree(session: Session, tribe_id: int) -> InviteTree:
+    """Who invited whom (the whole tribe, in memory: page its top level with `roots_after`)."""
     members = {m.user_id: m for m in session.scalars(select(Membership).where(Membership.tribe_id == tribe_id))}
     edges = session.execute(
         select(InviteEdge.inviter_id, InviteEdge.invitee_id, InviteEdge.created_at).where(
@@ -230,18 +240,26 @@ def invite_tree(session: Session, tribe_id: int) -> list[dict[str, Any]]:
             continue
         p = parent.get(uid)
         children.setdefault(p if p in users else None, []).append(uid)
+    tree = InviteTree(users=users, members=members, children=children, came=came)
+    for kids in children.values():
+        kids.sort(key=tree.key)
+    return tree
 
-    def in_order(uid: int) -> tuple[Any, int]:
-        return (came.get(uid) or utcnow(), uid)
 
-    def node(uid: int, depth: int = 0) -> dict[str, Any]:
-        member = members.get(uid)
-        kids = sorted(children.get(uid, []), key=in_order) if depth < 100 else []
-        return {
-            "user": card(users[uid]),
-            "role": member.role if member else None,
-            "joined_at": member.joined_at.isoformat() if member else None,
-            "children": [node(k, depth + 1) for k in kids],
-        }
-
-    return [node(uid) for uid in sorted(children.get(None, []), key=in_order)]
+def tree_page(tree: InviteTree, limit: int, cursor: str | None) -> tuple[list[int], str | None]:
+    """One keyset page of the tree's top level (each root comes with its whole branch)."""
+    after = None
+    if cursor:
+        when, ident = decode_cursor(cursor, 2)
+        try:
+            if not isinstance(when, str) or not isinstance(ident, int) or isinstance(ident, bool):
+                raise ValueError("bad cursor")
+            moment = datetime.fromisoformat(when)
+        except ValueError as exc:
+            raise ValidationFailed({"cursor": "Invalid cursor."}) from exc
+        after = (moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC), ident)
+    roots, more = tree.roots_after(after, limit)
+    if not more:
+        return roots, None
+    when_last, id_last = tree.key(roots[-1])
+    return roots, encode_cursor([when_last.isoformat(), id_last])

@@ -1,4 +1,4 @@
-"""Tribes, memberships, bans and invites."""
+"""Tribes, memberships, bans, mutes and invites."""
 
 from __future__ import annotations
 
@@ -119,3 +119,16 @@ class Invite(RandomIdPK, Base):
         if self.uses >= self.max_uses:
             return "used_up"
         return "active"
+
+
+class Mute(RandomIdPK, Base):
+    """A member who may not send chat messages in a tribe until `until` (membership state)."""
+
+    __tablename__ = "mutes"
+    __table_args__ = (UniqueConstraint("tribe_id", "user_id"),)
+
+    tribe_id: Mapped[int] = mapped_column(IdType, ForeignKey("tribes.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(IdType, ForeignKey("users.id", ondelete="CASCADE"))
+    muted_by_id: Mapped[int | None] = mapped_column(IdType, ForeignKey("users.id", ondelete="SET NULL"))
+    until: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import Session
 
+from tribes.db import utcnow
 from tribes.errors import Forbidden, NotFound
-from tribes.groups.models import ROLES, Membership, Tribe
+from tribes.groups.models import ROLES, Membership, Mute, Tribe
 
 RANK = {role: i for i, role in enumerate(ROLES)}
 
@@ -189,3 +191,24 @@ def share_a_tribe(session: Session, a: int, b: int) -> bool:
         )
         is not None
     )
+
+
+def mute_ends(tribe_id: Any, user_id: Any) -> Any:
+    """When the member's mute ends, as a scalar SQL expression (NULL when never muted); usable
+    as a column in a send query. Compare it with now: a past value means "may post"."""
+    return (
+        select(Mute.until).where(Mute.tribe_id == tribe_id, Mute.user_id == user_id).scalar_subquery()
+    )
+
+
+def muted_until(session: Session, tribe_id: int, user_id: int) -> datetime | None:
+    """When the user's mute in the tribe ends, or None if they are not muted now."""
+    until = session.scalar(select(Mute.until).where(Mute.tribe_id == tribe_id, Mute.user_id == user_id))
+    if until is None or until <= utcnow():
+        return None
+    return until
+
+
+def may_post_now(session: Session, tribe_id: int, user_id: int) -> bool:
+    """Whether the member may post in the tribe now: a member, and not muted."""
+    return is_member(session, tribe_id, user_id) and muted_until(session, tribe_id, user_id) is None

@@ -14,60 +14,13 @@ from sqlalchemy.orm import Session
 
 from tribes import events
 from tribes.accounts.models import User
-from tribes.accounts.service import card
 from tribes.db import utcnow
 from tribes.errors import Conflict, Forbidden, NotFound
 from tribes.groups import policy
+from tribes.groups.audit import record as record_audit
 from tribes.groups.models import Membership, Tribe
 
 SLUG_RE = re.compile(r"^[a-z0-9-]{3,64}$")
-
-
-def record_audit(session: Session, tribe_id: int, actor_id: int | None, action: str, **kwargs: Any) -> None:
-    """Record a membership action in the tribe's audit log (moderation owns the log)."""
-    from tribes.moderation.service import audit
-
-    audit(session, tribe_id, actor_id, action, **kwargs)
-
-
-# ---------------------------------------------------------------- serialisers
-
-
-def tribe_dict(tribe: Tribe, my_role: str | None) -> dict[str, Any]:
-    """The contract's tribe object."""
-    return {
-        "slug": tribe.slug,
-        "name": tribe.name,
-        "description": tribe.description,
-        "visibility": tribe.visibility,
-        "invite_policy": tribe.invite_policy,
-        "max_guests": tribe.max_guests,
-        "new_member_hours": tribe.new_member_hours,
-        "member_count": tribe.member_count,
-        "my_role": my_role,
-        "created_at": tribe.created_at.isoformat(),
-    }
-
-
-def directory_card(tribe: Tribe) -> dict[str, Any]:
-    """What outsiders see of a listed tribe."""
-    return {
-        "slug": tribe.slug,
-        "name": tribe.name,
-        "description": tribe.description,
-        "member_count": tribe.member_count,
-    }
-
-
-def member_dict(member: Membership) -> dict[str, Any]:
-    """The contract's member object."""
-    return {
-        "user": card(member.user),
-        "role": member.role,
-        "joined_at": member.joined_at.isoformat(),
-        "invited_by": card(member.invited_by),
-    }
-
 
 
 # ---------------------------------------------------------------- tribes

@@ -10,14 +10,14 @@ from pydantic import ValidationError
 
 from tribes.accounts.views import log_in, register_from_form
 from tribes.db import time_id_keyset
+from tribes.endpoint import commit
 from tribes.errors import ApiError, NotFound, pydantic_fields
 from tribes.extensions import db, limiter
-from tribes.groups import invites, policy, schemas, service
+from tribes.groups import invites, limits, policy, schemas, service
 from tribes.groups.api import invite_url
 from tribes.groups.models import Invite, Membership, Tribe
 from tribes.http import keyset_page
-from tribes.moderation import limits
-from tribes.pages import form_page, page_blueprint, tribe_section_context
+from tribes.pages import form_action, form_page, page_blueprint, tribe_section_context
 
 bp = page_blueprint("groups_pages", __name__)
 
@@ -92,12 +92,16 @@ def tribe_home(slug: str) -> Any:
     )
     may = policy.can(tribe, me)
     invite_rows: list[Invite] = []
+    invites_cursor = None
     if may.invite:
-        stmt = invites.invites_query(tribe.id, me).order_by(Invite.created_at.desc(), Invite.id.desc()).limit(PAGE_SIZE)
-        invite_rows = list(db.session.scalars(stmt))
+        invite_rows, invites_cursor = keyset_page(
+            db.session, invites.invites_query(tribe.id, me), descending=True,
+            **time_id_keyset(Invite.created_at, Invite.id),
+            limit=PAGE_SIZE, cursor=request.args.get("invites_cursor") or None,
+        )
     return render_template(
         "groups/home.html", tribe=tribe, me=me, members=members, next_cursor=next_cursor,
-        invites=invite_rows, may=may, new_invite=_take_new_invite(tribe.slug),
+        invites=invite_rows, invites_cursor=invites_cursor, may=may, new_invite=_take_new_invite(tribe.slug),
         now=service.utcnow(), invite_states=INVITE_STATES, **tribe_section_context(tribe, me),
     )
 
@@ -114,7 +118,7 @@ def create_invite(slug: str) -> Any:
             {"max_uses": request.form.get("max_uses") or 1, "expires_in_hours": request.form.get("expires_in_hours") or 168}
         )
         _, raw = invites.create_invite(db.session, tribe, me, **data.model_dump())
-        db.session.commit()
+        commit()
     except ValidationError as exc:
         labels = {"max_uses": "Uses", "expires_in_hours": "Valid for"}
         flash("; ".join(f"{labels.get(k, k)}: {v}" for k, v in pydantic_fields(exc).items()), "error")
@@ -135,10 +139,8 @@ def create_invite(slug: str) -> Any:
 def revoke_invite(slug: str, invite_id: int) -> Any:
     """Revoke an invite from the tribe home."""
     tribe, me = policy.get_tribe_for(db.session, current_user.id, slug)
-    invites.revoke_invite(db.session, tribe, me, invite_id)
-    db.session.commit()
-    flash("Invite revoked.", "success")
-    return redirect(url_for("groups_pages.tribe_home", slug=tribe.slug))
+    return form_action(url_for("groups_pages.tribe_home", slug=tribe.slug), "Invite revoked.",
+                       lambda: invites.revoke_invite(db.session, tribe, me, invite_id))
 
 
 def _invalid_invite() -> Any:
@@ -173,7 +175,7 @@ def invite_landing(token: str) -> Any:
         invites.accept_invite(db.session, token, user)
     except NotFound:
         return _invalid_invite()
-    db.session.commit()
+    commit()
     if new_account:
         log_in(user)
     flash(f"Welcome to {tribe.name}!", "success")

@@ -10,10 +10,12 @@ from flask_login import current_user
 from tribes.db import time_id_keyset
 from tribes.errors import ValidationFailed
 from tribes.extensions import db
-from tribes.groups import policy
+from tribes.groups import mutes, policy
+from tribes.groups.audit import AuditEntry
+from tribes.groups.models import Mute
 from tribes.http import api_blueprint, body, keyset_page, page, parse
 from tribes.moderation import limits, reports, schemas, service
-from tribes.moderation.models import AuditEntry, Mute, Report
+from tribes.moderation.models import Report
 
 bp = api_blueprint("moderation_api", __name__)
 
@@ -78,7 +80,7 @@ def mute(slug: str) -> Any:
     """Mute a member for some minutes (admins; members ranked below me)."""
     tribe, actor = policy.get_tribe_with_role(db.session, current_user.id, slug, "admin")
     data = parse(schemas.MuteIn)
-    row = service.mute(db.session, tribe, actor, data.user_id, data.minutes)
+    row = mutes.mute(db.session, tribe, actor, data.user_id, data.minutes)
     db.session.commit()
     return jsonify(service.mute_dict(row, service.users_by_id(db.session, {row.user_id, row.muted_by_id}))), 201
 
@@ -87,7 +89,7 @@ def mute(slug: str) -> Any:
 def list_mutes(slug: str) -> Any:
     """Mutes still running in the tribe (admins)."""
     tribe, _ = policy.get_tribe_with_role(db.session, current_user.id, slug, "admin")
-    rows, cursor = keyset_page(db.session, service.active_mutes_query(tribe.id), **time_id_keyset(Mute.created_at, Mute.id))
+    rows, cursor = keyset_page(db.session, mutes.active_mutes_query(tribe.id), **time_id_keyset(Mute.created_at, Mute.id))
     users = service.users_by_id(db.session, {i for m in rows for i in (m.user_id, m.muted_by_id)})
     return jsonify(page([service.mute_dict(m, users) for m in rows], cursor))
 
@@ -96,7 +98,7 @@ def list_mutes(slug: str) -> Any:
 def unmute(slug: str, user_id: int) -> Any:
     """Lift a mute now (admins)."""
     tribe, actor = policy.get_tribe_with_role(db.session, current_user.id, slug, "admin")
-    service.unmute(db.session, tribe, actor, user_id)
+    mutes.unmute(db.session, tribe, actor, user_id)
     db.session.commit()
     return "", 204
 

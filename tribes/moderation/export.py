@@ -8,8 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tribes.accounts.models import User
-from tribes.groups.models import Tribe
-from tribes.moderation.models import AuditEntry, MessageFingerprint, Mute, Report
+from tribes.groups.audit import AuditEntry
+from tribes.groups.models import Mute, Tribe
+from tribes.moderation.models import MessageFingerprint, Report
 
 #: moderation tables that refer to users
 TABLES = {"reports", "mutes", "audit_log", "message_fingerprints"}

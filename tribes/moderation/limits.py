@@ -1,31 +1,14 @@
-"""Rate limits shared by the API and the pages, so a form and a JSON call draw on one budget."""
+"""Rate limits shared by the API and the pages, so a form and a JSON call draw on one budget.
+
+(Tribe and invite creation are limited in tribes/groups/limits.py.)
+"""
 
 from __future__ import annotations
 
 from flask import current_app
-from flask_login import current_user
 
 from tribes.extensions import limiter, user_or_address
 
-
-def _young_account() -> bool:
-    from tribes.groups.service import account_is_new
-
-    return account_is_new(current_user)
-
-
-#: creating tribes: LIMIT_TRIBES for everyone, LIMIT_TRIBES_NEW on top for accounts younger than a week
-tribe_creation = limiter.shared_limit(
-    lambda: current_app.config["LIMIT_TRIBES"], scope="tribe-creation", key_func=user_or_address, methods=["POST"],
-)
-tribe_creation_new = limiter.shared_limit(
-    lambda: current_app.config["LIMIT_TRIBES_NEW"], scope="tribe-creation-new", key_func=user_or_address,
-    methods=["POST"], exempt_when=lambda: not _young_account(),
-)
-#: creating invites (API and tribe-home form)
-invite_creation = limiter.shared_limit(
-    lambda: current_app.config["LIMIT_INVITES"], scope="invite-creation", key_func=user_or_address, methods=["POST"],
-)
 #: filing reports (API and report form)
 report_filing = limiter.shared_limit(
     lambda: current_app.config["LIMIT_REPORTS"], scope="report-filing", key_func=user_or_address, methods=["POST"],

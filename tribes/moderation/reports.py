@@ -14,9 +14,9 @@ from tribes.accounts.service import card
 from tribes.db import utcnow
 from tribes.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from tribes.groups import policy
+from tribes.groups.audit import record as audit
 from tribes.groups.models import Membership, Tribe
 from tribes.moderation.models import Report
-from tribes.moderation.service import audit
 
 ACTIONS = ("dismiss", "delete_content", "remove_member", "ban_member")
 EXCERPT_CHARS = 500

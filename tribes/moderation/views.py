@@ -12,11 +12,14 @@ from tribes.db import time_id_keyset
 from tribes.errors import ApiError
 from tribes.extensions import db
 from tribes.groups import bans, invites, policy
+from tribes.groups import mutes as muting
 from tribes.groups import service as groups
-from tribes.groups.models import Membership
+from tribes.groups.audit import AuditEntry
+from tribes.groups.models import Membership, Mute
+from tribes.groups.schemas import InviteTreeNodeOut
 from tribes.http import keyset_page
 from tribes.moderation import limits, reports, schemas, service
-from tribes.moderation.models import AuditEntry, Mute, Report
+from tribes.moderation.models import Report
 from tribes.pages import form_action, page_blueprint
 
 bp = page_blueprint("moderation_pages", __name__)
@@ -91,7 +94,7 @@ def members(slug: str) -> Any:
         db.session, groups.members_query(tribe.id), **time_id_keyset(Membership.joined_at, Membership.id),
         limit=PAGE_SIZE * 2, cursor=request.args.get("cursor") or None,
     )
-    mutes = {m.user_id: m for m in db.session.scalars(service.active_mutes_query(tribe.id).order_by(Mute.created_at, Mute.id).limit(500))}
+    mutes = {m.user_id: m for m in db.session.scalars(muting.active_mutes_query(tribe.id).order_by(Mute.created_at, Mute.id).limit(500))}
     return render_template("moderation/members.html", tribe=tribe, me=me, members=rows, mutes=mutes,
                            next_cursor=cursor, may=policy.can(tribe, me))
 
@@ -130,7 +133,7 @@ def mute(slug: str, user_id: int) -> Any:
 
     def run() -> None:
         data = schemas.MuteIn.model_validate({"user_id": user_id, "minutes": request.form.get("minutes") or 0})
-        service.mute(db.session, tribe, me, data.user_id, data.minutes)
+        muting.mute(db.session, tribe, me, data.user_id, data.minutes)
 
     return form_action(url_for("moderation_pages.members", slug=tribe.slug), "Member muted.", run)
 
@@ -141,7 +144,7 @@ def unmute(slug: str, user_id: int) -> Any:
     """Lift a mute."""
     tribe, me = _admin(slug)
     return form_action(url_for("moderation_pages.members", slug=tribe.slug), "Mute lifted.",
-                lambda: service.unmute(db.session, tribe, me, user_id))
+                lambda: muting.unmute(db.session, tribe, me, user_id))
 
 
 @bp.get("/t/<slug>/moderation/invite-tree")
@@ -149,7 +152,10 @@ def unmute(slug: str, user_id: int) -> Any:
 def invite_tree(slug: str) -> Any:
     """Who invited whom, with "ban with branch" on every member."""
     tribe, me = _admin(slug)
-    return render_template("moderation/tree.html", tribe=tribe, me=me, roots=invites.invite_tree(db.session, tribe.id))
+    tree = invites.invite_tree(db.session, tribe.id)
+    ids, cursor = invites.tree_page(tree, PAGE_SIZE, request.args.get("cursor") or None)
+    roots = [InviteTreeNodeOut.of(tree, uid).model_dump(mode="json") for uid in ids]
+    return render_template("moderation/tree.html", tribe=tribe, me=me, roots=roots, next_cursor=cursor)
 
 
 @bp.route("/t/<slug>/moderation/ban/<int:user_id>", methods=["GET", "POST"])
