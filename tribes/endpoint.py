@@ -21,6 +21,7 @@ from tribes.extensions import db
 from tribes.http import parse
 
 T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _iso(value: datetime) -> str:
@@ -55,14 +56,16 @@ def endpoint(
     status: int = 200,
     body: type[BaseModel] | None = None,
     paged: bool = False,
-) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    also: tuple[int, ...] = (),
+) -> Callable[[F], F]:
     """Declare a JSON view: its body schema, its response schema and success status.
 
     The view may return the response object, `(object, status)` for a view with two
-    success statuses, None for 204, or a ready Flask Response (downloads).
+    success statuses (the other ones named in `also`), None for 204, or a ready Flask
+    Response (downloads).
     """
 
-    def wrap(view: Callable[..., Any]) -> Callable[..., Any]:
+    def wrap(view: F) -> F:
         @functools.wraps(view)
         def run(*args: Any, **kwargs: Any) -> Any:
             if body is not None:
@@ -85,7 +88,8 @@ def endpoint(
         run._tribes_body = body  # type: ignore[attr-defined]
         run._tribes_response = response  # type: ignore[attr-defined]
         run._tribes_status = status  # type: ignore[attr-defined]
+        run._tribes_also = also  # type: ignore[attr-defined]
         run._tribes_paged = paged  # type: ignore[attr-defined]
-        return run
+        return run  # type: ignore[return-value]
 
     return wrap

@@ -111,10 +111,11 @@ def build_document() -> dict[str, Any]:
             if response is not None:
                 name = _component(schemas, response, "serialization")
                 op["responses"].pop("2XX")
-                op["responses"][status] = {
-                    "description": doc[0] if doc else "Success",
-                    "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{name}"}}},
-                }
+                for code in (status, *map(str, getattr(view, "_tribes_also", ()))):
+                    op["responses"][code] = {
+                        "description": doc[0] if doc else "Success",
+                        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{name}"}}},
+                    }
             elif getattr(view, "_tribes_status", None) == 204:
                 op["responses"].pop("2XX")
                 op["responses"]["204"] = {"description": "Done; no body."}
