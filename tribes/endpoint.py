@@ -21,7 +21,6 @@ from tribes.extensions import db
 from tribes.http import parse
 
 T = TypeVar("T")
-F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _iso(value: datetime) -> str:
@@ -57,7 +56,7 @@ def endpoint(
     body: type[BaseModel] | None = None,
     paged: bool = False,
     also: tuple[int, ...] = (),
-) -> Callable[[F], F]:
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare a JSON view: its body schema, its response schema and success status.
 
     The view may return the response object, `(object, status)` for a view with two
@@ -65,7 +64,7 @@ def endpoint(
     Response (downloads).
     """
 
-    def wrap(view: F) -> F:
+    def wrap(view: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(view)
         def run(*args: Any, **kwargs: Any) -> Any:
             if body is not None:
@@ -90,6 +89,6 @@ def endpoint(
         run._tribes_status = status  # type: ignore[attr-defined]
         run._tribes_also = also  # type: ignore[attr-defined]
         run._tribes_paged = paged  # type: ignore[attr-defined]
-        return run  # type: ignore[return-value]
+        return run
 
     return wrap
