@@ -65,12 +65,11 @@ def load_demo() -> list[str]:
 
 
 def _demo_chat(session: Session, tribe: Tribe, users: list[User]) -> None:
-    """A few chat messages in the listed tribe."""
-    from tribes.chat import service as chat
+    """A few chat messages in the listed tribe, through the one send path (it commits)."""
+    from tribes.chat.sending import send_message
 
     for n, (who, body) in enumerate(CHAT):
-        member = groups.get_member(session, tribe.id, users[who].id)
-        chat.post_message(session, tribe, member, body, f"demo-{n}")
+        send_message(users[who].id, tribe.slug, body, f"demo-{n}")
 
 
 def _demo_meetup(session: Session, tribe: Tribe, organiser: User) -> None:

@@ -84,3 +84,17 @@ def test_invite_tree_and_ban_with_branch_preview_then_confirm(make_user, make_tr
     assert bystander.get(f"tribes/{slug}").status_code == 200
     banned = [e for e in owner.get(f"tribes/{slug}/audit-log").get_json()["items"] if e["action"] == "member_banned"]
     assert len(banned) == 3 and all(e["details"]["reason"] == "bot ring" for e in banned)
+
+
+def test_report_form_pages_its_member_list(make_user, make_tribe, monkeypatch):
+    from tribes.moderation import views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 1)
+    members = [make_user() for _ in range(3)]
+    tribe = make_tribe(members=members)
+    slug, reporter = tribe["slug"], members[0]
+    first = page(reporter, f"/t/{slug}/report").get_data(as_text=True)
+    assert first.count("<option ") == 2 and 'rel="next"' in first
+    link = first.split('rel="next" href="')[1].split('"')[0].replace("&amp;", "&")
+    second = page(reporter, link).get_data(as_text=True)
+    assert second.count("<option ") == 1 and 'rel="next"' not in second

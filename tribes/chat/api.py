@@ -2,24 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from flask import jsonify, request
+from flask import request
 from flask_login import current_user
 
 from tribes.chat import schemas, service
 from tribes.chat.models import Message
+from tribes.chat.schemas import MessageOut
 from tribes.chat.sending import send_message
+from tribes.endpoint import Page, endpoint
 from tribes.errors import ValidationFailed
 from tribes.extensions import db
 from tribes.groups import policy
-from tribes.http import api_blueprint, body, decode_cursor, int_arg, keyset_page, page, parse
+from tribes.http import api_blueprint, decode_cursor, int_arg, keyset_page
 
 bp = api_blueprint("chat_api", __name__)
 
 
 @bp.get("/tribes/<slug>/messages")
-def list_messages(slug: str) -> Any:
+@endpoint(Page[MessageOut], paged=True)
+def list_messages(slug: str) -> Page[MessageOut]:
     """History: newest first (`?before=`, or nothing), oldest first with `?after=`."""
     tribe, _member = policy.get_tribe_for(db.session, current_user.id, slug)
     before, after = int_arg("before"), int_arg("after")
@@ -44,36 +45,32 @@ def list_messages(slug: str) -> Any:
         db.session, stmt, [Message.id], descending=not ascending, cursor="",
         key_of=lambda m: ["a" if ascending else "b", m.id],
     )
-    return jsonify(page([service.serialise(m, tribe.slug) for m in rows], next_cursor))
+    return Page(items=[MessageOut.of(m, tribe.slug) for m in rows], next_cursor=next_cursor)
 
 
 @bp.post("/tribes/<slug>/messages")
-@body(schemas.MessageIn)
-def post_message(slug: str) -> Any:
+@endpoint(MessageOut, status=201, also=(200,), body=schemas.MessageIn)
+def post_message(slug: str, data: schemas.MessageIn) -> tuple[MessageOut, int]:
     """Post a message; the same client_id again answers 200 with the same message."""
-    data = parse(schemas.MessageIn)
     message, created = send_message(current_user.id, slug, data.body, data.client_id)
-    return jsonify(message), 201 if created else 200
+    return message, 201 if created else 200
 
 
 @bp.patch("/messages/<int:message_id>")
-@body(schemas.MessagePatch)
-def edit_message(message_id: int) -> Any:
+@endpoint(MessageOut, body=schemas.MessagePatch)
+def edit_message(message_id: int, data: schemas.MessagePatch) -> MessageOut:
     """The author edits a message."""
-    data = parse(schemas.MessagePatch)
     message = service.get_message_for(db.session, current_user.id, message_id)
     service.edit_message(db.session, message, current_user.id, data.body)
-    db.session.commit()
-    return jsonify(service.serialise(message, service.tribe_slug(db.session, message.tribe_id)))
+    return MessageOut.of(message, service.tribe_slug(db.session, message.tribe_id))
 
 
 @bp.delete("/messages/<int:message_id>")
-def delete_message(message_id: int) -> Any:
+@endpoint(status=204)
+def delete_message(message_id: int) -> None:
     """The author, or an admin or owner of the tribe, deletes a message (tombstone)."""
     message = service.get_message_for(db.session, current_user.id, message_id)
     moderator = message.author_id != current_user.id and service.may_moderate(
         db.session, message.tribe_id, current_user.id
     )
     service.delete_message(db.session, message, current_user.id, moderator=moderator)
-    db.session.commit()
-    return "", 204

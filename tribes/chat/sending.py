@@ -1,10 +1,26 @@
-"""The edge both REST and Socket.IO use to post a message: checks, insert, commit, emit.
+"""The one send path: REST, Socket.IO and the demo post a message here. Checks, insert, commit, emit.
 
 The send path is the hot path of the chat, so it runs Core statements built once at
 import (SQLAlchemy caches their compiled form): one query answers membership, mute,
 an earlier message with this client_id and (for sockets) whether the login session is
 still alive; one cached `INSERT ... ON CONFLICT DO NOTHING RETURNING` stores the message (a
 concurrent duplicate is settled by the unique constraint, no savepoint needed).
+
+Its transaction shape (the one place in the chat where it is not "the edge commits once"):
+
+1. the checks read in the caller's transaction; a refusal (404, muted, 429) or an
+   earlier message with this client_id returns without a commit (the edge commits or
+   rolls back as for any request);
+2. a new message is inserted and committed inside `ordering.send_lock`, and its
+   broadcast (queued with `events.on_commit`) runs after that commit, still under the
+   lock: this is what keeps a tribe's broadcasts in id order. `_insert_in_order` is the
+   only code that commits there; the lock itself may end the checks' read transaction
+   first (see `ordering.send_lock`);
+3. moderation's hooks and mentions run after the lock is released, in a transaction of
+   their own (`_after_posted`): a failure there is logged, never the sender's error.
+
+The edge (`@endpoint` for REST, `sockets.scoped_db` for sockets, the demo's own commit)
+then commits what is left, which after step 3 is nothing.
 """
 
 from __future__ import annotations
@@ -21,10 +37,12 @@ from tribes.accounts.service import card
 from tribes.chat import fanout, service
 from tribes.chat.models import Message
 from tribes.chat.ordering import send_lock
+from tribes.chat.schemas import MessageOut
 from tribes.db import utcnow
 from tribes.errors import ApiError, NotFound
 from tribes.extensions import db
 from tribes.groups.models import Membership, Mute, Tribe
+from tribes.groups.policy import member_of
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +62,7 @@ _CHECK = (
         Mute.until.label("muted_until"), Message.id.label("earlier_id"),
     )
     .select_from(Tribe)
-    .join(Membership, and_(Membership.tribe_id == Tribe.id, Membership.user_id == _UID))
+    .join(Membership, member_of(Tribe.id, _UID))
     .join(User, User.id == Membership.user_id)
     .outerjoin(Mute, and_(Mute.tribe_id == Tribe.id, Mute.user_id == Membership.user_id))
     .outerjoin(Message, and_(
@@ -70,15 +88,13 @@ _INSERT = text(
 
 def send_message(
     user_id: int, slug: str, body: str, client_id: str, *, session_id: int | None = None
-) -> tuple[dict[str, Any], bool]:
-    """Post as `user_id` in the tribe `slug`; (stored message, created). Commits.
+) -> tuple[MessageOut, bool]:
+    """Post as `user_id` in the tribe `slug`; (stored message, created).
 
     First, in one query: the login session when `session_id` is given (SessionEnded),
     membership (404), an earlier message with this client_id (answered as is, nothing
-    broadcast), mute; then the rate limit. Only then, under the tribe's send lock: insert,
-    commit and broadcast (the broadcast runs after the commit, still under the lock).
-    What may take longer (moderation's hooks, mentions) runs after the lock is released,
-    in a transaction of its own.
+    broadcast), mute; then the rate limit. Only then the insert, committed and broadcast
+    in order, and the after-posting work (the transaction shape in the module doc).
     """
     session = db.session
     conn = session.connection()
@@ -91,41 +107,48 @@ def send_message(
     if row is None:
         raise NotFound()
     if row.earlier_id is not None:
-        payload = service.serialise(session.get_one(Message, row.earlier_id), row.slug)
-        session.commit()
-        return payload, False
+        return MessageOut.of(session.get_one(Message, row.earlier_id), row.slug), False
     if row.muted_until is not None and row.muted_until > utcnow():
         raise service.Muted("You are muted in this tribe for now.")
     service.check_rate_for(user_id, row.joined_at, row.new_member_hours)
+    author = card(SimpleNamespace(  # type: ignore[arg-type]
+        id=user_id, display_name=row.display_name, avatar_url=row.avatar_url,
+        profile_visibility=row.profile_visibility,
+    ))
+    message = _insert_in_order(row, user_id, body, client_id, author)
+    if message is None:  # the same client_id, committed concurrently
+        earlier = service.earlier_message(session, row.id, user_id, client_id)
+        return MessageOut.of(earlier, row.slug), False  # type: ignore[arg-type]
+    _after_posted(session, row, Message(
+        id=message.id, tribe_id=row.id, author_id=user_id, body=body, client_id=client_id,
+        created_at=message.created_at,
+    ), author)
+    return message, True
+
+
+def _insert_in_order(
+    row: Any, user_id: int, body: str, client_id: str, author: dict[str, Any] | None
+) -> MessageOut | None:
+    """Insert, commit and broadcast under the tribe's send lock; None when the client_id
+    was taken concurrently (nothing stored, nothing broadcast)."""
+    session = db.session
     with send_lock(row.id):
         now = utcnow()
         message_id = session.connection().execute(  # a new transaction: send_lock may end the checks'
-            _INSERT, {**params, "tribe_id": row.id, "body": body, "created_at": now}
+            _INSERT, {"uid": user_id, "cid": client_id, "tribe_id": row.id, "body": body, "created_at": now}
         ).scalar()
-        if message_id is None:  # the same client_id, committed concurrently
-            payload = service.serialise(
-                service.earlier_message(session, row.id, user_id, client_id), row.slug  # type: ignore[arg-type]
-            )
-            session.commit()
-            return payload, False
-        author = card(SimpleNamespace(  # type: ignore[arg-type]
-            id=user_id, display_name=row.display_name, avatar_url=row.avatar_url,
-            profile_visibility=row.profile_visibility,
-        ))
-        payload = {
-            "id": message_id, "tribe": row.slug, "author": author, "body": body,
-            "created_at": now.isoformat(), "edited_at": None, "deleted": False, "client_id": client_id,
-        }
+        if message_id is None:
+            return None
+        message = MessageOut.new(message_id, row.slug, author, body, client_id, now)
+        payload = message.model_dump(mode="json")
         events.on_commit(session, lambda: fanout.emit_to_tribe("message", payload, row.id))
-        session.commit()
-    message = Message(id=message_id, tribe_id=row.id, author_id=user_id, body=body,
-                      client_id=client_id, created_at=now)
-    _after_posted(session, row, message, author)
-    return payload, True
+        session.commit()  # step 2 of the module doc: commit, then the broadcast, under the lock
+    return message
 
 
 def _after_posted(session: Any, tribe: Any, message: Message, author: dict[str, Any] | None) -> None:
-    """Moderation's hooks and mentions for a committed message, in their own transaction.
+    """Moderation's hooks and mentions for a committed message, in their own transaction
+    (step 3 of the module doc).
 
     The message is stored and broadcast already: a failure here is logged, never the
     sender's error.

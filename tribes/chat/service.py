@@ -1,4 +1,7 @@
-"""Chat rules: post (idempotent), edit, delete, history, mentions, account deletion."""
+"""Chat rules: mute and rate checks, edit, delete, history, mentions, account deletion.
+
+Posting is `tribes.chat.sending.send_message` (the one send path of REST, sockets and the demo).
+"""
 
 from __future__ import annotations
 
@@ -11,7 +14,6 @@ from typing import Any
 from flask import current_app
 from limits import parse as parse_limit
 from sqlalchemy import Select, func, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tribes import events
@@ -19,6 +21,7 @@ from tribes.accounts.models import User
 from tribes.accounts.service import card
 from tribes.chat import fanout
 from tribes.chat.models import Message
+from tribes.chat.schemas import MessageOut
 from tribes.db import utcnow
 from tribes.errors import ApiError, Forbidden, NotFound, RateLimited
 from tribes.extensions import limiter
@@ -42,30 +45,9 @@ class Muted(ApiError):
     status, code = 403, "muted"
 
 
-def serialise(message: Message, slug: str) -> dict[str, Any]:
-    """The contract's message object (body is plain text; the page escapes it)."""
-    deleted = message.deleted_at is not None
-    return {
-        "id": message.id,
-        "tribe": slug,
-        "author": card(message.author),
-        "body": "" if deleted else message.body,
-        "created_at": message.created_at.isoformat(),
-        "edited_at": message.edited_at.isoformat() if message.edited_at else None,
-        "deleted": deleted,
-        "client_id": message.client_id,
-    }
-
-
 def get_message_for(session: Session, user_id: int, message_id: int) -> Message:
     """A message of a tribe the user belongs to now; NotFound otherwise."""
-    message = session.scalar(
-        select(Message)
-        .join(Membership, Membership.tribe_id == Message.tribe_id)
-        .where(Message.id == message_id, Membership.user_id == user_id)
-    )
-    if message is None:
-        raise NotFound()
+    message, _member = policy.get_as_member(session, Message, message_id, user_id)
     return message
 
 
@@ -122,35 +104,6 @@ def _parsed_limit(text: str) -> Any:
     return parse_limit(text)
 
 
-def post_message(
-    session: Session, tribe: Tribe, member: Membership, body: str, client_id: str
-) -> tuple[Message, bool]:
-    """Store a message (or find the earlier one with this client_id); True when new.
-
-    The caller checks first (`earlier_message`, `check_mute`, `check_rate`); a concurrent
-    duplicate is caught by the unique constraint. A new message goes to moderation,
-    notifies mentions and is broadcast after the commit (for scripts such as the demo;
-    the API and sockets post through `tribes.chat.sending`).
-    """
-    message = Message(
-        tribe_id=tribe.id, author_id=member.user_id, body=body, client_id=client_id,
-        created_at=utcnow(),
-    )
-    try:
-        with session.begin_nested():
-            session.add(message)
-            session.flush()
-    except IntegrityError:
-        earlier = earlier_message(session, tribe.id, member.user_id, client_id)
-        if earlier is None:
-            raise
-        return earlier, False
-    after_posted(session, tribe, message, card(message.author))
-    payload = serialise(message, tribe.slug)
-    events.on_commit(session, lambda: fanout.emit_to_tribe("message", payload, tribe.id))
-    return message, True
-
-
 def after_posted(session: Session, tribe: Any, message: Message, author: dict[str, Any] | None) -> None:
     """A new message is stored: `events.message_posted` (moderation), then mentions (tribe: id, slug, name)."""
     events.message_posted.send(message.tribe_id, session=session, message=message)
@@ -182,8 +135,8 @@ def notify_mentions(
         return []
     found = session.execute(
         select(User.id)
-        .join(Membership, Membership.user_id == User.id)
-        .where(Membership.tribe_id == tribe.id, func.lower(User.display_name).in_(names))
+        .join(Membership, policy.member_of(tribe.id, User.id))
+        .where(func.lower(User.display_name).in_(names))
         .where(User.id != message.author_id)
         .limit(50)
     ).all()
@@ -213,7 +166,7 @@ def edit_message(session: Session, message: Message, user_id: int, body: str) ->
     message.body = body
     message.edited_at = utcnow()
     session.flush()
-    payload = serialise(message, tribe_slug(session, message.tribe_id))
+    payload = MessageOut.of(message, tribe.slug).model_dump(mode="json")
     events.on_commit(
         session, lambda: fanout.emit_to_tribe("message_edited", payload, message.tribe_id)
     )

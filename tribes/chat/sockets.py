@@ -1,7 +1,9 @@
 """Socket.IO handlers (default namespace): connect, join, leave, send, typing.
 
-Each handler opens its own database session and removes it afterwards (`scoped_db`):
-Flask's request teardown is not what ends a socket event. The user is re-loaded from
+Each handler runs in `scoped_db`, the sockets' one commit point: a fresh database session,
+committed when the handler returns (emits queued with `events.on_commit` go out then),
+rolled back on errors, always removed: Flask's request teardown is not what ends a
+socket event. (The send path's own transaction shape is described in `chat.sending`.) The user is re-loaded from
 the server-side session on every event and membership is asked of `groups.policy`
 every time: the rooms only decide who receives, never who may act.
 """
@@ -20,10 +22,13 @@ from flask_socketio import ConnectionRefusedError, disconnect, join_room, leave_
 from pydantic import BaseModel
 from sqlalchemy import select
 
+from tribes import events
 from tribes.accounts.models import UserSession
 from tribes.accounts.service import card
 from tribes.chat import fanout, schemas, service, socket_cap
+from tribes.chat.schemas import MessageOut
 from tribes.chat.sending import SessionEnded, send_message
+from tribes.endpoint import commit
 from tribes.errors import ApiError, ValidationFailed
 from tribes.extensions import db, socketio
 from tribes.groups import policy
@@ -39,12 +44,15 @@ _last_typing: dict[tuple[str, str], float] = {}
 
 
 def scoped_db(handler: Callable[..., Any]) -> Callable[..., Any]:
-    """Run a socket handler with a fresh DB session; roll back on errors, always remove it."""
+    """Run a socket handler with a fresh DB session: commit when it returns (the one
+    commit of socket events), roll back on errors, always remove the session."""
 
     @functools.wraps(handler)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return handler(*args, **kwargs)
+            result = handler(*args, **kwargs)
+            commit()
+            return result
         except ApiError as exc:
             db.session.rollback()
             return {"ok": False, "error": exc.code}
@@ -166,7 +174,7 @@ def on_join(data: Any = None) -> dict[str, Any]:
     missed, has_more = [], False
     if event.after_id is not None:
         rows, has_more = service.missed(db.session, tribe.id, event.after_id)
-        missed = [service.serialise(m, tribe.slug) for m in rows]
+        missed = [MessageOut.of(m, tribe.slug).model_dump(mode="json") for m in rows]
     return {"ok": True, "missed": missed, "has_more": has_more}
 
 
@@ -199,10 +207,9 @@ def on_send(data: Any = None) -> dict[str, Any]:
             identity[0], event.tribe, event.body, event.client_id, session_id=identity[1]
         )
     except SessionEnded:
-        db.session.rollback()
         disconnect()
-        return {"ok": False, "error": "unauthenticated"}
-    return {"ok": True, "message": message}
+        raise  # scoped_db rolls back and answers {"ok": false, "error": "unauthenticated"}
+    return {"ok": True, "message": message.model_dump(mode="json")}
 
 
 @socketio.on("typing")
@@ -217,10 +224,9 @@ def on_typing(data: Any = None) -> dict[str, Any]:
         return {"ok": True}
     tribe, _member = policy.get_tribe_for(db.session, socket_user_id(), event.tribe)
     _last_typing[(sid, event.tribe)] = now
-    user = g.socket_user[2]
-    db.session.commit()  # no transaction (nor SQLite lock) held while the emit may yield
-    socketio.emit(
-        "typing", {"tribe": tribe.slug, "user": user},
-        to=fanout.tribe_room(tribe.id), skip_sid=sid, namespace=fanout.NAMESPACE,
-    )
+    user, slug, room = g.socket_user[2], tribe.slug, fanout.tribe_room(tribe.id)
+    # after scoped_db's commit: no transaction (nor SQLite lock) held while the emit may yield
+    events.on_commit(db.session, lambda: socketio.emit(
+        "typing", {"tribe": slug, "user": user}, to=room, skip_sid=sid, namespace=fanout.NAMESPACE,
+    ))
     return {"ok": True}

@@ -10,7 +10,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tribes.accounts.models import User
-from tribes.accounts.service import card
 from tribes.db import utcnow
 from tribes.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from tribes.groups import policy
@@ -22,45 +21,6 @@ ACTIONS = ("dismiss", "delete_content", "remove_member", "ban_member")
 EXCERPT_CHARS = 500
 #: what stands where a deleted account's name or erased text was
 ERASED = "(erased)"
-
-
-def serialise(report: Report, slug: str, users: dict[int, User]) -> dict[str, Any]:
-    """A report as admins see it (users preloaded: see `users_of`)."""
-    resolved = report.status == "resolved"
-    return {
-        "id": report.id,
-        "tribe": slug,
-        "target_type": report.target_type,
-        "target_id": report.target_id,
-        "target_user": card(users.get(report.target_user_id)) if report.target_user_id else None,
-        "excerpt": report.excerpt,
-        "reporter": card(users.get(report.reporter_id)) if report.reporter_id else None,
-        "automatic": report.cluster_key is not None,
-        "reason": report.reason,
-        "evidence": report.evidence,
-        "status": report.status,
-        "resolution": {
-            "action": report.resolution,
-            "note": report.resolution_note,
-            "resolved_by": card(users.get(report.resolved_by_id)) if report.resolved_by_id else None,
-            "resolved_at": report.resolved_at.isoformat() if report.resolved_at else None,
-        } if resolved else None,
-        "created_at": report.created_at.isoformat(),
-        "updated_at": report.updated_at.isoformat(),
-    }
-
-
-def filed_dict(report: Report, slug: str) -> dict[str, Any]:
-    """A report as its reporter sees it: never what happened to whom."""
-    return {
-        "id": report.id,
-        "tribe": slug,
-        "target_type": report.target_type,
-        "target_id": report.target_id,
-        "reason": report.reason,
-        "status": report.status,
-        "created_at": report.created_at.isoformat(),
-    }
 
 
 def users_of(session: Session, reports: list[Report]) -> dict[int, User]:
@@ -159,14 +119,9 @@ def filed_by_query(reporter_id: int) -> Any:
 
 def get_report_as_admin(session: Session, user_id: int, report_id: int) -> tuple[Report, Tribe, Membership]:
     """A report of a tribe where the user is admin+ (404 outsiders and unknown ids, 403 below admin)."""
-    report = session.get(Report, report_id)
-    if report is None:
-        raise NotFound()
-    tribe = session.get(Tribe, report.tribe_id)
-    if tribe is None:
-        raise NotFound()
-    tribe, actor = policy.get_tribe_with_role(session, user_id, tribe.slug, "admin")
-    return report, tribe, actor
+    report, actor = policy.get_as_member(session, Report, report_id, user_id)
+    policy.require_role(actor, "admin")
+    return report, session.get_one(Tribe, report.tribe_id), actor
 
 
 def resolve(session: Session, report: Report, tribe: Tribe, actor: Membership, action: str, note: str) -> Report:

@@ -20,6 +20,7 @@ from tribes.groups.schemas import InviteTreeNodeOut
 from tribes.http import keyset_page
 from tribes.moderation import limits, reports, schemas, service
 from tribes.moderation.models import Report
+from tribes.moderation.schemas import ReportOut
 from tribes.pages import form_action, page_blueprint
 
 bp = page_blueprint("moderation_pages", __name__)
@@ -49,7 +50,7 @@ def queue(slug: str) -> Any:
         limit=PAGE_SIZE, cursor=request.args.get("cursor") or None,
     )
     users = reports.users_of(db.session, rows)
-    items = [reports.serialise(r, tribe.slug, users) for r in rows]
+    items = [ReportOut.of(r, tribe.slug, users).model_dump(mode="json") for r in rows]
     return render_template("moderation/queue.html", tribe=tribe, me=me, items=items, status=status,
                            next_cursor=cursor, actions=ACTION_LABELS)
 
@@ -94,7 +95,8 @@ def members(slug: str) -> Any:
         db.session, groups.members_query(tribe.id), **time_id_keyset(Membership.joined_at, Membership.id),
         limit=PAGE_SIZE * 2, cursor=request.args.get("cursor") or None,
     )
-    mutes = {m.user_id: m for m in db.session.scalars(muting.active_mutes_query(tribe.id).order_by(Mute.created_at, Mute.id).limit(500))}
+    on_page = [m.user_id for m in rows]
+    mutes = {m.user_id: m for m in db.session.scalars(muting.active_mutes_query(tribe.id).where(Mute.user_id.in_(on_page)))}
     return render_template("moderation/members.html", tribe=tribe, me=me, members=rows, mutes=mutes,
                            next_cursor=cursor, may=policy.can(tribe, me))
 
@@ -209,7 +211,10 @@ def report(slug: str) -> Any:
             reports.file_report(db.session, current_user.id, data.tribe, data.target_type, data.target_id, data.reason)
 
         return form_action(home, "Thank you. The admins will look at your report.", run)
-    others = list(db.session.scalars(groups.members_query(tribe.id).where(
-        Membership.user_id != current_user.id).order_by(Membership.joined_at, Membership.id).limit(500)))
+    others, cursor = keyset_page(
+        db.session, groups.members_query(tribe.id).where(Membership.user_id != current_user.id),
+        **time_id_keyset(Membership.joined_at, Membership.id),
+        limit=PAGE_SIZE * 2, cursor=request.args.get("cursor") or None,
+    )
     return render_template("moderation/report.html", tribe=tribe, me=me, target_type=target_type,
-                           target_id=target_id, members=others)
+                           target_id=target_id, members=others, next_cursor=cursor)
