@@ -48,7 +48,18 @@ member_muted = signals.signal("member-muted")
 #: send lock, in a new transaction the sender commits. Receivers flush, never commit.
 message_posted = signals.signal("message-posted")
 
+#: QUESTION (answered by a higher feature, contacts): may the user `sender` (an id) see the
+#: person `user`? kwargs: session, user. Receivers return a bool; ask it with `ask()`.
+person_visible = signals.signal("person-visible")
+
 _KEY = "tribes_after_commit"
+
+
+def ask(question: Any, sender: Any, **kwargs: Any) -> bool:
+    """Ask a higher feature a yes/no question through a signal: yes only when someone
+    answers and every answer is yes (no receiver means no)."""
+    answers = [answer for _, answer in question.send(sender, **kwargs)]
+    return bool(answers) and all(answers)
 
 
 def on_commit(session: Session, callback: Callable[[], Any]) -> None:

@@ -6,7 +6,8 @@ from sqlalchemy import func, select
 
 from tests.conftest import PASSWORD
 from tribes import events
-from tribes.contacts.models import Block, Contact, ContactRequest
+from tribes.accounts.models import Block
+from tribes.contacts.models import Contact, ContactRequest
 from tribes.extensions import db
 from tribes.notifications.models import Notification
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tribes.db import Base, IdType, RandomIdPK, utcnow
@@ -54,3 +54,20 @@ class UserSession(RandomIdPK, Base):
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
     ip: Mapped[str | None] = mapped_column(String(64))
     user_agent: Mapped[str | None] = mapped_column(String(300))
+
+
+class Block(RandomIdPK, Base):
+    """A user who blocked another; silent for the blocked side.
+
+    Account-level state (like a mute is membership state): every feature that lets one person
+    reach another asks `accounts.blocks.has_blocked`; contacts owns blocking and unblocking."""
+
+    __tablename__ = "blocks"
+    __table_args__ = (
+        UniqueConstraint("blocker_id", "blocked_id"),
+        Index("ix_blocks_blocked_id", "blocked_id"),
+    )
+
+    blocker_id: Mapped[int] = mapped_column(IdType, ForeignKey("users.id", ondelete="CASCADE"))
+    blocked_id: Mapped[int] = mapped_column(IdType, ForeignKey("users.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -127,7 +127,7 @@ def notify_mentions(
     session: Session, tribe: Any, message: Message, author: dict[str, Any] | None = None
 ) -> list[int]:
     """Notify members mentioned as `@Display Name`, except those who blocked the author; returns their ids."""
-    from tribes.contacts.service import has_blocked
+    from tribes.accounts.blocks import who_blocked
     from tribes.notifications.service import notify
 
     names = mention_candidates(message.body)
@@ -140,7 +140,8 @@ def notify_mentions(
         .where(User.id != message.author_id)
         .limit(50)
     ).all()
-    rows = [(uid,) for (uid,) in found if message.author_id is None or not has_blocked(session, uid, message.author_id)]
+    blockers = who_blocked(session, message.author_id, [uid for (uid,) in found]) if message.author_id else set()
+    rows = [(uid,) for (uid,) in found if uid not in blockers]
     if author is None:
         author = card(message.author)
     for (uid,) in rows:

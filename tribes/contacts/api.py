@@ -7,10 +7,10 @@ from datetime import timedelta
 from flask import current_app
 from flask_login import current_user
 
-from tribes.accounts.policy import get_visible_user
+from tribes.accounts.models import Block
 from tribes.accounts.schemas import UserCard
 from tribes.contacts import blocks, profiles, schemas, service
-from tribes.contacts.models import Block, Contact, ContactRequest
+from tribes.contacts.models import Contact, ContactRequest
 from tribes.contacts.schemas import (
     AcceptedOut,
     BlockOut,
@@ -18,6 +18,7 @@ from tribes.contacts.schemas import (
     ContactRequestOut,
     SentRequestOut,
 )
+from tribes.contacts.visibility import get_visible_user
 from tribes.db import time_id_keyset, utcnow
 from tribes.endpoint import Page, endpoint
 from tribes.extensions import db, limiter, user_or_address

@@ -8,11 +8,11 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from tribes.accounts.models import User
-from tribes.accounts.policy import can_see_profile
-from tribes.contacts.models import Block, Contact
+from tribes.accounts.models import Block, User
+from tribes.contacts.models import Contact
 from tribes.contacts.schemas import BlockOut
 from tribes.contacts.service import other_users, pair, pair_request
+from tribes.contacts.visibility import can_see_profile
 from tribes.db import utcnow
 from tribes.errors import NotFound
 

@@ -7,9 +7,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tribes.accounts.models import User
+from tribes.accounts.models import Block, User
 from tribes.contacts import blocks, service
-from tribes.contacts.models import Block, Contact, ContactRequest
+from tribes.contacts.models import Contact, ContactRequest
 
 TABLES = {"contact_requests", "contacts", "blocks"}
 

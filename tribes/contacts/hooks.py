@@ -1,10 +1,24 @@
-"""Wire contacts into the pages: the header link."""
+"""Wire contacts into the pages (the header link) and answer who may see whom."""
 
 from __future__ import annotations
 
-from flask import Flask
+from typing import Any
 
+from flask import Flask
+from sqlalchemy.orm import Session
+
+from tribes import events
+from tribes.accounts.models import User
+from tribes.contacts.visibility import can_see_profile
 from tribes.pages import add_nav_link
+
+
+def _person_visible(viewer_id: int, *, session: Session, user: User, **_: Any) -> bool:
+    """Lower features (targeted invites) ask the profile-visibility rule through a signal."""
+    return can_see_profile(session, viewer_id, user)
+
+
+events.person_visible.connect(_person_visible, weak=False)
 
 
 def init_app(app: Flask) -> None:

@@ -57,15 +57,3 @@ class Contact(RandomIdPK, Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class Block(RandomIdPK, Base):
-    """A user who blocked another; silent for the blocked side."""
-
-    __tablename__ = "blocks"
-    __table_args__ = (
-        UniqueConstraint("blocker_id", "blocked_id"),
-        Index("ix_blocks_blocked_id", "blocked_id"),
-    )
-
-    blocker_id: Mapped[int] = mapped_column(IdType, ForeignKey("users.id", ondelete="CASCADE"))
-    blocked_id: Mapped[int] = mapped_column(IdType, ForeignKey("users.id", ondelete="CASCADE"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)

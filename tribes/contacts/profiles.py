@@ -6,10 +6,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from tribes.accounts.blocks import has_blocked
 from tribes.accounts.models import User
-from tribes.accounts.policy import can_see_details
 from tribes.accounts.schemas import UserCard
-from tribes.contacts.service import are_contacts, has_blocked, pair_request, visible_to_recipient
+from tribes.contacts.service import are_contacts, pair_request, visible_to_recipient
+from tribes.contacts.visibility import can_see_details
 
 
 def profile(session: Session, viewer_id: int, user: User) -> UserCard:

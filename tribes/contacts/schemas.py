@@ -10,8 +10,8 @@ from tribes.accounts.schemas import Strict, UserCard
 from tribes.endpoint import Out, Timestamp
 
 if TYPE_CHECKING:
-    from tribes.accounts.models import User
-    from tribes.contacts.models import Block, Contact, ContactRequest
+    from tribes.accounts.models import Block, User
+    from tribes.contacts.models import Contact, ContactRequest
 
 
 class ContactRequestIn(Strict):

@@ -10,9 +10,10 @@ from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from tribes.accounts.models import User
+from tribes.accounts.blocks import has_blocked
+from tribes.accounts.models import Block, User
 from tribes.accounts.schemas import card
-from tribes.contacts.models import Block, Contact, ContactRequest
+from tribes.contacts.models import Contact, ContactRequest
 from tribes.contacts.schemas import ContactOut, ContactRequestOut
 from tribes.db import utcnow
 from tribes.errors import Conflict, NotFound, ValidationFailed
@@ -41,15 +42,6 @@ def are_contacts(session: Session, a: int, b: int) -> bool:
         is not None
     )
 
-
-def has_blocked(session: Session, blocker_id: int, blocked_id: int) -> bool:
-    """Whether `blocker_id` blocked `blocked_id`."""
-    return (
-        session.scalar(
-            select(Block.id).where(Block.blocker_id == blocker_id, Block.blocked_id == blocked_id)
-        )
-        is not None
-    )
 
 
 def pair_request(session: Session, a: int, b: int) -> ContactRequest | None:

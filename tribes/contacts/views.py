@@ -7,10 +7,11 @@ from typing import Any
 from flask import Blueprint, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from tribes.accounts.policy import get_visible_user
+from tribes.accounts.models import Block
 from tribes.contacts import blocks, profiles, service
 from tribes.contacts.api import limit_contact_requests
-from tribes.contacts.models import Block, Contact, ContactRequest
+from tribes.contacts.models import Contact, ContactRequest
+from tribes.contacts.visibility import get_visible_user
 from tribes.db import time_id_keyset
 from tribes.extensions import db
 from tribes.http import keyset_page

@@ -12,8 +12,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tribes import events
+from tribes.accounts.blocks import has_blocked
 from tribes.accounts.models import User
-from tribes.accounts.policy import can_see_profile, is_blocked_by
 from tribes.accounts.service import card, token_hash
 from tribes.db import utcnow
 from tribes.errors import Forbidden, NotFound, ValidationFailed
@@ -27,7 +27,8 @@ from tribes.http import decode_cursor, encode_cursor
 def may_be_invited_by(session: Session, inviter_id: int, person: User) -> bool:
     """Whether a targeted invite may name `person`: the inviter may see them (a shared tribe or a
     contact) and they have not blocked the inviter."""
-    return can_see_profile(session, inviter_id, person) and not is_blocked_by(session, inviter_id, person.id)
+    visible = events.ask(events.person_visible, inviter_id, session=session, user=person)
+    return visible and not has_blocked(session, person.id, inviter_id)
 
 
 def create_invite(
