@@ -190,8 +190,9 @@ def gevent_handler_class(idle_timeout: float, read_timeout: float) -> type:
 
     timeout_response = raw_error_response(408, "Request Timeout")
 
-    class GuardedHandler(WebSocketHandler):  # type: ignore[misc]
+    class GuardedHandler(WebSocketHandler):
         _timer: Any = None
+        wsgi_input: Any
         _deadline: float | None = None
 
         def __init__(self, sock: Any, address: Any, server: Any, rfile: Any = None) -> None:

@@ -36,7 +36,7 @@ _DEVICE_SALT = "tribes-device-cookie"
 
 
 def _device_serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.secret_key, salt=_DEVICE_SALT)
+    return URLSafeTimedSerializer(str(current_app.secret_key), salt=_DEVICE_SALT)
 
 
 def read_device_cookie() -> dict[str, Any] | None:

@@ -29,8 +29,10 @@ class User(RandomIdPK, Base):
 
     # Flask-Login protocol; the "id" Flask-Login keeps is the raw session token, and
     # session_id is the id of its row (both set when the session is loaded or started).
-    session_token = None
-    session_id = None
+    # Plain attributes of the loaded object, not columns (hence __allow_unmapped__).
+    __allow_unmapped__ = True
+    session_token: str | None = None
+    session_id: int | None = None
     is_active = True
     is_anonymous = False
 

@@ -87,7 +87,7 @@ def drop_sessions(user_id: int, session_ids: list[int] | None) -> None:
     control({"op": "drop_sessions", "user_id": user_id, "session_ids": session_ids})
 
 
-class TribesRedisManager(python_socketio.RedisManager):  # type: ignore[misc]
+class TribesRedisManager(python_socketio.RedisManager):
     """python-socketio's Redis manager plus the control messages above."""
 
     name = "tribes-redis"

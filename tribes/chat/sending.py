@@ -29,7 +29,7 @@ import logging
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Integer, and_, bindparam, exists, literal, select, text
+from sqlalchemy import BindParameter, Integer, and_, bindparam, exists, literal, select, text
 
 from tribes import events
 from tribes.accounts.models import User, UserSession
@@ -53,7 +53,10 @@ class SessionEnded(ApiError):
     status, code = 401, "unauthenticated"
 
 
-_UID, _SLUG, _CID, _SID = bindparam("uid"), bindparam("slug"), bindparam("cid"), bindparam("sid")
+_UID: BindParameter[int] = bindparam("uid")
+_SLUG: BindParameter[str] = bindparam("slug")
+_CID: BindParameter[str] = bindparam("cid")
+_SID: BindParameter[int] = bindparam("sid")
 
 _CHECK = (
     select(

@@ -13,7 +13,7 @@ from tribes.contacts.models import Contact
 from tribes.contacts.schemas import BlockOut
 from tribes.contacts.service import other_users, pair, pair_request
 from tribes.contacts.visibility import can_see_profile
-from tribes.db import utcnow
+from tribes.db import rowcount, utcnow
 from tribes.errors import NotFound
 
 
@@ -57,7 +57,7 @@ def unblock(session: Session, blocker: User, user_id: int) -> None:
     result = session.execute(
         delete(Block).where(Block.blocker_id == blocker.id, Block.blocked_id == user_id)
     )
-    if not result.rowcount:
+    if not rowcount(result):
         raise NotFound()
 
 

@@ -15,7 +15,7 @@ from tribes.accounts.models import Block, User
 from tribes.accounts.schemas import card
 from tribes.contacts.models import Contact, ContactRequest
 from tribes.contacts.schemas import ContactOut, ContactRequestOut
-from tribes.db import utcnow
+from tribes.db import rowcount, utcnow
 from tribes.errors import Conflict, NotFound, ValidationFailed
 from tribes.groups.policy import share_a_tribe
 from tribes.notifications.service import notify
@@ -280,7 +280,7 @@ def remove_contact(session: Session, user: User, other_id: int) -> None:
     """Remove a contact quietly (nobody is notified)."""
     low, high = pair(user.id, other_id)
     result = session.execute(delete(Contact).where(Contact.low_id == low, Contact.high_id == high))
-    if not result.rowcount:
+    if not rowcount(result):
         raise NotFound()
 
 

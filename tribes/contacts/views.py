@@ -32,7 +32,7 @@ def _section_page(name: str, stmt: Any, time_key: Any, id_key: Any) -> tuple[lis
         db.session, stmt, descending=True, limit=PAGE_SIZE,
         cursor=request.args.get(f"{name}_cursor") or None, **time_id_keyset(time_key, id_key),
     )
-    more = url_for("contacts_pages.index", **{f"{name}_cursor": cursor}) if cursor else None
+    more = url_for("contacts_pages.index", **{f"{name}_cursor": str(cursor)}) if cursor else None  # type: ignore[arg-type]
     return rows, more
 
 

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tribes.accounts.models import User
-from tribes.db import utcnow
+from tribes.db import rowcount, utcnow
 from tribes.errors import Forbidden, NotFound
 from tribes.groups import policy
 from tribes.groups.audit import record as record_audit
@@ -99,7 +99,7 @@ def _add_ban(session: Session, tribe_id: int, user_id: int, actor_id: int, reaso
 def lift_ban(session: Session, tribe: Tribe, user_id: int, actor_id: int | None = None) -> None:
     """Lift a ban (audited); unknown bans are not found."""
     result = session.execute(delete(Ban).where(Ban.tribe_id == tribe.id, Ban.user_id == user_id))
-    if not result.rowcount:
+    if not rowcount(result):
         raise NotFound()
     record_audit(session, tribe.id, actor_id, "ban_lifted", target_user_id=user_id)
 

@@ -15,7 +15,7 @@ from tribes import events
 from tribes.accounts.blocks import has_blocked
 from tribes.accounts.models import User
 from tribes.accounts.service import card, token_hash
-from tribes.db import utcnow
+from tribes.db import rowcount, utcnow
 from tribes.errors import Forbidden, NotFound, ValidationFailed
 from tribes.groups import policy
 from tribes.groups.audit import record as record_audit
@@ -147,7 +147,7 @@ def accept_invite(session: Session, raw: str, user: User) -> tuple[Membership, T
         .values(uses=Invite.uses + 1)
         .execution_options(synchronize_session=False)
     )
-    if claimed.rowcount != 1:
+    if rowcount(claimed) != 1:
         raise NotFound()
     try:
         with session.begin_nested():

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tribes import events
-from tribes.db import utcnow
+from tribes.db import rowcount, utcnow
 from tribes.errors import Forbidden, NotFound
 from tribes.groups import audit, policy
 from tribes.groups.models import Membership, Mute, Tribe
@@ -35,7 +35,7 @@ def mute(session: Session, tribe: Tribe, actor: Membership, user_id: int, minute
         update(Mute).where(Mute.tribe_id == tribe.id, Mute.user_id == user_id).values(**values)
         .execution_options(synchronize_session=False)
     )
-    if updated.rowcount == 0:
+    if rowcount(updated) == 0:
         try:
             with session.begin_nested():
                 session.add(Mute(tribe_id=tribe.id, user_id=user_id, **values))
@@ -61,7 +61,7 @@ def unmute(session: Session, tribe: Tribe, actor: Membership, user_id: int) -> N
     removed = session.execute(
         delete(Mute).where(Mute.tribe_id == tribe.id, Mute.user_id == user_id, Mute.until > utcnow())
     )
-    if not removed.rowcount:
+    if not rowcount(removed):
         raise NotFound()
     audit.record(session, tribe.id, actor.user_id, "member_unmuted", target_user_id=user_id)
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from tribes import events
 from tribes.accounts.models import User
-from tribes.db import utcnow
+from tribes.db import rowcount, utcnow
 from tribes.errors import Conflict, Forbidden, NotFound
 from tribes.groups import policy
 from tribes.groups.audit import record as record_audit
@@ -143,7 +143,7 @@ def delete_tribe(session: Session, tribe: Tribe) -> None:
     user_ids = list(session.scalars(select(Membership.user_id).where(Membership.tribe_id == tribe.id)))
     tribe_id, slug = tribe.id, tribe.slug
     # conditional: when two owners delete at once, the second finds nothing to delete
-    if session.execute(delete(Tribe).where(Tribe.id == tribe_id)).rowcount != 1:
+    if rowcount(session.execute(delete(Tribe).where(Tribe.id == tribe_id))) != 1:
         raise NotFound()
     session.flush()
     for uid in user_ids:
@@ -207,7 +207,7 @@ def end_membership(session: Session, tribe: Tribe, member: Membership, reason: s
     events.membership_ending.send(tribe.id, session=session, user_id=user_id, reason=reason)
     # A conditional delete: when two requests end the same membership, only one counts.
     gone = session.execute(delete(Membership).where(Membership.id == member.id))
-    if gone.rowcount != 1:
+    if rowcount(gone) != 1:
         return False
     session.execute(
         update(Tribe).where(Tribe.id == tribe.id).values(member_count=Tribe.member_count - 1)

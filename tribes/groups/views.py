@@ -168,9 +168,10 @@ def invite_landing(token: str) -> Any:
     new_account = user is None
     if new_account:
         user, errors = register_from_form()
-        if errors:
+        if errors or user is None:
             flash("Please correct the marked fields.", "error")
             return render_template("groups/invite.html", invite=invite, tribe=tribe, errors=errors, form=request.form), 422
+    assert user is not None  # logged in, or registered just above
     try:
         invites.accept_invite(db.session, token, user)
     except NotFound:

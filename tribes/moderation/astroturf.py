@@ -225,20 +225,20 @@ def build_evidence(session: Session, tribe_id: int, fp: str, now: datetime) -> d
         u.id: u
         for u in session.scalars(select(User).where(User.id.in_({e.inviter_id for e in edges.values() if e.inviter_id})))
     }
-    joined = dict(
+    joined: dict[int, datetime] = dict(
         session.execute(
             select(Membership.user_id, Membership.joined_at).where(
                 Membership.tribe_id == tribe_id, Membership.user_id.in_(author_ids)
             )
-        ).all()
+        ).tuples().all()
     )
-    elsewhere = dict(
+    elsewhere: dict[int, int] = dict(
         session.execute(
             select(MessageFingerprint.author_id, func.count(func.distinct(MessageFingerprint.tribe_id)))
             .where(MessageFingerprint.author_id.in_(author_ids), MessageFingerprint.fingerprint == fp,
                    MessageFingerprint.created_at >= since, MessageFingerprint.tribe_id != tribe_id)
             .group_by(MessageFingerprint.author_id)
-        ).all()
+        ).tuples().all()
     )
     accounts = []
     for uid in author_ids:

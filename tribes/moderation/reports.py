@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tribes.accounts.models import User
-from tribes.db import utcnow
+from tribes.db import rowcount, utcnow
 from tribes.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from tribes.groups import policy
 from tribes.groups.audit import record as audit
@@ -133,7 +133,7 @@ def resolve(session: Session, report: Report, tribe: Tribe, actor: Membership, a
                 resolved_by_id=actor.user_id, resolved_at=utcnow(), updated_at=utcnow())
         .execution_options(synchronize_session=False)
     )
-    if claimed.rowcount != 1:
+    if rowcount(claimed) != 1:
         raise Conflict("This report was already resolved.", code="already_resolved")
     session.refresh(report)
     affected = _apply(session, report, tribe, actor, action, note)

@@ -57,4 +57,4 @@ def tribe_slugs(session: Session, ids: set[int]) -> dict[int, str]:
     """Slugs of tribes by id, in one query."""
     if not ids:
         return {}
-    return dict(session.execute(select(Tribe.id, Tribe.slug).where(Tribe.id.in_(ids))).all())
+    return dict(session.execute(select(Tribe.id, Tribe.slug).where(Tribe.id.in_(ids))).tuples().all())

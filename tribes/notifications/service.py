@@ -9,7 +9,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from tribes import events
-from tribes.db import utcnow
+from tribes.db import rowcount, utcnow
 from tribes.notifications.models import Notification
 from tribes.notifications.schemas import NotificationOut
 
@@ -63,7 +63,7 @@ def mark_read(
     if not all_:
         stmt = stmt.where(Notification.id.in_(ids or []))
     result = session.execute(stmt.values(read_at=now).execution_options(synchronize_session=False))
-    return result.rowcount or 0
+    return rowcount(result)
 
 
 def delete_for_user(session: Session, user_id: int) -> None:
