@@ -50,8 +50,9 @@ def commit() -> None:
 
 
 def commit_successful_request(response: Response) -> Response:
-    """After a page that only read (no form, no endpoint): write what it flushed — the
-    session's "last seen" stamp — when it succeeded; errors.py rolls failures back."""
+    """The one commit of every page (and of any request that read only, for its "last
+    seen" stamp): when the response is a success or a redirect, the request's transaction
+    commits; errors.py rolls failures back, and views and forms never commit themselves."""
     if response.status_code < 400 and db.registry().in_transaction():
         commit()
     return response

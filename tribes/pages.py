@@ -16,7 +16,8 @@ from tribes.http import check_arguments, storable_text
 
 
 def form_action(back: str, done: str | Callable[[Any], str], action: Callable[[], Any]) -> Any:
-    """Run one service call from a page form, commit, flash the outcome and go back.
+    """Run one service call from a page form, flash the outcome and go back (the request's
+    one commit, `endpoint.commit_successful_request`, stores it; errors roll back).
 
     `done` is the success message, or makes it from what `action` returned. Field and
     rule errors become flash messages; hidden things (404) stay 404 pages.
@@ -24,13 +25,11 @@ def form_action(back: str, done: str | Callable[[Any], str], action: Callable[[]
     from flask import flash
     from pydantic import ValidationError
 
-    from tribes.endpoint import commit
     from tribes.errors import ApiError, pydantic_fields
     from tribes.extensions import db
 
     try:
         result = action()
-        commit()
     except ValidationError as exc:
         db.session.rollback()
         flash("; ".join(f"{k}: {v}" for k, v in pydantic_fields(exc).items()), "error")
@@ -56,7 +55,8 @@ def form_page(
     context: Callable[[], dict[str, Any]] | None = None,
 ) -> Any:
     """A page with one form: GET renders `template`; POST validates the form with `schema`,
-    runs `action(data)`, commits once and answers `done(result)` (flash and redirect).
+    runs `action(data)` and answers `done(result)` (flash and redirect); the request's one
+    commit stores it.
 
     The form's values are `values()` or the named `fields` ("" when missing). Field errors
     (the schema's, or a service's ApiError; one without fields goes to `error_field`) roll
@@ -66,7 +66,6 @@ def form_page(
     from flask import flash, render_template
     from pydantic import ValidationError
 
-    from tribes.endpoint import commit
     from tribes.errors import ApiError, pydantic_fields
     from tribes.extensions import db
 
@@ -75,7 +74,6 @@ def form_page(
         raw = values() if values is not None else {k: request.form.get(k, "") for k in fields or ()}
         try:
             result = action(schema.model_validate(raw))
-            commit()
         except ValidationError as exc:
             db.session.rollback()
             errors = pydantic_fields(exc)

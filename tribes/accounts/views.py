@@ -10,7 +10,6 @@ from pydantic import ValidationError
 
 from tribes.accounts import limits, schemas, service
 from tribes.accounts.api import begin_login, end_login
-from tribes.endpoint import commit
 from tribes.errors import ValidationFailed, pydantic_fields
 from tribes.extensions import db
 from tribes.pages import form_page, local_path, page_blueprint
@@ -26,10 +25,9 @@ def safe_next(default: str) -> str:
 
 
 def log_in(user: Any) -> None:
-    """Start a fresh server-side session for the user and commit it (ends this browser's
-    previous one); for a page that committed its own work first (the invite landing)."""
+    """Start a fresh server-side session for the user (ends this browser's previous one);
+    the request's one commit stores it."""
     begin_login(user)
-    commit()
 
 
 def register_from_form() -> tuple[Any, dict[str, str]]:
@@ -49,7 +47,7 @@ def register_from_form() -> tuple[Any, dict[str, str]]:
 
 
 def _register(data: schemas.RegisterIn) -> None:
-    """Create the account and log it in (flushed; form_page commits)."""
+    """Create the account and log it in (flushed; the request's one commit stores both)."""
     begin_login(service.register(db.session, data.email, data.password, data.display_name))
 
 
@@ -78,9 +76,7 @@ def login() -> Any:
         user = service.authenticate(db.session, email, password)
         if user is not None:
             begin_login(user)
-            commit()
             return redirect(safe_next(url_for("groups_pages.my_tribes")))
-        commit()
         flash("Wrong e-mail or password.", "error")
         return render_template("accounts/login.html", form={"email": email}), 401
     if current_user.is_authenticated:
@@ -92,6 +88,5 @@ def login() -> Any:
 def logout() -> Any:
     """Log out: the server-side session ends."""
     end_login()
-    commit()
     flash("You are logged out.", "success")
     return redirect(url_for("accounts_pages.login"))

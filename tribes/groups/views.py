@@ -10,7 +10,6 @@ from pydantic import ValidationError
 
 from tribes.accounts.views import log_in, register_from_form
 from tribes.db import time_id_keyset
-from tribes.endpoint import commit
 from tribes.errors import ApiError, NotFound, pydantic_fields
 from tribes.extensions import db, limiter
 from tribes.groups import invites, limits, policy, schemas, service
@@ -118,7 +117,6 @@ def create_invite(slug: str) -> Any:
             {"max_uses": request.form.get("max_uses") or 1, "expires_in_hours": request.form.get("expires_in_hours") or 168}
         )
         _, raw = invites.create_invite(db.session, tribe, me, **data.model_dump())
-        commit()
     except ValidationError as exc:
         labels = {"max_uses": "Uses", "expires_in_hours": "Valid for"}
         flash("; ".join(f"{labels.get(k, k)}: {v}" for k, v in pydantic_fields(exc).items()), "error")
@@ -176,7 +174,6 @@ def invite_landing(token: str) -> Any:
         invites.accept_invite(db.session, token, user)
     except NotFound:
         return _invalid_invite()
-    commit()
     if new_account:
         log_in(user)
     flash(f"Welcome to {tribe.name}!", "success")

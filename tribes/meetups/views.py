@@ -14,7 +14,6 @@ from markupsafe import Markup
 from pydantic import ValidationError
 
 from tribes.accounts.schemas import timezone_names
-from tribes.endpoint import commit
 from tribes.errors import ApiError, pydantic_fields
 from tribes.extensions import db
 from tribes.groups import policy
@@ -120,7 +119,6 @@ def create_meetup(slug: str) -> Any:
         try:
             data = schemas.MeetupIn.model_validate(_form_data(partial=False))
             meetup = service.create_meetup(db.session, tribe, current_user.id, data.model_dump())
-            commit()
         except ValidationError as exc:
             errors = pydantic_fields(exc)
         except ApiError as exc:
@@ -170,7 +168,6 @@ def rsvp(meetup_id: int) -> Any:
             {"status": request.form.get("status", ""), "guests": form_number(guests.strip())}
         )
         answer = seats.set_rsvp(db.session, meetup, current_user.id, data.status, data.guests)
-        commit()
     except ValidationError as exc:
         flash("; ".join(pydantic_fields(exc).values()), "error")
     except ApiError as exc:
@@ -191,7 +188,6 @@ def edit_meetup(meetup_id: int) -> Any:
         try:
             data = schemas.MeetupPatch.model_validate(_form_data(partial=True))
             service.update_meetup(db.session, meetup, data.model_dump(exclude_unset=True))
-            commit()
         except ValidationError as exc:
             errors = pydantic_fields(exc)
         except ApiError as exc:
@@ -220,7 +216,6 @@ def cancel_meetup(meetup_id: int) -> Any:
     """Cancel a meetup from its page."""
     meetup, _ = service.get_meetup_as(db.session, current_user.id, meetup_id, "organiser")
     service.cancel_meetup(db.session, meetup, current_user.id, (request.form.get("reason") or "")[:2000])
-    commit()
     flash("Meetup cancelled; attendees were told.", "success")
     return redirect(url_for("meetups_pages.meetup_page", meetup_id=meetup_id))
 
@@ -232,7 +227,6 @@ def rotate_feed() -> Any:
     from tribes.meetups.api import feed_url
 
     raw = ical.rotate_token(db.session, current_user.id)
-    commit()
     return render_template("meetups/feed_created.html", url=feed_url(raw))
 
 

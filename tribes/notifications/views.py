@@ -35,5 +35,4 @@ def index() -> Any:
 def mark_all_read() -> Any:
     """Mark every notification read."""
     service.mark_read(db.session, current_user.id, all_=True)
-    db.session.commit()
     return redirect(request.referrer if request.referrer and request.referrer.startswith(request.host_url) else url_for("notifications_pages.index"))

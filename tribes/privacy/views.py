@@ -10,7 +10,6 @@ from flask_login import current_user, login_required, logout_user
 from tribes.accounts import limits
 from tribes.accounts import schemas as account_schemas
 from tribes.accounts import service as accounts
-from tribes.endpoint import commit
 from tribes.errors import ApiError
 from tribes.extensions import db
 from tribes.pages import form_page, settings_section_context
@@ -60,7 +59,6 @@ def delete_account() -> Any:
             request.form.get("password", ""),
             erase_messages=bool(request.form.get("erase_messages")),
         )
-        commit()
     except ApiError as exc:
         db.session.rollback()
         errors = {}
