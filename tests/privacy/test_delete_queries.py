@@ -29,3 +29,22 @@ def test_deleting_an_account_is_not_n_plus_one(make_user: Any, make_tribe: Any, 
     few = _statements_to_delete(make_user, make_tribe, count_queries, 2)
     many = _statements_to_delete(make_user, make_tribe, count_queries, 10)
     assert few == many
+
+
+def _statements_to_leave(make_user: Any, make_tribe: Any, count_queries: Any, tribes: int) -> int:
+    """Delete an account that is a member of `tribes` tribes (one of them its own, alone)."""
+    me = make_user()
+    make_tribe(me)  # owned alone: it goes with the account
+    for _ in range(tribes - 1):
+        make_tribe(make_user(), [me, make_user()])
+    count_queries.count = 0
+    assert me.delete("me", {"password": PASSWORD}).status_code == 204
+    return count_queries.count
+
+
+def test_deleting_an_account_in_many_tribes_is_not_n_plus_one(
+    make_user: Any, make_tribe: Any, count_queries: Any
+) -> None:
+    few = _statements_to_leave(make_user, make_tribe, count_queries, 2)
+    many = _statements_to_leave(make_user, make_tribe, count_queries, 6)
+    assert few == many

@@ -220,6 +220,48 @@ def end_membership(session: Session, tribe: Tribe, member: Membership, reason: s
     return True
 
 
+def end_all_memberships(session: Session, user_id: int, reason: str = "deleted") -> None:
+    """Account deletion: every membership of the user ends in a fixed number of statements.
+
+    `membership_ending` receivers are not asked one tribe at a time: the caller sends
+    `events.user_deleting`, which covers the user everywhere (RSVPs, messages). Tribes left
+    empty are deleted; the sole-owner rule holds as in `end_membership` (rows locked first).
+    """
+    rows = session.execute(
+        select(Membership.tribe_id, Membership.role, Tribe.slug)
+        .join(Tribe, Tribe.id == Membership.tribe_id)
+        .where(Membership.user_id == user_id)
+        .with_for_update(of=Tribe)
+    ).all()
+    if not rows:
+        return
+    tribe_ids = [row.tribe_id for row in rows]
+    owned = [row.tribe_id for row in rows if row.role == "owner"]
+    if owned:
+        owners = dict(session.execute(
+            select(Membership.tribe_id, func.count())
+            .where(Membership.tribe_id.in_(owned), Membership.role == "owner")
+            .group_by(Membership.tribe_id)
+        ).tuples().all())
+        sizes = dict(session.execute(select(Tribe.id, Tribe.member_count).where(Tribe.id.in_(owned))).tuples().all())
+        if any(owners.get(t, 0) <= 1 and sizes.get(t, 0) > 1 for t in owned):
+            raise Conflict(
+                "You are the only owner of a tribe with other members; hand ownership over first.",
+                code="sole_owner",
+            )
+    session.execute(delete(Membership).where(Membership.user_id == user_id))
+    session.execute(
+        update(Tribe).where(Tribe.id.in_(tribe_ids)).values(member_count=Tribe.member_count - 1)
+        .execution_options(synchronize_session=False)
+    )
+    emptied = list(session.scalars(select(Tribe.id).where(Tribe.id.in_(tribe_ids), Tribe.member_count <= 0)))
+    if emptied:
+        session.execute(delete(Tribe).where(Tribe.id.in_(emptied)).execution_options(synchronize_session=False))
+    session.flush()
+    for row in rows:
+        _after_membership_ended(session, row.tribe_id, row.slug, user_id, reason)
+
+
 def remove_member(session: Session, tribe: Tribe, actor: Membership, target: Membership) -> None:
     """Leave (actor is target) or remove someone ranked below the actor."""
     if not policy.may_remove(actor, target):

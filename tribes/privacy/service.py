@@ -15,7 +15,7 @@ from tribes.db import utcnow
 from tribes.errors import ApiError, Conflict
 from tribes.features import feature_modules
 from tribes.groups.models import Membership, Tribe
-from tribes.groups.service import end_membership
+from tribes.groups.service import end_all_memberships
 
 #: bump when the shape of the export changes
 EXPORT_FORMAT = 1
@@ -78,14 +78,7 @@ def delete_account(session: Session, user: User, password: str, *, erase_message
             code="sole_owner",
         )
     user_id = user.id
-    memberships = session.execute(
-        select(Tribe, Membership)
-        .join(Membership, Membership.tribe_id == Tribe.id)
-        .where(Membership.user_id == user_id)
-        .order_by(Membership.joined_at, Membership.id)
-    ).all()
-    for tribe, member in memberships:
-        end_membership(session, tribe, member, "deleted")
+    end_all_memberships(session, user_id, "deleted")
     events.user_deleting.send(user_id, session=session, erase_messages=erase_messages)
     end_sessions(session, user_id, reason="deleted")
     delete_contacts(session, user_id)
