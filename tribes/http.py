@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import base64
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask import Blueprint, request
 from flask_login import current_user
 from flask_wtf.csrf import validate_csrf
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import Select, tuple_
 from wtforms import ValidationError as WTFValidationError
 
 from tribes.errors import (
@@ -240,106 +238,3 @@ def int_range_errors(value: Any, loc: str = "") -> list[tuple[str, str]]:
             found += int_range_errors(item, f"{loc}.{key}" if loc else str(key))
         return found
     return []
-
-
-# ---------------------------------------------------------------- pagination
-
-
-def encode_cursor(values: Sequence[Any]) -> str:
-    """An opaque cursor for a keyset position."""
-    raw = json.dumps(list(values), separators=(",", ":"), default=str).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str, size: int) -> list[Any]:
-    """Decode a cursor made by encode_cursor; 422 for anything else."""
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
-        raise ValidationFailed({"cursor": "Invalid cursor."}) from exc
-    if not isinstance(values, list) or len(values) != size:
-        raise ValidationFailed({"cursor": "Invalid cursor."})
-    try:
-        check_json(values)
-    except ValidationFailed as exc:
-        raise ValidationFailed({"cursor": "Invalid cursor."}) from exc
-    return values
-
-
-def page_limit(default: int = 50, maximum: int = 200) -> int:
-    """?limit=, 1..maximum."""
-    raw = request.args.get("limit")
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError as exc:
-        raise ValidationFailed({"limit": "Must be an integer."}) from exc
-    if not 1 <= value <= maximum:
-        raise ValidationFailed({"limit": f"Must be between 1 and {maximum}."})
-    return value
-
-
-def int_arg(name: str) -> int | None:
-    """An optional integer query argument; 422 when malformed."""
-    raw = request.args.get(name)
-    if raw is None or raw == "":
-        return None
-    try:
-        value = int(raw)
-    except ValueError as exc:
-        raise ValidationFailed({name: "Must be an integer."}) from exc
-    if abs(value) > MAX_INT:
-        raise ValidationFailed({name: "Out of range."})
-    return value
-
-
-def keyset_page(
-    session: Any,
-    stmt: Select[Any],
-    keys: Sequence[Any],
-    *,
-    descending: bool = False,
-    limit: int | None = None,
-    cursor: str | None = None,
-    key_of: Callable[[Any], Sequence[Any]] | None = None,
-    parse_key: Callable[[list[Any]], list[Any]] | None = None,
-) -> tuple[list[Any], str | None]:
-    """Run one keyset page of `stmt` ordered by `keys` (all ascending or all descending).
-
-    Returns (rows, next_cursor). `key_of(row)` gives the key values of a row (default:
-    the attributes named like the key columns); `parse_key` converts decoded values back.
-    """
-    limit = page_limit() if limit is None else limit
-    if cursor is None:
-        cursor = request.args.get("cursor") or None
-    if cursor:
-        values = decode_cursor(cursor, len(keys))
-        if parse_key is not None:
-            try:
-                values = parse_key(values)
-            except (TypeError, ValueError) as exc:
-                raise ValidationFailed({"cursor": "Invalid cursor."}) from exc
-        elif not all(isinstance(v, int) for v in values):
-            raise ValidationFailed({"cursor": "Invalid cursor."})
-        left = tuple_(*keys) if len(keys) > 1 else keys[0]
-        right = tuple_(*values) if len(keys) > 1 else values[0]
-        stmt = stmt.where(left < right if descending else left > right)
-    order = [k.desc() if descending else k.asc() for k in keys]
-    rows = list(session.scalars(stmt.order_by(*order).limit(limit + 1)))
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        last = rows[-1]
-        if key_of is None:
-            vals = [getattr(last, k.key) for k in keys]
-        else:
-            vals = list(key_of(last))
-        next_cursor = encode_cursor(vals)
-    return rows, next_cursor
-
-
-def page(items: list[Any], next_cursor: str | None) -> dict[str, Any]:
-    """The contract's list document."""
-    return {"items": items, "next_cursor": next_cursor}

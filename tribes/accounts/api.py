@@ -13,7 +13,8 @@ from tribes.db import time_id_keyset
 from tribes.endpoint import Page, endpoint
 from tribes.errors import ApiError
 from tribes.extensions import client_address, db
-from tribes.http import api_blueprint, csrf_exempt, keyset_page, public
+from tribes.http import api_blueprint, csrf_exempt, public
+from tribes.paging import keyset_page
 
 bp = api_blueprint("accounts_api", __name__)
 

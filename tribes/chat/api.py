@@ -13,7 +13,8 @@ from tribes.endpoint import Page, endpoint
 from tribes.errors import ValidationFailed
 from tribes.extensions import db
 from tribes.groups import policy
-from tribes.http import api_blueprint, decode_cursor, int_arg, keyset_page
+from tribes.http import api_blueprint
+from tribes.paging import decode_cursor, int_arg, keyset_page
 
 bp = api_blueprint("chat_api", __name__)
 

@@ -22,7 +22,8 @@ from tribes.contacts.visibility import get_visible_user
 from tribes.db import time_id_keyset, utcnow
 from tribes.endpoint import Page, endpoint
 from tribes.extensions import db, limiter, user_or_address
-from tribes.http import api_blueprint, keyset_page
+from tribes.http import api_blueprint
+from tribes.paging import keyset_page
 
 bp = api_blueprint("contacts_api", __name__)
 

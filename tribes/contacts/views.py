@@ -14,8 +14,8 @@ from tribes.contacts.models import Contact, ContactRequest
 from tribes.contacts.visibility import get_visible_user
 from tribes.db import time_id_keyset
 from tribes.extensions import db
-from tribes.http import keyset_page
 from tribes.pages import form_action, local_path
+from tribes.paging import keyset_page
 
 bp = Blueprint("contacts_pages", __name__)
 

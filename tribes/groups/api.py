@@ -25,7 +25,8 @@ from tribes.groups.schemas import (
     MemberOut,
     TribeOut,
 )
-from tribes.http import api_blueprint, body, keyset_page, page_limit, parse
+from tribes.http import api_blueprint, body, parse
+from tribes.paging import keyset_page, page_limit
 
 bp = api_blueprint("groups_api", __name__)
 

@@ -21,7 +21,7 @@ from tribes.groups import policy
 from tribes.groups.audit import record as record_audit
 from tribes.groups.bans import is_banned
 from tribes.groups.models import Invite, InviteEdge, Membership, Tribe
-from tribes.http import decode_cursor, encode_cursor
+from tribes.paging import decode_cursor, encode_cursor
 
 
 def may_be_invited_by(session: Session, inviter_id: int, person: User) -> bool:

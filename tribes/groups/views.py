@@ -15,8 +15,8 @@ from tribes.extensions import db, limiter
 from tribes.groups import invites, limits, policy, schemas, service
 from tribes.groups.api import invite_url
 from tribes.groups.models import Invite, Membership, Tribe
-from tribes.http import keyset_page
 from tribes.pages import form_action, form_page, page_blueprint, tribe_section_context
+from tribes.paging import keyset_page
 
 bp = page_blueprint("groups_pages", __name__)
 

@@ -15,11 +15,12 @@ from tribes.endpoint import Page, endpoint
 from tribes.errors import Forbidden, ValidationFailed
 from tribes.extensions import db
 from tribes.groups import policy
-from tribes.http import api_blueprint, keyset_page
+from tribes.http import api_blueprint
 from tribes.meetups import ical, schemas, seats, service
 from tribes.meetups.models import Meetup, Rsvp
 from tribes.meetups.schemas import AttendeeOut, AttendeesPage, MeetupOut, RsvpOut
 from tribes.meetups.times import as_utc
+from tribes.paging import keyset_page
 
 bp = api_blueprint("meetups_api", __name__)
 

@@ -12,10 +12,11 @@ from tribes.extensions import db
 from tribes.groups import mutes, policy
 from tribes.groups.audit import AuditEntry
 from tribes.groups.models import Mute
-from tribes.http import api_blueprint, keyset_page
+from tribes.http import api_blueprint
 from tribes.moderation import limits, reports, schemas, service
 from tribes.moderation.models import Report
 from tribes.moderation.schemas import AuditEntryOut, FiledReportOut, MuteOut, ReportOut
+from tribes.paging import keyset_page
 
 bp = api_blueprint("moderation_api", __name__)
 

@@ -17,11 +17,11 @@ from tribes.groups import service as groups
 from tribes.groups.audit import AuditEntry
 from tribes.groups.models import Membership, Mute
 from tribes.groups.schemas import InviteTreeNodeOut
-from tribes.http import keyset_page
 from tribes.moderation import limits, reports, schemas, service
 from tribes.moderation.models import Report
 from tribes.moderation.schemas import ReportOut
 from tribes.pages import form_action, page_blueprint
+from tribes.paging import keyset_page
 
 bp = page_blueprint("moderation_pages", __name__)
 

@@ -8,10 +8,11 @@ from flask_login import current_user
 from tribes.db import time_id_keyset
 from tribes.endpoint import Page, endpoint
 from tribes.extensions import db
-from tribes.http import api_blueprint, keyset_page
+from tribes.http import api_blueprint
 from tribes.notifications import schemas, service
 from tribes.notifications.models import Notification
 from tribes.notifications.schemas import NotificationOut
+from tribes.paging import keyset_page
 
 bp = api_blueprint("notifications_api", __name__)
 

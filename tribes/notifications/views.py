@@ -9,10 +9,10 @@ from flask_login import current_user, login_required
 
 from tribes.db import time_id_keyset
 from tribes.extensions import db
-from tribes.http import keyset_page
 from tribes.notifications import service
 from tribes.notifications.models import Notification
 from tribes.notifications.schemas import NotificationOut
+from tribes.paging import keyset_page
 
 bp = Blueprint("notifications_pages", __name__)
 
