@@ -15,6 +15,7 @@ from tribes.db import utcnow
 from tribes.errors import ApiError, Conflict
 from tribes.features import feature_modules
 from tribes.groups.models import Membership, Tribe
+from tribes.groups.policy import member_of
 from tribes.groups.service import end_all_memberships
 
 #: bump when the shape of the export changes
@@ -58,8 +59,8 @@ def sole_owned_tribes(session: Session, user_id: int) -> list[Tribe]:
     return list(
         session.scalars(
             select(Tribe)
-            .join(Membership, Membership.tribe_id == Tribe.id)
-            .where(Membership.user_id == user_id, Membership.role == "owner", Tribe.member_count > 1)
+            .join(Membership, member_of(Tribe.id, user_id))
+            .where(Membership.role == "owner", Tribe.member_count > 1)
             .where(owners <= 1)
         )
     )
