@@ -223,6 +223,19 @@ def count_queries(app: Any) -> Iterator[QueryCounter]:
     event.remove(database.engine, "before_cursor_execute", counter)
 
 
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """How many documented success responses the run checked against the OpenAPI document."""
+    from tests.openapi_check import documented_successes, validated
+
+    total = documented_successes()
+    if total and validated:
+        missing = sorted(total - validated)
+        terminalreporter.write_line(
+            f"OpenAPI: {len(total & validated)} of {len(total)} documented success responses were "
+            f"checked against the document" + (f"; not exercised: {', '.join(o for o, _ in missing[:8])}" if missing else "")
+        )
+
+
 #: fixtures that start a real `tribes serve` or a browser: tests using them are `slow`
 SLOW_FIXTURES = {"live_server", "live_server_factory", "browser", "new_page"}
 

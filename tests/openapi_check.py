@@ -12,6 +12,8 @@ from referencing.jsonschema import DRAFT202012
 from werkzeug.exceptions import HTTPException
 
 _documents: dict[int, dict[str, Any]] = {}
+#: (operationId, status) of every success response validated in this test session
+validated: set[tuple[str, str]] = set()
 
 
 def document(app: Any) -> dict[str, Any]:
@@ -67,7 +69,9 @@ def response_schema(app: Any, method: str, path: str, status: int) -> dict[str, 
         if documented is None:
             return {"__undocumented__": str(status), "operation": operation["operationId"]}
         content = documented.get("content", {}).get("application/json")
-        return content["schema"] if content else None
+        if content:
+            return {**content["schema"], "x-operation": operation["operationId"]}
+        return None
     return None
 
 
@@ -82,7 +86,21 @@ def check_response(app: Any, method: str, path: str, status: int, body: Any) -> 
         # an operation that documents its responses must document this status too
         raise AssertionError(f"{method} {path} answered {status}, not documented for {schema['operation']}")
     doc = document(app)
+    operation = schema.pop("x-operation", "")
     errors = sorted(_validator(doc, schema).iter_errors(body), key=lambda e: list(e.path))
+    validated.add((operation, str(status)))
     if errors:
         details = "; ".join(f"{list(e.path)}: {e.message}" for e in errors[:5])
         raise AssertionError(f"{method} {path} ({status}) does not match its documented schema: {details}")
+
+
+def documented_successes() -> set[tuple[str, str]]:
+    """(operationId, status) of every documented JSON success response of the apps seen."""
+    found: set[tuple[str, str]] = set()
+    for doc in _documents.values():
+        for operations in doc["paths"].values():
+            for operation in operations.values():
+                for status, response in operation["responses"].items():
+                    if status.startswith("2") and "content" in response:
+                        found.add((operation["operationId"], status))
+    return found
