@@ -183,6 +183,14 @@ def make_user(app: Any, make_client: Any) -> Any:
     return factory
 
 
+def join(inviter: ApiClient, member: ApiClient, slug: str) -> None:
+    """Bring `member` into the tribe through a fresh invite made by `inviter`."""
+    invite = inviter.post(f"tribes/{slug}/invites", {})
+    assert invite.status_code == 201, invite.get_json()
+    accepted = member.post(f"invites/{invite.get_json()['token']}/accept")
+    assert accepted.status_code == 200, accepted.get_json()
+
+
 @pytest.fixture
 def make_tribe(make_user: Any) -> Any:
     """Create a tribe owned by `owner` (a client), with `members` (clients) joined by invite."""
@@ -194,10 +202,7 @@ def make_tribe(make_user: Any) -> Any:
         assert response.status_code == 201, response.get_json()
         tribe = response.get_json()
         for member in members:
-            invite = owner.post(f"tribes/{tribe['slug']}/invites", {})
-            assert invite.status_code == 201, invite.get_json()
-            accepted = member.post(f"invites/{invite.get_json()['token']}/accept")
-            assert accepted.status_code == 200, accepted.get_json()
+            join(owner, member, tribe["slug"])
         tribe["owner"] = owner
         return tribe
 
@@ -205,18 +210,49 @@ def make_tribe(make_user: Any) -> Any:
 
 
 class QueryCounter:
-    """Counts SQL statements sent through the engine while active."""
+    """Records the SQL statements sent through the engine while active.
+
+    `.statements` holds their text, `.count` how many there are, `.selects` the ones
+    that start with SELECT; `.reset()` forgets them and `measure(fn)` runs `fn` alone.
+    """
 
     def __init__(self) -> None:
-        self.count = 0
+        self.statements: list[str] = []
 
-    def __call__(self, *args: Any, **kwargs: Any) -> None:
-        self.count += 1
+    def __call__(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        self.statements.append(statement)
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+    @count.setter
+    def count(self, value: int) -> None:
+        """`counter.count = 0` is the older spelling of `counter.reset()`."""
+        if value != 0:
+            raise ValueError("a QueryCounter can only be reset to 0")
+        self.reset()
+
+    @property
+    def selects(self) -> list[str]:
+        return [s for s in self.statements if s.lstrip().upper().startswith("SELECT")]
+
+    def reset(self) -> None:
+        self.statements.clear()
+
+    def measure(self, fn: Any) -> tuple[Any, int]:
+        """Run `fn` on a fresh count: (its result, how many statements it sent).
+
+        `.statements` and `.selects` then hold what `fn` sent.
+        """
+        self.reset()
+        result = fn()
+        return result, self.count
 
 
 @pytest.fixture
 def count_queries(app: Any) -> Iterator[QueryCounter]:
-    """A statement counter on the app's engine (set `.count = 0` before the part to measure)."""
+    """A statement recorder on the app's engine for the whole test (`.reset()` before the part to measure)."""
     counter = QueryCounter()
     event.listen(database.engine, "before_cursor_execute", counter)
     yield counter

@@ -1,4 +1,4 @@
-"""Chat fixtures: Socket.IO test clients bound to logged-in API clients, query counting."""
+"""Chat fixtures: Socket.IO test clients bound to logged-in API clients."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import QueryCounter, count_queries  # noqa: F401  (the one shared counter)
 from tests.live_server import (  # noqa: F401
     live_database,
     live_server,
@@ -53,6 +52,11 @@ def in_db(app: Any) -> Any:
 def client_id() -> str:
     """A fresh client-side message id."""
     return f"c-{next(_ids)}"
+
+
+def send(sock: Any, slug: str, body: str, cid: str | None = None) -> Any:
+    """Send a chat message over the socket and return the acknowledgement."""
+    return sock.emit("send", {"tribe": slug, "body": body, "client_id": cid or client_id()}, callback=True)
 
 
 def events_named(sock: Any, name: str) -> list[Any]:

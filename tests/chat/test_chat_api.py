@@ -70,7 +70,7 @@ def test_history_query_count_does_not_grow_with_page_size(
         post(authors[i % 5], tribe["slug"], f"message {i}")
     counts = []
     for limit in (2, 50):
-        count_queries.count = 0
+        count_queries.reset()
         response = authors[0].get(f"tribes/{tribe['slug']}/messages?limit={limit}")
         assert len(response.get_json()["items"]) == limit
         counts.append(count_queries.count)

@@ -8,13 +8,9 @@ from typing import Any
 
 import pytest
 
-from tests.chat.conftest import client_id, events_named
+from tests.chat.conftest import client_id, events_named, send
 from tribes import events
 from tribes.chat import ordering
-
-
-def send(sock: Any, slug: str, body: str, cid: str | None = None) -> Any:
-    return sock.emit("send", {"tribe": slug, "body": body, "client_id": cid or client_id()}, callback=True)
 
 
 def test_unknown_tribes_do_not_grow_the_lock_table(make_user: Any, make_tribe: Any, make_socket: Any) -> None:

@@ -6,12 +6,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from tests.chat.conftest import client_id, events_named, payload
+from tests.chat.conftest import events_named, payload, send
 from tribes.extensions import db
-
-
-def send(sock: Any, slug: str, body: str, cid: str | None = None) -> Any:
-    return sock.emit("send", {"tribe": slug, "body": body, "client_id": cid or client_id()}, callback=True)
 
 
 def test_connect_needs_a_live_session(client: Any, make_user: Any, make_socket: Any) -> None:

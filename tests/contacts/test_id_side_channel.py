@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.conftest import join
+
 #: trials per arm
 TRIALS = 12
 
@@ -36,9 +38,7 @@ class Attacker:
     def new_recipient(self) -> Any:
         """A fresh member of the shared tribe (invited by the sender, the owner)."""
         recipient = self.make_user()
-        invite = self.sender.post(f"tribes/{self.slug}/invites", {})
-        assert invite.status_code == 201, invite.get_json()
-        assert recipient.post(f"invites/{invite.get_json()['token']}/accept").status_code == 200
+        join(self.sender, recipient, self.slug)
         return recipient
 
     def mention_second(self) -> int:

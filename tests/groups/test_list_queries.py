@@ -5,29 +5,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import event
-
-from tribes.extensions import db
+from tests.conftest import QueryCounter
 
 
-def count_selects(fn: Callable[[], Any]) -> int:
+def count_selects(count_queries: QueryCounter, fn: Callable[[], Any]) -> int:
     """How many SELECT statements fn sends to the database."""
-    seen: list[str] = []
-
-    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if statement.lstrip().upper().startswith("SELECT"):
-            seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        response = fn()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
+    response, _ = count_queries.measure(fn)
     assert response.status_code == 200, response.get_json()
-    return len(seen)
+    return len(count_queries.selects)
 
 
-def test_list_endpoints_do_not_grow_with_their_length(make_user: Any, make_tribe: Any) -> None:
+def test_list_endpoints_do_not_grow_with_their_length(make_user: Any, make_tribe: Any, count_queries: Any) -> None:
     small_owner, big_owner = make_user(), make_user()
     small = make_tribe(owner=small_owner, visibility="listed", members=[make_user()])
     big = make_tribe(owner=big_owner, visibility="listed", members=[make_user() for _ in range(6)])
@@ -42,9 +30,9 @@ def test_list_endpoints_do_not_grow_with_their_length(make_user: Any, make_tribe
     second = big_owner.get(f"tribes/{big['slug']}/members").get_json()["items"][1]["user"]["id"]
     big_owner.post(f"tribes/{big['slug']}/bans", {"user_id": second, "reason": "y"})
     for suffix in ("members", "invites", "bans", "invite-tree"):
-        few = count_selects(lambda s=suffix: small_owner.get(f"tribes/{small['slug']}/{s}"))
-        many = count_selects(lambda s=suffix: big_owner.get(f"tribes/{big['slug']}/{s}"))
+        few = count_selects(count_queries, lambda s=suffix: small_owner.get(f"tribes/{small['slug']}/{s}"))
+        many = count_selects(count_queries, lambda s=suffix: big_owner.get(f"tribes/{big['slug']}/{s}"))
         assert many == few, suffix
         assert many <= 5, suffix
-    assert count_selects(lambda: big_owner.get("tribes")) == count_selects(lambda: small_owner.get("tribes"))
-    assert count_selects(lambda: big_owner.get("tribes/directory")) <= 3
+    assert count_selects(count_queries, lambda: big_owner.get("tribes")) == count_selects(count_queries, lambda: small_owner.get("tribes"))
+    assert count_selects(count_queries, lambda: big_owner.get("tribes/directory")) <= 3

@@ -5,18 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import event
 
-from tribes.extensions import db
+from tests.conftest import join
 
 TRIBE_KEYS = {"slug", "name", "description", "visibility", "invite_policy", "member_count", "my_role", "created_at"}
 CARD_KEYS = {"slug", "name", "description", "member_count"}
-
-
-def join(owner: Any, member: Any, slug: str) -> None:
-    """Bring `member` into the tribe through a fresh invite of `owner`."""
-    token = owner.post(f"tribes/{slug}/invites", {}).get_json()["token"]
-    assert member.post(f"invites/{token}/accept").status_code == 200
 
 
 def test_create_tribe(make_user: Any) -> None:
@@ -148,23 +141,14 @@ def test_role_rules(make_user: Any, make_tribe: Any) -> None:
     assert admin.patch(url + str(mem.user["id"]), {"role": "king"}).status_code == 422
 
 
-def test_members_list_shape_paging_and_query_count(app: Any, make_user: Any, make_tribe: Any) -> None:
+def test_members_list_shape_paging_and_query_count(make_user: Any, make_tribe: Any, count_queries: Any) -> None:
     members = [make_user() for _ in range(5)]
     tribe = make_tribe(members=members)
     owner = tribe["owner"]
-    statements: list[str] = []
-
-    def count(*args: Any) -> None:
-        statements.append(args[2])
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        first = owner.get(f"tribes/{tribe['slug']}/members?limit=4")
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
+    first, _ = count_queries.measure(lambda: owner.get(f"tribes/{tribe['slug']}/members?limit=4"))
     assert first.status_code == 200
     # session lookup, tribe+membership lookup, one page query (users joined): no N+1
-    assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) <= 4
+    assert len(count_queries.selects) <= 4
     body = first.get_json()
     assert len(body["items"]) == 4 and body["next_cursor"]
     item = body["items"][1]

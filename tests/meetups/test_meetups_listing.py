@@ -2,31 +2,11 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import event
-
 from tests.meetups.conftest import iso
-
-
-@contextmanager
-def count_queries(app: Any) -> Any:
-    """Count the SQL statements run inside the block."""
-    from tribes.extensions import db
-
-    seen: list[str] = []
-
-    def listener(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
-        yield seen
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
 
 
 def test_upcoming_soonest_first_window_and_pages(crowd: Any, new_meetup: Any) -> None:
@@ -68,7 +48,7 @@ def test_my_meetups_across_tribes_with_my_rsvp(crowd: Any, make_tribe: Any, make
     ]
 
 
-def test_list_query_count_does_not_grow_with_page_size(app: Any, crowd: Any, new_meetup: Any) -> None:
+def test_list_query_count_does_not_grow_with_page_size(crowd: Any, new_meetup: Any, count_queries: Any) -> None:
     tribe, owner, members = crowd(3)
     for i in range(12):
         m = new_meetup(owner, tribe["slug"], capacity=1, start=datetime.now(UTC) + timedelta(days=i + 1))
@@ -76,15 +56,15 @@ def test_list_query_count_does_not_grow_with_page_size(app: Any, crowd: Any, new
             member.put(f"meetups/{m['id']}/rsvp", {"status": "going"})
     counts = {}
     for size in (2, 12):
-        with count_queries(app) as seen:
-            body = members[0].get(f"tribes/{tribe['slug']}/meetups?limit={size}").get_json()
+        response, counts[size] = count_queries.measure(
+            lambda s=size: members[0].get(f"tribes/{tribe['slug']}/meetups?limit={s}")
+        )
+        body = response.get_json()
         assert len(body["items"]) == size
         assert all(m["waitlist_count"] == 2 and m["my_rsvp"] == "going" for m in body["items"])
-        counts[size] = len(seen)
     assert counts[2] == counts[12], counts
-    with count_queries(app) as seen:
-        members[0].get("me/meetups?limit=12")
-    assert len(seen) <= counts[12] + 1
+    _, mine = count_queries.measure(lambda: members[0].get("me/meetups?limit=12"))
+    assert mine <= counts[12] + 1
 
 
 def test_attendees_follow_visibility(crowd: Any, new_meetup: Any) -> None:

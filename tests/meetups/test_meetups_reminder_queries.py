@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from tests.meetups.conftest import soon
 from tribes.db import utcnow
@@ -15,21 +13,6 @@ from tribes.extensions import db
 from tribes.meetups.models import Rsvp
 from tribes.meetups.reminders import send_due_reminders
 from tribes.notifications.models import Notification
-
-
-@contextmanager
-def count_queries() -> Iterator[list[str]]:
-    """Record the SQL statements run on the app's engine inside the block."""
-    statements: list[str] = []
-
-    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
 
 
 def _due_meetups(crowd: Any, new_meetup: Any, meetups: int, attendees: int) -> datetime:
@@ -46,22 +29,22 @@ def _due_meetups(crowd: Any, new_meetup: Any, meetups: int, attendees: int) -> d
     return start
 
 
-def _send(app: Any, start: datetime) -> tuple[int, int, int]:
+def _send(count_queries: Any, start: datetime) -> tuple[int, int, int]:
     """One reminder pass before `start`: (meetups reminded, other statements, notification inserts)."""
-    with count_queries() as statements:
-        sent = send_due_reminders(db.session, start - timedelta(hours=1))
+    sent, _ = count_queries.measure(lambda: send_due_reminders(db.session, start - timedelta(hours=1)))
+    statements = list(count_queries.statements)
     db.session.commit()
     inserts = [s for s in statements if s.lstrip().upper().startswith("INSERT INTO NOTIFICATIONS")]
     return sent, len(statements) - len(inserts), len(inserts)
 
 
 def test_reminders_run_the_same_statements_for_2_or_10_meetups(
-    app: Any, session: Any, crowd: Any, new_meetup: Any
+    session: Any, crowd: Any, new_meetup: Any, count_queries: Any
 ) -> None:
-    small = _send(app, _due_meetups(crowd, new_meetup, meetups=2, attendees=2))
+    small = _send(count_queries, _due_meetups(crowd, new_meetup, meetups=2, attendees=2))
     db.session.execute(Notification.__table__.delete())
     db.session.commit()
-    big = _send(app, _due_meetups(crowd, new_meetup, meetups=10, attendees=6))
+    big = _send(count_queries, _due_meetups(crowd, new_meetup, meetups=10, attendees=6))
     assert (small[0], big[0]) == (2, 10)  # the first two were reminded by the first pass
     assert small[1] == big[1] <= 6  # candidates, claim, meetups, tribes, going members (+ flush)
     assert small[2] == big[2] == 1  # every notification in one INSERT, nothing per attendee

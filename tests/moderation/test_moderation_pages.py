@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.conftest import join
 from tests.moderation.test_reports_api import post_message
 
 
@@ -68,8 +69,7 @@ def test_invite_tree_and_ban_with_branch_preview_then_confirm(make_user, make_tr
     owner, slug = tribe["owner"], tribe["slug"]
     owner.patch(f"tribes/{slug}", {"new_member_hours": 0})
     for inviter, invitee in ((recruiter, bot1), (bot1, bot2)):
-        token = inviter.post(f"tribes/{slug}/invites", {}).get_json()["token"]
-        assert invitee.post(f"invites/{token}/accept").status_code == 200
+        join(inviter, invitee, slug)
     tree = page(owner, f"/t/{slug}/moderation/invite-tree").get_data(as_text=True)
     assert tree.index("Recruiter") < tree.index("Bot One") < tree.index("Bot Two")
     preview = page(owner, f"/t/{slug}/moderation/ban/{recruiter.user['id']}?with_branch=1").get_data(as_text=True)

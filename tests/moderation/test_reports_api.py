@@ -5,6 +5,8 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+from tests.conftest import join
+
 _client_ids = itertools.count(1)
 
 
@@ -148,29 +150,14 @@ def test_export_has_my_filed_reports_and_reports_about_me_without_reporter_or_re
     assert "secret grudge" not in str(document)
 
 
-def _count_queries(app, call):
+def _count_queries(count_queries, call):
     """How many SQL statements `call` runs."""
-    from sqlalchemy import event
-
-    from tribes.extensions import db
-
-    with app.app_context():
-        engine = db.engine
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        response = call()
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
+    response, statements = count_queries.measure(call)
     assert response.status_code == 200
-    return len(statements)
+    return statements
 
 
-def test_queue_and_audit_log_run_a_bounded_number_of_queries(make_user, make_tribe, app):
+def test_queue_and_audit_log_run_a_bounded_number_of_queries(make_user, make_tribe, count_queries):
     members = [make_user() for _ in range(6)]
     tribe = make_tribe(members=members)
     owner, slug = tribe["owner"], tribe["slug"]
@@ -180,9 +167,9 @@ def test_queue_and_audit_log_run_a_bounded_number_of_queries(make_user, make_tri
             member.post("reports", {"tribe": slug, "target_type": "user", "target_id": owner.user["id"], "reason": "x"})
 
     file(2)
-    few = [_count_queries(app, lambda p=p: owner.get(f"tribes/{slug}/{p}")) for p in ("reports", "audit-log")]
+    few = [_count_queries(count_queries, lambda p=p: owner.get(f"tribes/{slug}/{p}")) for p in ("reports", "audit-log")]
     file(6)
-    many = [_count_queries(app, lambda p=p: owner.get(f"tribes/{slug}/{p}")) for p in ("reports", "audit-log")]
+    many = [_count_queries(count_queries, lambda p=p: owner.get(f"tribes/{slug}/{p}")) for p in ("reports", "audit-log")]
     assert few == many
 
 
@@ -224,8 +211,7 @@ def test_deleting_with_erase_messages_erases_the_person_from_reports(make_user, 
         db.remove()
     # the troll invites a puppet (an admin may), then both and a bystander post the same text
     assert owner.patch(f"tribes/{slug}/members/{troll.user['id']}", {"role": "admin"}).status_code == 200
-    token = troll.post(f"tribes/{slug}/invites", {}).get_json()["token"]
-    assert puppet.post(f"invites/{token}/accept").status_code == 200
+    join(troll, puppet, slug)
     message = post_message(troll, slug, TROLL_TEXT)
     post_message(puppet, slug, TROLL_TEXT.upper())  # the same text to the signal, not to the needles
     post_message(bystander, slug, TROLL_TEXT.upper())

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from sqlalchemy import event
-
 from tribes.extensions import db
 from tribes.notifications.service import notify
 
@@ -16,21 +14,13 @@ def seed(app, user_id: int, n: int) -> None:
         db.remove()
 
 
-def test_list_pages_newest_first_with_bounded_queries(app, make_user):
+def test_list_pages_newest_first_with_bounded_queries(app, make_user, count_queries):
     me, other = make_user(), make_user()
     seed(app, me.user["id"], 5)
     seed(app, other.user["id"], 2)
-    statements: list[str] = []
-
-    def count(*args):
-        statements.append(args[2])
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        first = me.get("notifications?limit=3").get_json()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
-    assert len([s for s in statements if "notifications" in s]) <= 2
+    response, _ = count_queries.measure(lambda: me.get("notifications?limit=3"))
+    first = response.get_json()
+    assert len([s for s in count_queries.statements if "notifications" in s]) <= 2
     assert [n["data"]["text"] for n in first["items"]] == ["note 4", "note 3", "note 2"]
     second = me.get(f"notifications?limit=3&cursor={first['next_cursor']}").get_json()
     assert [n["data"]["text"] for n in second["items"]] == ["note 1", "note 0"]

@@ -162,27 +162,16 @@ def test_pages_need_login(make_page_client: Any) -> None:
     assert page.get("/invite/not-a-real-token").status_code == 404
 
 
-def test_tribe_home_and_directory_run_a_bounded_number_of_queries(app: Any, person: Any, make_user: Any, make_tribe: Any) -> None:
-    from sqlalchemy import event
-
-    from tribes.extensions import db
-
+def test_tribe_home_and_directory_run_a_bounded_number_of_queries(
+    person: Any, make_user: Any, make_tribe: Any, count_queries: Any
+) -> None:
     owner = person("Owner")
     create(owner, "Counted", slug="counted", visibility="listed")
-    statements: list[str] = []
-
-    def count(*args: Any) -> None:
-        statements.append(args[2])
 
     def queries(path: str) -> int:
-        statements.clear()
-        with app.app_context():
-            event.listen(db.engine, "before_cursor_execute", count)
-            try:
-                assert owner.get(path).status_code == 200
-            finally:
-                event.remove(db.engine, "before_cursor_execute", count)
-        return len(statements)
+        response, statements = count_queries.measure(lambda: owner.get(path))
+        assert response.status_code == 200
+        return statements
 
     few_home, few_directory = queries("/t/counted"), queries("/directory")
     for n in range(6):

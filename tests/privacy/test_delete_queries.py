@@ -20,7 +20,7 @@ def _statements_to_delete(make_user: Any, make_tribe: Any, count_queries: Any, p
             assert me.post("contacts/requests", {"user_id": other.user["id"]}).status_code == 202
         else:
             assert other.post("contacts/requests", {"user_id": me.user["id"]}).status_code == 202
-    count_queries.count = 0
+    count_queries.reset()
     assert me.delete("me", {"password": PASSWORD}).status_code == 204
     return count_queries.count
 
@@ -37,7 +37,7 @@ def _statements_to_leave(make_user: Any, make_tribe: Any, count_queries: Any, tr
     make_tribe(me)  # owned alone: it goes with the account
     for _ in range(tribes - 1):
         make_tribe(make_user(), [me, make_user()])
-    count_queries.count = 0
+    count_queries.reset()
     assert me.delete("me", {"password": PASSWORD}).status_code == 204
     return count_queries.count
 
