@@ -183,6 +183,30 @@ def check_gevent_runtime() -> list[str]:
     return problems
 
 
+@cli.group()
+def i18n() -> None:
+    """Translation catalogues (German and English)."""
+
+
+@i18n.command("update")
+def i18n_update() -> None:
+    """Extract the strings of every catalogue's sources into its .po files."""
+    from tribes.catalogues import catalogues, update
+
+    for catalogue in catalogues():
+        update(catalogue)
+        click.echo(f"updated {catalogue.name}")
+
+
+@i18n.command("compile")
+def i18n_compile() -> None:
+    """Compile every .po into the .mo that is shipped beside it."""
+    from tribes.catalogues import compile_all
+
+    for path in compile_all():
+        click.echo(f"wrote {path}")
+
+
 def main() -> None:
     """Console entry point; `serve` and `worker` run under gevent (patched at import above)."""
     cli(prog_name="tribes")

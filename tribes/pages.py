@@ -120,7 +120,7 @@ def redirect_local(target: str | None, default: str) -> Any:
     return redirect(local_path(target) or default)
 
 
-def add_nav_link(app: Flask, endpoint: str, label: str) -> None:
+def add_nav_link(app: Flask, endpoint: str, label: Any) -> None:
     """A link in the site header for logged-in people (features call this from hooks.py)."""
     app.extensions.setdefault("tribes_nav", []).append((endpoint, label))
 

@@ -14,6 +14,7 @@ from tribes.endpoint import Page, endpoint
 from tribes.errors import ApiError
 from tribes.extensions import client_address, db
 from tribes.http import api_blueprint, csrf_exempt, public
+from tribes.i18n import browser_locale
 from tribes.paging import keyset_page
 
 bp = api_blueprint("accounts_api", __name__)
@@ -55,7 +56,7 @@ def end_login() -> None:
 @endpoint(AuthOut, status=201, body=schemas.RegisterIn)
 def register(data: schemas.RegisterIn) -> AuthOut:
     """Create an account and log it in."""
-    user = service.register(db.session, data.email, data.password, data.display_name)
+    user = service.register(db.session, data.email, data.password, data.display_name, locale=browser_locale())
     return begin_login(user)
 
 

@@ -25,6 +25,8 @@ class User(RandomIdPK, Base):
     profile_visibility: Mapped[str] = mapped_column(String(16), default="tribes")
     #: IANA zone used as the default in forms (meetups)
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    #: "de" or "en": the language of pages, errors, notifications and mails for this person
+    locale: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     # Flask-Login protocol; the "id" Flask-Login keeps is the raw session token, and

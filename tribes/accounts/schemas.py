@@ -96,6 +96,7 @@ class ProfilePatch(Strict):
     avatar_url: str | None = Field(default=None, max_length=500)
     profile_visibility: Literal["contacts", "tribes", "nobody"] | None = None
     timezone: str | None = Field(default=None, max_length=64)
+    locale: Literal["de", "en"] | None = None
 
     @field_validator("display_name")
     @classmethod
@@ -170,6 +171,7 @@ class MeOut(UserCard):
     email: str
     profile_visibility: str
     timezone: str
+    locale: str
     created_at: Timestamp
 
     @classmethod
@@ -181,6 +183,7 @@ class MeOut(UserCard):
             email=user.email,
             profile_visibility=user.profile_visibility,
             timezone=user.timezone,
+            locale=user.locale,
             created_at=user.created_at,
         )
 

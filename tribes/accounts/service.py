@@ -32,8 +32,11 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
-def register(session: Session, email: str, password: str, display_name: str) -> User:
-    """Create an account; a taken e-mail is a field error like any other."""
+def register(
+    session: Session, email: str, password: str, display_name: str, *, locale: str = "en"
+) -> User:
+    """Create an account (in the language its browser asked for); a taken e-mail is a field
+    error like any other."""
     email = normalise_email(email)
     if session.scalar(select(User.id).where(User.email == email)) is not None:
         raise ValidationFailed({"email": "This e-mail address cannot be used."})
@@ -44,6 +47,7 @@ def register(session: Session, email: str, password: str, display_name: str) -> 
         bio="",
         profile_visibility="tribes",
         timezone="UTC",
+        locale=locale,
         created_at=utcnow(),
     )
     try:
@@ -175,8 +179,8 @@ def change_password(
 
 
 def update_profile(session: Session, user: User, changes: dict[str, Any]) -> User:
-    """Apply profile changes (display name, bio, avatar, visibility, time zone)."""
-    for key in ("display_name", "bio", "avatar_url", "profile_visibility", "timezone"):
+    """Apply profile changes (display name, bio, avatar, visibility, time zone, language)."""
+    for key in ("display_name", "bio", "avatar_url", "profile_visibility", "timezone", "locale"):
         if key in changes and (changes[key] is not None or key == "avatar_url"):
             setattr(user, key, changes[key] if key != "bio" else changes[key].strip())
     session.flush()

@@ -12,6 +12,7 @@ from tribes.accounts import limits, schemas, service
 from tribes.accounts.api import begin_login, end_login
 from tribes.errors import ValidationFailed, pydantic_fields
 from tribes.extensions import db
+from tribes.i18n import browser_locale
 from tribes.pages import form_page, local_path, page_blueprint
 
 bp = page_blueprint("accounts_pages", __name__)
@@ -37,7 +38,7 @@ def register_from_form() -> tuple[Any, dict[str, str]]:
     """
     try:
         data = schemas.RegisterIn.model_validate({k: request.form.get(k, "") for k in REGISTER_FIELDS})
-        user = service.register(db.session, data.email, data.password, data.display_name)
+        user = service.register(db.session, data.email, data.password, data.display_name, locale=browser_locale())
     except ValidationError as exc:
         return None, pydantic_fields(exc)
     except ValidationFailed as exc:
@@ -48,7 +49,7 @@ def register_from_form() -> tuple[Any, dict[str, str]]:
 
 def _register(data: schemas.RegisterIn) -> None:
     """Create the account and log it in (flushed; the request's one commit stores both)."""
-    begin_login(service.register(db.session, data.email, data.password, data.display_name))
+    begin_login(service.register(db.session, data.email, data.password, data.display_name, locale=browser_locale()))
 
 
 def _welcome(_: None) -> Any:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from tribes import events
 from tribes.accounts.models import User
 from tribes.contacts.visibility import can_see_profile
+from tribes.i18n import lazy_gettext
 from tribes.pages import add_nav_link
 
 
@@ -23,4 +24,4 @@ events.person_visible.connect(_person_visible, weak=False)
 
 def init_app(app: Flask) -> None:
     """Add the "Contacts" header link."""
-    add_nav_link(app, "contacts_pages.index", "Contacts")
+    add_nav_link(app, "contacts_pages.index", lazy_gettext("Contacts"))

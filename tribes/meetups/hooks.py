@@ -8,6 +8,7 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from tribes import events
+from tribes.i18n import lazy_gettext
 from tribes.meetups.ical import drop_token
 from tribes.meetups.seats import drop_rsvps
 
@@ -37,7 +38,7 @@ def init_app(app: Flask) -> None:
     from tribes.meetups import views
     from tribes.pages import add_nav_link, add_settings_section, add_tribe_section
 
-    add_nav_link(app, "meetups_pages.my_meetups", "Meetups")
+    add_nav_link(app, "meetups_pages.my_meetups", lazy_gettext("Meetups"))
     add_tribe_section(app, "meetups/_tribe_section.html", views.tribe_section_context)
     add_settings_section(app, "meetups/_settings_section.html", views.settings_section_context)
     app.jinja_env.globals.update(meetup_local=views.local_time)
