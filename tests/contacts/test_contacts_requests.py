@@ -169,3 +169,26 @@ def test_concurrent_sends_make_one_request(app, make_user, make_tribe):
     # Exactly one outcome between a and b: one open request, or contacts (b's send accepted a's).
     assert len(ab) + len(contacts) == 1
     assert len(cb) == 1
+
+
+def test_accepting_one_request_twice_at_once_makes_one_contact(app, make_user, make_tribe, make_client):
+    """The recipient accepts from two devices at the same moment: one contact, never a 500."""
+    for _ in range(3):
+        a, b, _ = pair(make_user, make_tribe)
+        second_device = make_client()
+        assert second_device.login(b.user["email"]).status_code == 200
+        rid = a.post("contacts/requests", {"user_id": b.user["id"]}).get_json()["id"]
+        barrier = threading.Barrier(2)
+        results: list[int] = []
+
+        def accept(client) -> None:
+            barrier.wait()
+            results.append(client.post(f"contacts/requests/{rid}/accept").status_code)
+
+        threads = [threading.Thread(target=accept, args=(c,)) for c in (b, second_device)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert 200 in results and set(results) <= {200, 404}, results
+        assert [c["user"]["id"] for c in a.get("contacts").get_json()["items"]] == [b.user["id"]]

@@ -200,8 +200,12 @@ def accept_request(session: Session, recipient: User, req: ContactRequest) -> Co
     """Accept: the pair become contacts and the sender is notified."""
     sender_id = req.sender_id
     low, high = req.low_id, req.high_id
-    session.delete(req)
-    session.flush()
+    # A conditional delete: when two sends accept the same request at once (both people
+    # asking each other), the second finds it gone and meets the first one's contact below.
+    session.expunge(req)
+    session.execute(
+        delete(ContactRequest).where(ContactRequest.id == req.id).execution_options(synchronize_session=False)
+    )
     contact = Contact(low_id=low, high_id=high, created_at=utcnow())
     try:
         with session.begin_nested():
