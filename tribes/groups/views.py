@@ -12,10 +12,10 @@ from tribes.accounts.views import log_in, register_from_form
 from tribes.db import time_id_keyset
 from tribes.errors import ApiError, Forbidden, NotFound, pydantic_fields
 from tribes.extensions import db, limiter
-from tribes.i18n import _, lazy_gettext
 from tribes.groups import invites, limits, policy, reads, schemas, service
 from tribes.groups.api import invite_url
 from tribes.groups.models import Invite, Membership, Tribe
+from tribes.i18n import _, lazy_gettext
 from tribes.pages import form_action, form_page, page_blueprint, tribe_section_context
 from tribes.paging import keyset_page
 
