@@ -144,5 +144,7 @@ def stale(catalogue: Catalogue, locale: str) -> bool:
     with catalogue.mo(locale).open("rb") as handle:
         shipped = read_mo(handle)
     wanted = read(catalogue.po(locale), locale)
-    as_dict = lambda cat: {(m.id if isinstance(m.id, str) else m.id[0], m.context): m.string for m in cat if m.id}  # noqa: E731
+    # plural forms read back as a list from the .mo and as a tuple from the .po
+    as_dict = lambda cat: {(m.id if isinstance(m.id, str) else m.id[0], m.context):  # noqa: E731
+                           m.string if isinstance(m.string, str) else tuple(m.string) for m in cat if m.id}
     return as_dict(shipped) != as_dict(wanted)

@@ -134,6 +134,11 @@ def set_unread_counter(app: Flask, counter: Callable[[Any, int], int]) -> None:
     app.extensions["tribes_unread_counter"] = counter
 
 
+def set_tribe_unread_counter(app: Flask, counter: Callable[[Any, int], int]) -> None:
+    """The function that counts a user's unread chat messages in all their tribes (the badge on "My tribes")."""
+    app.extensions["tribes_unread_messages_counter"] = counter
+
+
 def add_tribe_section(app: Flask, template: str, context: SectionContext | None = None) -> None:
     """A template included on a tribe's home page, with `tribe`, `me` (the membership), `may`
     (its abilities) and whatever `context(tribe, me)` returns, computed by the view."""
@@ -201,19 +206,23 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def _globals() -> dict[str, Any]:
         """Unread count, header links, tribe and settings sections, and `has_page(endpoint)`."""
-        unread = 0
+        unread = unread_messages = 0
         counter = app.extensions.get("tribes_unread_counter")
-        if current_user.is_authenticated and counter is not None:
+        messages_counter = app.extensions.get("tribes_unread_messages_counter")
+        if current_user.is_authenticated and (counter is not None or messages_counter is not None):
             from sqlalchemy.exc import SQLAlchemyError
 
             from tribes.extensions import db
 
             try:
-                unread = counter(db.session, current_user.id)
+                unread = counter(db.session, current_user.id) if counter is not None else 0
+                if messages_counter is not None:
+                    unread_messages = messages_counter(db.session, current_user.id)
             except SQLAlchemyError:  # an error page must render even when the database fails
                 db.session.rollback()
         return {
             "unread_notifications": unread,
+            "unread_messages": unread_messages,
             "nav_links": app.extensions.get("tribes_nav", []),
             "tribe_sections": app.extensions.get("tribes_tribe_sections", []),
             "settings_sections": app.extensions.get("tribes_settings_sections", []),

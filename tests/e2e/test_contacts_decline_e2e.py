@@ -38,6 +38,7 @@ def test_sender_cannot_tell_a_decline(live_server: LiveServer, new_page: Any) ->
     rita.get_by_label("Name", exact=True).fill("Quiet Tribe")
     rita.get_by_role("button", name="Create tribe").click()
     rita.wait_for_url("**/t/quiet-tribe")
+    rita.get_by_role("link", name="Invite", exact=True).click()  # the tribe's Invite tab
     rita.get_by_role("button", name="Create invite link").click()
     link = rita.get_by_label("New invite link (shown once)", exact=True).input_value()
 

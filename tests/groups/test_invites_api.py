@@ -313,7 +313,7 @@ def test_invite_tree_pages_its_top_level_api_and_page(app: Any, make_user: Any, 
     assert 'rel="next"' not in second
 
 
-def test_tribe_home_invites_have_a_next_link(make_user: Any, make_tribe: Any, monkeypatch: Any) -> None:
+def test_invites_tab_has_a_next_link(make_user: Any, make_tribe: Any, monkeypatch: Any) -> None:
     tribe = make_tribe()
     slug, owner = tribe["slug"], tribe["owner"]
     for _ in range(3):
@@ -321,9 +321,9 @@ def test_tribe_home_invites_have_a_next_link(make_user: Any, make_tribe: Any, mo
     import tribes.groups.views as group_views
 
     monkeypatch.setattr(group_views, "PAGE_SIZE", 2)
-    home = owner.http.get(f"/t/{slug}").get_data(as_text=True)
+    home = owner.http.get(f"/t/{slug}/invites").get_data(as_text=True)
     assert "More invites" in home
     link = home.split("More invites")[0].rsplit('href="', 1)[1].split('"')[0].replace("&amp;", "&")
-    assert "invites_cursor=" in link
+    assert "cursor=" in link
     rest = owner.http.get(link).get_data(as_text=True)
     assert "More invites" not in rest and "Revoke invite" in rest

@@ -72,7 +72,8 @@ def test_a_meetup_at_year_9999_in_the_database_never_answers_500(app: Any, crowd
         assert "Edge of time" in response.get_data(as_text=True)
     ics = member.get(f"meetups/{m['id']}/ics")
     assert ics.status_code == 200 and b"Edge of time" in ics.get_data()
-    for path in (f"/t/{slug}", f"/t/{slug}/meetups", "/meetups", f"/meetups/{m['id']}", f"/meetups/{m['id']}/edit"):
+    # (the tribe's meet-ups are its Meet-ups tab, /t/<slug>/meetups; /t/<slug> is its chat)
+    for path in (f"/t/{slug}/meetups", "/meetups", f"/meetups/{m['id']}", f"/meetups/{m['id']}/edit"):
         response = owner.http.get(path)
         assert response.status_code == 200, (path, response.get_data(as_text=True)[:300])
         assert "Edge of time" in response.get_data(as_text=True)

@@ -38,10 +38,10 @@ def test_create_form_defaults_to_my_time_zone_and_validates(app: Any, crowd: Any
 def test_tribe_home_lists_upcoming_meetups(crowd: Any, new_meetup: Any) -> None:
     tribe, owner, (member,) = crowd(1)
     new_meetup(owner, tribe["slug"], title="Harbour walk", capacity=12)
-    html = member.http.get(f"/t/{tribe['slug']}").get_data(as_text=True)
+    html = member.http.get(f"/t/{tribe['slug']}/meetups").get_data(as_text=True)  # the tribe's Meet-ups tab
     assert "Harbour walk" in html and "0 / 12 going" in html and "Schedule a meetup" not in html
     assert "Harbour walk" in member.http.get("/meetups").get_data(as_text=True)
-    assert "Schedule a meetup" in owner.http.get(f"/t/{tribe['slug']}").get_data(as_text=True)
+    assert "Schedule a meetup" in owner.http.get(f"/t/{tribe['slug']}/meetups").get_data(as_text=True)
 
 
 def test_edit_and_cancel_forms(crowd: Any, new_meetup: Any) -> None:

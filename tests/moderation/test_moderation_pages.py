@@ -22,13 +22,14 @@ def test_admin_resolves_from_the_queue_and_reads_the_audit_log(make_user, make_t
     member, troll = make_user(), make_user()
     tribe = make_tribe(members=[member, troll])
     owner, slug = tribe["owner"], tribe["slug"]
-    home = page(owner, f"/t/{slug}").get_data(as_text=True)
+    home = page(owner, f"/t/{slug}/admin").get_data(as_text=True)  # the tribe's Admin tab
     assert f"/t/{slug}/moderation" in home
-    assert f"/t/{slug}/moderation" not in page(member, f"/t/{slug}").get_data(as_text=True)
+    assert f"/t/{slug}/admin" not in page(member, f"/t/{slug}").get_data(as_text=True)
+    assert page(member, f"/t/{slug}/admin").status_code == 403
     message = post_message(troll, slug, "<b>nasty</b> words")
     reported = form(member, f"/t/{slug}/report", target_type="message", target_id=message["id"], reason="rude")
     assert "The admins will look at your report" in reported.get_data(as_text=True)
-    assert 'aria-label="1 open"' in page(owner, f"/t/{slug}").get_data(as_text=True)
+    assert 'aria-label="1 open"' in page(owner, f"/t/{slug}/admin").get_data(as_text=True)
     queue = page(owner, f"/t/{slug}/moderation").get_data(as_text=True)
     assert "&lt;b&gt;nasty&lt;/b&gt; words" in queue and "<b>nasty" not in queue
     report_id = owner.get(f"tribes/{slug}/reports").get_json()["items"][0]["id"]

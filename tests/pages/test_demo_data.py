@@ -16,7 +16,7 @@ def test_demo_loads_once_and_its_people_can_log_in(app: Any, make_page_client: A
 
     ada = make_page_client()
     assert ada.submit("/login", {"email": PEOPLE[0][0], "password": DEMO_PASSWORD}).status_code == 302
-    home = ada.get("/t/dmw-berlin").get_data(as_text=True)
+    home = ada.get("/t/dmw-berlin/members").get_data(as_text=True)
     assert all(name in home for _, name in PEOPLE)
     assert "Organisers&#39; Circle" in ada.get("/tribes").get_data(as_text=True)
 

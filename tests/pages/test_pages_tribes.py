@@ -1,4 +1,4 @@
-"""My tribes, create, tribe home with invites, the invite landing page and the directory."""
+"""My tribes, create, the tribe's members and invites tabs, the invite landing page and the directory."""
 
 from __future__ import annotations
 
@@ -14,20 +14,23 @@ def create(page: Any, name: str, **fields: str) -> Any:
 
 
 def new_invite_link(page: Any, slug: str, **fields: str) -> str:
-    """Create an invite on the tribe home and read the link shown once."""
-    response = page.submit(f"/t/{slug}", fields, action=f"/t/{slug}/invites")
+    """Create an invite on the tribe's invites tab and read the link shown once."""
+    response = page.submit(f"/t/{slug}/invites", fields, action=f"/t/{slug}/invites")
     assert response.status_code == 302, response.get_data(as_text=True)
-    html = page.get(f"/t/{slug}").get_data(as_text=True)
+    html = page.get(f"/t/{slug}/invites").get_data(as_text=True)
     found = re.search(r'id="new-invite-link" readonly value="([^"]+)"', html)
     assert found, html
     return found.group(1)
 
 
 def member_names(page: Any, slug: str) -> list[str]:
-    """Names in the member table of the tribe home."""
-    html = page.get(f"/t/{slug}").get_data(as_text=True)
-    table = html.split('<table class="members">', 1)[1].split("</table>", 1)[0]
-    return re.findall(r'<th scope="row"><a href="/u/\d+">([^<]*)</a></th>', table)
+    """Names in the member list of the tribe's members tab."""
+    return names_in(page.get(f"/t/{slug}/members").get_data(as_text=True))
+
+
+def names_in(html: str) -> list[str]:
+    """Names in a members tab's list."""
+    return re.findall(r'<a class="member-name" href="/u/\d+">([^<]*)</a>', html)
 
 
 def test_create_tribe_and_see_it_in_my_tribes(person: Any) -> None:
@@ -113,19 +116,19 @@ def test_invite_management_list_and_revoke(person: Any, make_page_client: Any) -
     owner = person("Owner")
     create(owner, "Managed", slug="managed")
     path = new_invite_link(owner, "managed", max_uses="3").removeprefix("http://localhost")
-    home = owner.get("/t/managed").get_data(as_text=True)
-    assert "0 / 3" in home and "active" in home
+    home = owner.get("/t/managed/invites").get_data(as_text=True)
+    assert "Used 0 of 3" in home and "active" in home
     assert 'id="new-invite-link"' not in home  # the link is shown once only
     invite_id = re.search(r'/t/managed/invites/(\d+)/revoke', home).group(1)
-    revoked = owner.submit("/t/managed", {}, action=f"/t/managed/invites/{invite_id}/revoke")
+    revoked = owner.submit("/t/managed/invites", {}, action=f"/t/managed/invites/{invite_id}/revoke")
     assert revoked.status_code == 302
-    after = owner.get("/t/managed")
+    after = owner.get("/t/managed/invites")
     assert "Invite revoked." in flashes(after) and "revoked" in after.get_data(as_text=True)
     assert make_page_client().get(path).status_code == 404
 
-    refused = owner.submit("/t/managed", {"max_uses": "0"}, action="/t/managed/invites")
+    refused = owner.submit("/t/managed/invites", {"max_uses": "0"}, action="/t/managed/invites")
     assert refused.status_code == 302
-    assert any(m.startswith("Uses:") for m in flashes(owner.get("/t/managed")))
+    assert any(m.startswith("Uses:") for m in flashes(owner.get("/t/managed/invites")))
 
 
 def test_members_do_not_manage_invites_under_the_admins_policy(person: Any, make_page_client: Any) -> None:
@@ -134,13 +137,14 @@ def test_members_do_not_manage_invites_under_the_admins_policy(person: Any, make
     path = new_invite_link(owner, "strict").removeprefix("http://localhost")
     member.submit(path, {})
     home = member.get("/t/strict").get_data(as_text=True)
-    assert "Create invite link" not in home and "Invites" not in home
+    assert "Create invite link" not in home and 'href="/t/strict/invites"' not in home
+    assert member.get("/t/strict/invites").status_code == 403
     refused = member.submit("/t/strict", {}, action="/t/strict/invites")
     assert refused.status_code == 302
     after = member.get("/t/strict")
     assert len(flashes(after)) == 1 and 'class="flash error"' in after.get_data(as_text=True)
     assert 'id="new-invite-link"' not in after.get_data(as_text=True)
-    assert owner.get("/t/strict").get_data(as_text=True).count("<td>1 / 1</td>") == 1  # only the used one
+    assert owner.get("/t/strict/invites").get_data(as_text=True).count("Used 1 of 1") == 1  # only the used one
 
 
 def test_directory_lists_only_listed_tribes(person: Any) -> None:
@@ -173,7 +177,7 @@ def test_tribe_home_and_directory_run_a_bounded_number_of_queries(
         assert response.status_code == 200
         return statements
 
-    few_home, few_directory = queries("/t/counted"), queries("/directory")
+    few_home, few_members, few_directory = queries("/t/counted"), queries("/t/counted/members"), queries("/directory")
     for n in range(6):
         path = new_invite_link(owner, "counted").removeprefix("http://localhost")
         owner.get("/t/counted")
@@ -181,6 +185,7 @@ def test_tribe_home_and_directory_run_a_bounded_number_of_queries(
         assert joiner.post(f"invites/{path.rsplit('/', 1)[1]}/accept").status_code == 200
         make_tribe(joiner, visibility="listed")
     assert queries("/t/counted") == few_home
+    assert queries("/t/counted/members") == few_members
     assert queries("/directory") == few_directory
 
 
@@ -195,12 +200,12 @@ def test_long_member_lists_and_directories_are_paged(monkeypatch: Any, person: A
         joiner = make_user(f"Joiner {n}")
         assert joiner.post(f"invites/{path.rsplit('/', 1)[1]}/accept").status_code == 200
         assert joiner.post("tribes", {"name": f"Listed {n}", "visibility": "listed"}).status_code == 201
-    first = owner.get("/t/paged").get_data(as_text=True)
-    assert member_names(owner, "paged") == ["Owner", "Joiner 0"]
-    more = re.search(r'href="(/t/paged\?cursor=[^"]+)" rel="next"', first).group(1)
+    first = owner.get("/t/paged/members").get_data(as_text=True)
+    assert names_in(first) == ["Owner", "Joiner 0"]
+    more = re.search(r'href="(/t/paged/members\?cursor=[^"]+)" rel="next"', first).group(1)
     second = owner.get(more.replace("&amp;", "&")).get_data(as_text=True)
-    assert re.findall(r'<th scope="row"><a href="/u/\d+">([^<]*)</a></th>', second.split('<table class="members">')[1].split("</table>")[0]) == ["Joiner 1", "Joiner 2"]
-    assert 'rel="next"' not in second.split('<table class="members">')[1].split("</section>")[0]
+    assert names_in(second) == ["Joiner 1", "Joiner 2"]
+    assert 'rel="next"' not in second
     seen: list[str] = []
     page_path: str | None = "/directory"
     while page_path:

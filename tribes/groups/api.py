@@ -10,7 +10,7 @@ from tribes.accounts.models import User
 from tribes.db import time_id_keyset
 from tribes.endpoint import Page, endpoint
 from tribes.extensions import db
-from tribes.groups import bans, invites, limits, policy, schemas, service
+from tribes.groups import bans, invites, limits, policy, reads, schemas, service
 from tribes.groups.models import Ban, Invite, Membership, Tribe
 from tribes.groups.schemas import (
     BannedOut,
@@ -38,7 +38,7 @@ bp = api_blueprint("groups_api", __name__)
 def create_tribe(data: schemas.TribeIn) -> TribeOut:
     """Create a tribe; I become its owner."""
     tribe = service.create_tribe(db.session, current_user, **data.model_dump())
-    return TribeOut.of(tribe, "owner")
+    return TribeOut.of(tribe, policy.membership(db.session, tribe.id, current_user.id))
 
 
 @bp.get("/tribes")
@@ -47,8 +47,11 @@ def list_my_tribes() -> Page[TribeOut]:
     """The tribes I belong to."""
     rows, cursor = keyset_page(db.session, service.my_tribes_query(current_user.id),
                                **time_id_keyset(Membership.joined_at, Membership.id))
-    tribes = service.tribes_by_id(db.session, [m.tribe_id for m in rows])
-    return Page(items=[TribeOut.of(tribes[m.tribe_id], m.role) for m in rows], next_cursor=cursor)
+    ids = [m.tribe_id for m in rows]
+    tribes = service.tribes_by_id(db.session, ids)
+    unread = reads.unread_counts(db.session, current_user.id, ids)
+    return Page(items=[TribeOut.of(tribes[m.tribe_id], m, unread.get(m.tribe_id, 0)) for m in rows],
+                next_cursor=cursor)
 
 
 @bp.get("/tribes/directory")
@@ -66,7 +69,8 @@ def get_tribe(slug: str) -> TribeOut | DirectoryCardOut:
     tribe, member = policy.get_visible_tribe(db.session, current_user.id, slug)
     if member is None:
         return DirectoryCardOut.of(tribe)
-    return TribeOut.of(tribe, member.role)
+    unread = reads.unread_counts(db.session, current_user.id, [tribe.id])
+    return TribeOut.of(tribe, member, unread.get(tribe.id, 0))
 
 
 @bp.patch("/tribes/<slug>")
@@ -77,7 +81,18 @@ def patch_tribe(slug: str) -> TribeOut:
     tribe, member = policy.get_tribe_with_role(db.session, current_user.id, slug, "admin")
     data = parse(schemas.TribePatch)
     service.update_tribe(db.session, tribe, data.model_dump(exclude_unset=True), actor_id=current_user.id)
-    return TribeOut.of(tribe, member.role)
+    unread = reads.unread_counts(db.session, current_user.id, [tribe.id])
+    return TribeOut.of(tribe, member, unread.get(tribe.id, 0))
+
+
+@bp.post("/tribes/<slug>/read")
+@body(schemas.ReadIn)  # documented here, parsed after the access check (404 before 422)
+@endpoint(status=204)
+def mark_read(slug: str) -> None:
+    """Move my read marker in the tribe's chat forward (never back); only I see it."""
+    _, member = policy.get_tribe_for(db.session, current_user.id, slug)
+    data = parse(schemas.ReadIn)
+    reads.mark_read(db.session, member, data.message_id)
 
 
 @bp.delete("/tribes/<slug>")

@@ -17,7 +17,7 @@ from tribes.accounts.models import User
 from tribes.accounts.service import card, token_hash
 from tribes.db import rowcount, utcnow
 from tribes.errors import Forbidden, NotFound, ValidationFailed
-from tribes.groups import policy
+from tribes.groups import policy, reads
 from tribes.groups.audit import record as record_audit
 from tribes.groups.bans import is_banned
 from tribes.groups.models import Invite, InviteEdge, Membership, Tribe
@@ -158,6 +158,8 @@ def accept_invite(session: Session, raw: str, user: User) -> tuple[Membership, T
                 joined_at=now,
                 invited_by_id=invite.created_by_id,
                 invite_id=invite.id,
+                # a new member starts caught up: the history is there to read, not "unread"
+                last_read_message_id=reads.latest_message_id(session, tribe.id),
             )
             session.add(member)
             session.flush()

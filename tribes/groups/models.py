@@ -53,6 +53,9 @@ class Membership(RandomIdPK, Base):
     joined_at: Mapped[datetime] = mapped_column(default=utcnow)
     invited_by_id: Mapped[int | None] = mapped_column(IdType, ForeignKey("users.id", ondelete="SET NULL"))
     invite_id: Mapped[int | None] = mapped_column(IdType, ForeignKey("invites.id", ondelete="SET NULL"))
+    #: the newest chat message id of the tribe this member has read (tribes.groups.reads);
+    #: no foreign key: messages belong to the chat feature above, and only move forward
+    last_read_message_id: Mapped[int | None] = mapped_column(IdType)
 
     user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined")
     invited_by: Mapped[User | None] = relationship(foreign_keys=[invited_by_id], lazy="joined")

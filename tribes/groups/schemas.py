@@ -66,6 +66,12 @@ class BanIn(Strict):
     dry_run: bool = False
 
 
+class ReadIn(Strict):
+    """POST /tribes/{slug}/read: the newest message I have read."""
+
+    message_id: int = Field(ge=1)
+
+
 class InviteIn(Strict):
     max_uses: int = Field(default=1, ge=1, le=1000)
     expires_in_hours: int = Field(default=168, ge=1, le=8760)
@@ -88,15 +94,21 @@ class TribeOut(Out):
     member_count: int
     my_role: str | None
     created_at: Timestamp
+    #: messages after my read marker, my own left out ("Tribes: read state")
+    unread_messages: int
+    #: my read marker: the newest message I have read, null before the first
+    last_read_message_id: int | None
 
     @classmethod
-    def of(cls, tribe: Tribe, my_role: str | None) -> TribeOut:
-        """The tribe as a member (or its creator) reads it."""
+    def of(cls, tribe: Tribe, member: Membership | None, unread_messages: int = 0) -> TribeOut:
+        """The tribe as a member (or its creator) reads it, with my role and read state."""
         return cls(
             slug=tribe.slug, name=tribe.name, description=tribe.description, visibility=tribe.visibility,
             invite_policy=tribe.invite_policy, max_guests=tribe.max_guests,
-            new_member_hours=tribe.new_member_hours, member_count=tribe.member_count, my_role=my_role,
-            created_at=tribe.created_at,
+            new_member_hours=tribe.new_member_hours, member_count=tribe.member_count,
+            my_role=member.role if member else None, created_at=tribe.created_at,
+            unread_messages=unread_messages,
+            last_read_message_id=member.last_read_message_id if member else None,
         )
 
 

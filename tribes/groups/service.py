@@ -153,9 +153,16 @@ def delete_tribe(session: Session, tribe: Tribe) -> None:
 # ---------------------------------------------------------------- members
 
 
-def members_query(tribe_id: int) -> Any:
-    """Members of a tribe (for keyset paging by membership id)."""
-    return select(Membership).where(Membership.tribe_id == tribe_id)
+def members_query(tribe_id: int, name_contains: str | None = None) -> Any:
+    """Members of a tribe (for keyset paging by membership id), optionally those whose
+    display name contains `name_contains` (case-insensitive, taken literally)."""
+    query = select(Membership).where(Membership.tribe_id == tribe_id)
+    if name_contains:
+        pattern = "%" + re.sub(r"([\\%_])", r"\\\1", name_contains) + "%"
+        query = query.join(User, User.id == Membership.user_id).where(
+            User.display_name.ilike(pattern, escape="\\")
+        )
+    return query
 
 
 def get_member(session: Session, tribe_id: int, user_id: int) -> Membership:

@@ -10,11 +10,12 @@ from pydantic import ValidationError
 
 from tribes.accounts.views import log_in, register_from_form
 from tribes.db import time_id_keyset
-from tribes.errors import ApiError, NotFound, pydantic_fields
+from tribes.errors import ApiError, Forbidden, NotFound, pydantic_fields
 from tribes.extensions import db, limiter
-from tribes.groups import invites, limits, policy, schemas, service
+from tribes.groups import invites, limits, policy, reads, schemas, service
 from tribes.groups.api import invite_url
 from tribes.groups.models import Invite, Membership, Tribe
+from tribes.i18n import _, lazy_gettext
 from tribes.pages import form_action, form_page, page_blueprint, tribe_section_context
 from tribes.paging import keyset_page
 
@@ -27,8 +28,9 @@ PAGE_SIZE = 100
 @bp.get("/tribes")
 @login_required
 def my_tribes() -> Any:
-    """The tribes I belong to."""
-    return render_template("groups/my_tribes.html", tribes=service.my_tribes(db.session, current_user.id))
+    """The tribes I belong to, each with its unread messages (counted in one query)."""
+    return render_template("groups/my_tribes.html", tribes=service.my_tribes(db.session, current_user.id),
+                           unread=reads.unread_counts(db.session, current_user.id), roles=ROLE_LABELS)
 
 
 @bp.get("/directory")
@@ -58,7 +60,7 @@ def create_tribe() -> Any:
         return {k: v for k, v in raw.items() if v or k == "name"}
 
     def ready(tribe: Any) -> Any:
-        flash(f"“{tribe.name}” is ready. Invite the first members.", "success")
+        flash(_("“%(tribe)s” is ready. Invite the first members.", tribe=tribe.name), "success")
         return redirect(url_for("groups_pages.tribe_home", slug=tribe.slug))
 
     return form_page(
@@ -69,7 +71,7 @@ def create_tribe() -> Any:
 
 
 def _take_new_invite(slug: str) -> str | None:
-    """The invite link created just before, shown once on its tribe's home."""
+    """The invite link created just before, shown once on its tribe's invites tab."""
     pending = session.pop("new_invite", None)
     if isinstance(pending, list) and len(pending) == 2 and pending[0] == slug:
         return str(pending[1])
@@ -77,32 +79,86 @@ def _take_new_invite(slug: str) -> str | None:
 
 
 #: how an invite's state reads on the page
-INVITE_STATES = {"active": "active", "revoked": "revoked", "expired": "expired", "used_up": "used up"}
+INVITE_STATES = {
+    "active": lazy_gettext("active"), "revoked": lazy_gettext("revoked"),
+    "expired": lazy_gettext("expired"), "used_up": lazy_gettext("used up"),
+}
+
+#: how a role reads on the page
+ROLE_LABELS = {
+    "member": lazy_gettext("member"), "organiser": lazy_gettext("organiser"),
+    "admin": lazy_gettext("admin"), "owner": lazy_gettext("owner"),
+}
+
+#: registered tribe sections that belong to another tab than the chat, by their template's folder
+#: (the meetups tab is the meetups feature's own page, so its summary section is not repeated)
+SECTION_TABS = {"meetups": "meetups", "moderation": "admin"}
+
+
+def _sections(tab: str) -> list[str]:
+    """The registered tribe sections (pages.add_tribe_section) shown on `tab`."""
+    registered = current_app.extensions.get("tribes_tribe_sections", [])
+    return [t for t in registered if SECTION_TABS.get(t.split("/", 1)[0], "chat") == tab]
+
+
+def _space(template: str, tribe: Tribe, me: Membership, tab: str, **context: Any) -> Any:
+    """Render one tab of a tribe's space: the tribe, my membership, my abilities and the tab bar."""
+    return render_template(template, tribe=tribe, me=me, may=policy.can(tribe, me), tab=tab,
+                           space_sections=_sections(tab), **context)
 
 
 @bp.get("/t/<slug>")
 @login_required
 def tribe_home(slug: str) -> Any:
-    """A tribe's home: members and, for those allowed, invites. Hidden tribes are 404."""
+    """A tribe's space opens on its chat (the default tab). Hidden tribes are 404."""
     tribe, me = policy.get_tribe_for(db.session, current_user.id, slug)
+    return _space(
+        "groups/chat.html", tribe, me, "chat",
+        has_messages=reads.latest_message_id(db.session, tribe.id) is not None,
+        **tribe_section_context(tribe, me),
+    )
+
+
+@bp.get("/t/<slug>/members")
+@login_required
+def tribe_members(slug: str) -> Any:
+    """The member list: searchable by name (`?q=`), a page at a time."""
+    tribe, me = policy.get_tribe_for(db.session, current_user.id, slug)
+    q = " ".join(request.args.get("q", "").split())[:120]
     members, next_cursor = keyset_page(
-        db.session, service.members_query(tribe.id), **time_id_keyset(Membership.joined_at, Membership.id),
+        db.session, service.members_query(tribe.id, name_contains=q or None),
+        **time_id_keyset(Membership.joined_at, Membership.id),
         limit=PAGE_SIZE, cursor=request.args.get("cursor") or None,
     )
-    may = policy.can(tribe, me)
-    invite_rows: list[Invite] = []
-    invites_cursor = None
-    if may.invite:
-        invite_rows, invites_cursor = keyset_page(
-            db.session, invites.invites_query(tribe.id, me), descending=True,
-            **time_id_keyset(Invite.created_at, Invite.id),
-            limit=PAGE_SIZE, cursor=request.args.get("invites_cursor") or None,
-        )
-    return render_template(
-        "groups/home.html", tribe=tribe, me=me, members=members, next_cursor=next_cursor,
-        invites=invite_rows, invites_cursor=invites_cursor, may=may, new_invite=_take_new_invite(tribe.slug),
-        now=service.utcnow(), invite_states=INVITE_STATES, **tribe_section_context(tribe, me),
+    return _space("groups/members.html", tribe, me, "members", members=members, q=q,
+                  next_cursor=next_cursor, alone=tribe.member_count <= 1, roles=ROLE_LABELS)
+
+
+@bp.get("/t/<slug>/invites")
+@login_required
+def tribe_invites(slug: str) -> Any:
+    """Invite people: the form and the invites made so far (for those who may invite)."""
+    tribe, me = policy.get_tribe_for(db.session, current_user.id, slug)
+    if not policy.can(tribe, me).invite:
+        raise Forbidden()
+    invite_rows, invites_cursor = keyset_page(
+        db.session, invites.invites_query(tribe.id, me), descending=True,
+        **time_id_keyset(Invite.created_at, Invite.id),
+        limit=PAGE_SIZE, cursor=request.args.get("cursor") or None,
     )
+    return _space("groups/invites.html", tribe, me, "invites", invites=invite_rows,
+                  invites_cursor=invites_cursor, new_invite=_take_new_invite(tribe.slug),
+                  now=service.utcnow(), invite_states=INVITE_STATES)
+
+
+@bp.get("/t/<slug>/admin")
+@login_required
+def tribe_admin(slug: str) -> Any:
+    """The admins' tab: moderation, members' roles, invites (for those who may moderate)."""
+    tribe, me = policy.get_tribe_for(db.session, current_user.id, slug)
+    if not policy.can(tribe, me).moderate:
+        raise Forbidden()
+    return _space("groups/admin.html", tribe, me, "admin", **tribe_section_context(tribe, me))
 
 
 @bp.post("/t/<slug>/invites")
@@ -111,14 +167,16 @@ def tribe_home(slug: str) -> Any:
 def create_invite(slug: str) -> Any:
     """Create an invite link from the tribe home; the link is shown once."""
     tribe, me = policy.get_tribe_for(db.session, current_user.id, slug)
-    home = url_for("groups_pages.tribe_home", slug=tribe.slug)
+    # back to the invites tab; someone who may not invite (any more) gets the error on the tribe's chat
+    home = url_for("groups_pages.tribe_invites" if policy.can(tribe, me).invite else "groups_pages.tribe_home",
+                   slug=tribe.slug)
     try:
         data = schemas.InviteIn.model_validate(
             {"max_uses": request.form.get("max_uses") or 1, "expires_in_hours": request.form.get("expires_in_hours") or 168}
         )
-        _, raw = invites.create_invite(db.session, tribe, me, **data.model_dump())
+        _invite, raw = invites.create_invite(db.session, tribe, me, **data.model_dump())
     except ValidationError as exc:
-        labels = {"max_uses": "Uses", "expires_in_hours": "Valid for"}
+        labels = {"max_uses": _("Uses"), "expires_in_hours": _("Valid for")}
         flash("; ".join(f"{labels.get(k, k)}: {v}" for k, v in pydantic_fields(exc).items()), "error")
         return redirect(home)
     except ApiError as exc:
@@ -128,7 +186,7 @@ def create_invite(slug: str) -> Any:
     link = invite_url(raw)
     # handed to the next page in the (signed) session, never in a URL that ends up in logs
     session["new_invite"] = [tribe.slug, link]
-    flash("Invite created. Copy the link now: it is shown only once.", "success")
+    flash(_("Invite created. Copy the link now: it is shown only once."), "success")
     return redirect(home)
 
 
@@ -137,7 +195,7 @@ def create_invite(slug: str) -> Any:
 def revoke_invite(slug: str, invite_id: int) -> Any:
     """Revoke an invite from the tribe home."""
     tribe, me = policy.get_tribe_for(db.session, current_user.id, slug)
-    return form_action(url_for("groups_pages.tribe_home", slug=tribe.slug), "Invite revoked.",
+    return form_action(url_for("groups_pages.tribe_invites", slug=tribe.slug), _("Invite revoked."),
                        lambda: invites.revoke_invite(db.session, tribe, me, invite_id))
 
 
@@ -167,7 +225,7 @@ def invite_landing(token: str) -> Any:
     if new_account:
         user, errors = register_from_form()
         if errors or user is None:
-            flash("Please correct the marked fields.", "error")
+            flash(_("Please correct the marked fields."), "error")
             return render_template("groups/invite.html", invite=invite, tribe=tribe, errors=errors, form=request.form), 422
     assert user is not None  # logged in, or registered just above
     try:
@@ -176,5 +234,5 @@ def invite_landing(token: str) -> Any:
         return _invalid_invite()
     if new_account:
         log_in(user)
-    flash(f"Welcome to {tribe.name}!", "success")
+    flash(_("Welcome to %(tribe)s!", tribe=tribe.name), "success")
     return redirect(url_for("groups_pages.tribe_home", slug=tribe.slug))

@@ -105,7 +105,7 @@ def tribe_meetups(slug: str) -> Any:
     tribe, me = policy.get_tribe_for(db.session, current_user.id, slug)
     meetups, items, cursor = _meetup_list(service.tribe_meetups_query(tribe.id))
     return render_template("meetups/list.html", meetups=meetups, tribe=tribe, items=items,
-                           may_create=policy.at_least(me.role, "organiser"),
+                           may_create=policy.at_least(me.role, "organiser"), may=policy.can(tribe, me),
                            next_url=cursor and url_for("meetups_pages.tribe_meetups", slug=slug, cursor=cursor))
 
 
