@@ -181,7 +181,7 @@ def test_accepting_one_request_twice_at_once_makes_one_contact(app, make_user, m
         barrier = threading.Barrier(2)
         results: list[int] = []
 
-        def accept(client) -> None:
+        def accept(client, barrier=barrier, results=results, rid=rid) -> None:
             barrier.wait()
             results.append(client.post(f"contacts/requests/{rid}/accept").status_code)
 
