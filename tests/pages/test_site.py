@@ -107,3 +107,14 @@ def test_a_new_member_learns_when_they_may_invite(app: Any, make_user: Any, make
         me.joined_at = me.joined_at - timedelta(hours=t.new_member_hours + 1)
         assert policy.can(t, me).invite is True and policy.can(t, me).invite_from is None
         db.session.rollback()
+
+
+def test_a_german_reader_gets_german_pages_and_errors(person: Any) -> None:
+    me = person("Deutsche Leserin")
+    me.get("/tribes")
+    assert me.http.patch("/api/v1/me", json={"locale": "de"}, headers={"X-CSRF-Token": me.token}).status_code == 200
+    assert "Meine Treffen" in me.get("/meetups").get_data(as_text=True)
+    lost = me.get("/t/gibt-es-nicht").get_data(as_text=True)
+    assert "Seite nicht gefunden" in lost and "geheimen Tribe" in lost
+    stale = me.http.post("/tribes/new", data={"csrf_token": "alt", "name": "Runde"}).get_data(as_text=True)
+    assert "Dein Formular ist abgelaufen" in stale and "Formular erneut senden" in stale

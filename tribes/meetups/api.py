@@ -16,12 +16,12 @@ from tribes.errors import Forbidden, ValidationFailed
 from tribes.extensions import db
 from tribes.groups import policy
 from tribes.http import api_blueprint
+from tribes.i18n import _
 from tribes.meetups import ical, schemas, seats, service
 from tribes.meetups.models import Meetup, Rsvp
 from tribes.meetups.schemas import AttendeeOut, AttendeesPage, MeetupOut, RsvpOut
 from tribes.meetups.times import as_utc
 from tribes.paging import keyset_page
-from tribes.i18n import _
 
 bp = api_blueprint("meetups_api", __name__)
 

@@ -13,9 +13,9 @@ from typing_extensions import TypedDict
 from tribes.accounts.schemas import Strict, known_timezone
 from tribes.accounts.service import card
 from tribes.endpoint import Out, Page, Timestamp
+from tribes.i18n import _
 from tribes.meetups.models import Meetup, Rsvp
 from tribes.meetups.times import check_range
-from tribes.i18n import _
 
 Visibility = Literal["members", "count", "organisers"]
 #: the longest meetup description (Markdown source)

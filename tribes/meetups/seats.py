@@ -20,10 +20,10 @@ from sqlalchemy.orm import Session, aliased
 
 from tribes.db import rowcount, utcnow
 from tribes.errors import Conflict, ValidationFailed
+from tribes.i18n import _
 from tribes.meetups.models import Meetup, Rsvp
 from tribes.meetups.schemas import RsvpOut
 from tribes.notifications.service import notify
-from tribes.i18n import _
 
 
 def lock_meetup(session: Session, meetup_id: int) -> Meetup:

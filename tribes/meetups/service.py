@@ -15,13 +15,13 @@ from tribes.db import utcnow
 from tribes.errors import ValidationFailed
 from tribes.groups import policy
 from tribes.groups.models import Membership, Tribe
+from tribes.i18n import _
 from tribes.meetups import seats
 from tribes.meetups.models import Meetup, Rsvp
 from tribes.meetups.schemas import MeetupOut
 from tribes.meetups.times import as_utc, to_utc
 from tribes.notifications.service import notify
 from tribes.paging import keyset_page
-from tribes.i18n import _
 
 #: fields whose change moves the event in time or place (iCalendar SEQUENCE +1)
 RESCHEDULING = ("starts_at", "ends_at", "timezone", "location", "online_url")
