@@ -63,6 +63,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from tribes.endpoint import commit_successful_request
 
     app.after_request(commit_successful_request)
+    from tribes import security
+
+    security.init_app(app)
     import tribes.models  # noqa: F401  (every model registered before first use)
 
     for module in feature_modules("api") + feature_modules("views"):

@@ -1,4 +1,5 @@
-"""A small demo for `tribes serve --demo`: people, a listed and a secret tribe, chat, a meetup.
+"""A small demo for `tribes serve --demo`: people named for their role, a listed and a secret
+tribe, chat, a meet-up with a waitlist, a pending contact request and an open report.
 
 Loaded once (skipped when the first demo account exists); returns the lines to print.
 """
@@ -20,15 +21,19 @@ from tribes.groups import service as groups
 from tribes.groups.models import Tribe
 
 DEMO_PASSWORD = "tribes-demo-password"
+#: (email, name): the name says the person's part in the demo tribe
 PEOPLE = [
-    ("ada@demo.tribes.test", "Ada Organiser"),
-    ("ben@demo.tribes.test", "Ben Member"),
+    ("ada@demo.tribes.test", "Ada Owner"),
+    ("ben@demo.tribes.test", "Ben Organiser"),
     ("cleo@demo.tribes.test", "Cleo Member"),
+    ("dana@demo.tribes.test", "Dana Newcomer"),
 ]
+OWNER, ORGANISER, MEMBER, NEWCOMER = range(4)
 CHAT = [
-    (0, "Welcome to Digital Media Women Berlin! Say hello and tell us what you work on."),
-    (1, "Hi all, Ben here: podcast producer, looking for people to swap editing tips with."),
-    (2, "Cleo, UX writer. Happy to help anyone with portfolio reviews."),
+    (OWNER, "Welcome to Digital Media Women Berlin! Say hello and tell us what you work on."),
+    (ORGANISER, "Hi all, Ben here: podcast producer, looking for people to swap editing tips with."),
+    (MEMBER, "Cleo, UX writer. Happy to help anyone with portfolio reviews."),
+    (NEWCOMER, "Hi! Dana here. My agency's social-media course is 50% off this week only, DM me!"),
 ]
 
 
@@ -56,11 +61,15 @@ def load_demo() -> list[str]:
         _, raw = invites.create_invite(session, secret, groups.get_member(session, secret.id, users[0].id))
         invites.accept_invite(session, raw, users[1])
         _demo_chat(session, tribe, users)
-        _demo_meetup(session, tribe, users[1])
+        _demo_meetup(session, tribe, users)
+        _demo_contact_request(session, users[NEWCOMER], users[MEMBER])
+        _demo_report(session, tribe, users[MEMBER])
         session.commit()
         lines.append("(demo data loaded)")
     for email, name in PEOPLE:
         lines.append(f"  {name}: {email}")
+    lines.append("Dana joined a moment ago, so she may not invite yet (new-member hours); Cleo has a")
+    lines.append("contact request from Dana, Ada an open report, the meet-up is full with Cleo waitlisted.")
     return lines
 
 
@@ -72,8 +81,10 @@ def _demo_chat(session: Session, tribe: Tribe, users: list[User]) -> None:
         send_message(users[who].id, tribe.slug, body, f"demo-{n}")
 
 
-def _demo_meetup(session: Session, tribe: Tribe, organiser: User) -> None:
-    """Next week's evening meetup, organised by an organiser, in Berlin time."""
+def _demo_meetup(session: Session, tribe: Tribe, users: list[User]) -> None:
+    """Next week's evening meet-up in Berlin time, scheduled by the organiser: two seats, both
+    taken (owner and organiser), the member on the waitlist."""
+    from tribes.meetups import seats
     from tribes.meetups import service as meetups
     from tribes.meetups.schemas import MeetupIn
 
@@ -85,6 +96,27 @@ def _demo_meetup(session: Session, tribe: Tribe, organiser: User) -> None:
         "description": "Bring a piece of work you are proud of. First drink is on us.",
         "starts_at": starts.isoformat(), "ends_at": (starts + timedelta(hours=2, minutes=30)).isoformat(),
         "timezone": "Europe/Berlin", "location": "Betahaus, Rudi-Dutschke-Str. 23, Berlin",
-        "capacity": 30, "max_guests": 1,
+        "capacity": 2, "max_guests": 1,
     }).model_dump()
-    meetups.create_meetup(session, tribe, organiser.id, data)
+    meetup = meetups.create_meetup(session, tribe, users[ORGANISER].id, data)
+    session.flush()
+    for who in (ORGANISER, OWNER, MEMBER):
+        seats.set_rsvp(session, meetup, users[who].id, "going", 0)
+
+
+def _demo_contact_request(session: Session, sender: User, recipient: User) -> None:
+    """The newcomer asks the member to connect; the request waits for an answer."""
+    from tribes.contacts import service as contacts
+
+    contacts.send_request(session, sender, recipient.id, "Hi Cleo, could you look at my portfolio some time?")
+
+
+def _demo_report(session: Session, tribe: Tribe, reporter: User) -> None:
+    """The member reports the newcomer's advert in the chat; the owner finds it open."""
+    from tribes.chat.models import Message
+    from tribes.moderation import reports
+
+    advert = session.scalar(select(Message).where(Message.tribe_id == tribe.id).order_by(Message.id.desc()))
+    if advert is not None:
+        reports.file_report(session, reporter.id, tribe.slug, "message", advert.id,
+                            "Advertising in the welcome chat.")

@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException
 
 from tribes.extensions import db, limiter
+from tribes.i18n import _, lazy_gettext
 
 log = logging.getLogger(__name__)
 
@@ -31,20 +32,30 @@ _STATUS_CODES = {
     429: "rate_limited",
     500: "internal_error",
 }
-_MESSAGES = {
-    400: "The request could not be understood.",
-    401: "Log in first.",
-    403: "You may not do that.",
-    404: "Not found.",
-    405: "This method is not allowed here.",
-    408: "The request did not arrive in time.",
-    409: "That conflicts with the current state.",
-    413: "The request is too large.",
-    415: "Send the body as application/json.",
-    422: "Some fields are not valid.",
-    429: "Too many requests; try again later.",
-    500: "Something went wrong on our side.",
+_MESSAGES: dict[int, Any] = {
+    400: lazy_gettext("The request could not be understood."),
+    401: lazy_gettext("Log in first."),
+    403: lazy_gettext("You may not do that."),
+    404: lazy_gettext("Not found."),
+    405: lazy_gettext("This method is not allowed here."),
+    408: lazy_gettext("The request did not arrive in time."),
+    409: lazy_gettext("That conflicts with the current state."),
+    413: lazy_gettext("The request is too large."),
+    415: lazy_gettext("Send the body as application/json."),
+    422: lazy_gettext("Some fields are not valid."),
+    429: lazy_gettext("Too many requests; try again later."),
+    500: lazy_gettext("Something went wrong on our side."),
 }
+
+
+def tr(text: Any) -> str:
+    """`text` (a lazy_gettext text or a plain msgid) in the request's language; the English
+    source when the app has no translations set up."""
+    from flask import current_app, has_app_context
+
+    if has_app_context() and "babel" in current_app.extensions:
+        return str(text) if not isinstance(text, str) else _(text)
+    return text if isinstance(text, str) else str(getattr(text, "_args", (text,))[0])
 
 
 class ApiError(Exception):
@@ -66,10 +77,15 @@ class ApiError(Exception):
             self.status = status
         if code is not None:
             self.code = code
-        self.message = message or _MESSAGES.get(self.status, "Error.")
+        self._message: Any = message or _MESSAGES.get(self.status, lazy_gettext("Error."))
         self.fields = fields
         self.headers = headers or {}
-        super().__init__(self.message)
+        super().__init__(tr(self._message))
+
+    @property
+    def message(self) -> str:
+        """The message in the request's language (a lazy text is translated when read)."""
+        return tr(self._message)
 
 
 class Unauthenticated(ApiError):
@@ -117,14 +133,14 @@ def error_body(code: str, message: str, fields: dict[str, str] | None = None) ->
 
 def status_error(status: int) -> tuple[str, str]:
     """The contract's (code, message) for an HTTP status."""
-    return _STATUS_CODES.get(status, "error"), _MESSAGES.get(status, "Error.")
+    return _STATUS_CODES.get(status, "error"), tr(_MESSAGES.get(status, lazy_gettext("Error.")))
 
 
 #: at most this many field errors are listed in a 422 (a huge body must not make a huge answer)
 MAX_FIELD_ERRORS = 20
 #: field names in a 422 are cut to this length
 MAX_FIELD_NAME = 100
-TOO_MANY_ERRORS = "There are more errors than listed here."
+TOO_MANY_ERRORS = lazy_gettext("There are more errors than listed here.")
 
 
 def bounded_fields(items: Iterable[tuple[str, str]], limit: int = MAX_FIELD_ERRORS) -> dict[str, str]:
@@ -136,19 +152,89 @@ def bounded_fields(items: Iterable[tuple[str, str]], limit: int = MAX_FIELD_ERRO
         if loc in fields:
             continue
         if len(fields) == limit:
-            fields.setdefault("body", TOO_MANY_ERRORS)
+            fields.setdefault("body", tr(TOO_MANY_ERRORS))
             break
         fields[loc] = msg
     return fields
 
 
+#: pydantic error types → our sentences (format with the error's context: min, max, expected)
+_PYDANTIC_MESSAGES: dict[str, Any] = {
+    "missing": lazy_gettext("Required."),
+    "string_too_short": lazy_gettext("At least %(min)s characters."),
+    "string_too_long": lazy_gettext("At most %(max)s characters."),
+    "string_pattern_mismatch": lazy_gettext("This format cannot be used here."),
+    "string_type": lazy_gettext("Enter text."),
+    "string_unicode": lazy_gettext("Enter text."),
+    "int_type": lazy_gettext("Enter a whole number."),
+    "int_parsing": lazy_gettext("Enter a whole number."),
+    "int_from_float": lazy_gettext("Enter a whole number."),
+    "float_type": lazy_gettext("Enter a number."),
+    "float_parsing": lazy_gettext("Enter a number."),
+    "bool_type": lazy_gettext("Choose yes or no."),
+    "bool_parsing": lazy_gettext("Choose yes or no."),
+    "greater_than": lazy_gettext("Must be more than %(min)s."),
+    "greater_than_equal": lazy_gettext("At least %(min)s."),
+    "less_than": lazy_gettext("Must be less than %(max)s."),
+    "less_than_equal": lazy_gettext("At most %(max)s."),
+    "too_short": lazy_gettext("At least %(min)s entries."),
+    "too_long": lazy_gettext("At most %(max)s entries."),
+    "literal_error": lazy_gettext("Choose one of: %(expected)s."),
+    "enum": lazy_gettext("Choose one of: %(expected)s."),
+    "extra_forbidden": lazy_gettext("This field is not known here."),
+    "datetime_type": lazy_gettext("Enter a date and time."),
+    "datetime_parsing": lazy_gettext("Enter a date and time."),
+    "datetime_from_date_parsing": lazy_gettext("Enter a date and time."),
+    "date_type": lazy_gettext("Enter a date."),
+    "date_parsing": lazy_gettext("Enter a date."),
+    "date_from_datetime_parsing": lazy_gettext("Enter a date."),
+    "timezone_aware": lazy_gettext("Give the time zone with the time."),
+    "url_type": lazy_gettext("Enter a web address."),
+    "url_parsing": lazy_gettext("Enter a web address."),
+    "url_scheme": lazy_gettext("Enter a web address."),
+    "url_too_long": lazy_gettext("This address is too long."),
+    "json_invalid": lazy_gettext("This is not valid JSON."),
+    "json_type": lazy_gettext("This is not valid JSON."),
+    "model_type": lazy_gettext("Send an object with fields."),
+    "model_attributes_type": lazy_gettext("Send an object with fields."),
+    "dict_type": lazy_gettext("Send an object with fields."),
+    "list_type": lazy_gettext("Send a list."),
+    "none_required": lazy_gettext("Leave this empty."),
+}
+#: (field name, pydantic type) → a sentence for that one field
+_FIELD_MESSAGES: dict[tuple[str, str], Any] = {
+    ("slug", "string_pattern_mismatch"): lazy_gettext("Use 3–64 lower-case letters, digits or dashes."),
+}
+_INVALID = lazy_gettext("This value cannot be used.")
+
+
+def _context_values(ctx: dict[str, Any]) -> dict[str, Any]:
+    values = {
+        "min": ctx.get("min_length", ctx.get("ge", ctx.get("gt", ""))),
+        "max": ctx.get("max_length", ctx.get("le", ctx.get("lt", ""))),
+        "expected": str(ctx.get("expected", "")).replace("'", ""),
+    }
+    return values
+
+
+def pydantic_message(err: Any) -> str:
+    """Our sentence for one pydantic error (never pydantic's own English)."""
+    kind = err["type"]
+    if kind in ("value_error", "assertion_error"):
+        msg = str(err["msg"]).removeprefix("Value error, ").removeprefix("Assertion failed, ")
+        return tr(msg)  # our validators' sentences, translated when a catalogue knows them
+    field = str(err["loc"][-1]) if err["loc"] else ""
+    text = _FIELD_MESSAGES.get((field, kind)) or _PYDANTIC_MESSAGES.get(kind) or _INVALID
+    try:
+        return tr(text) % _context_values(err.get("ctx") or {})
+    except (KeyError, TypeError, ValueError):
+        return tr(_INVALID)
+
+
 def _pydantic_items(exc: ValidationError) -> Iterator[tuple[str, str]]:
-    for err in exc.errors(include_url=False, include_context=False, include_input=False):
+    for err in exc.errors(include_url=False, include_context=True, include_input=False):
         loc = ".".join(str(p) for p in err["loc"] if p != "__root__") or "body"
-        msg = err["msg"]
-        if msg.startswith("Value error, "):
-            msg = msg.removeprefix("Value error, ")
-        yield loc, msg
+        yield loc, pydantic_message(err)
 
 
 def pydantic_fields(exc: ValidationError) -> dict[str, str]:
@@ -165,7 +251,7 @@ def wants_json() -> bool:
 
 def _respond(status: int, code: str, message: str, fields: Any = None, headers: Any = None) -> Response:
     if wants_json():
-        resp = jsonify(error_body(code, message, fields))
+        resp = jsonify(error_body(code, tr(message), fields))
     else:
         resp = Response(
             render_template("error.html", status=status, message=message), mimetype="text/html"
@@ -174,6 +260,52 @@ def _respond(status: int, code: str, message: str, fields: Any = None, headers: 
     for key, value in (headers or {}).items():
         resp.headers[key] = value
     return resp
+
+
+#: posted fields never written back into a page (secrets and the stale token)
+_NOT_KEPT = ("password", "csrf_token", "token", "secret")
+
+
+def kept_form_values() -> list[tuple[str, str]]:
+    """The posted form's values worth keeping when it must be sent again: all but passwords,
+    tokens and secrets (by field name), in their order."""
+    return [
+        (key, value) for key, value in request.form.items(multi=True)
+        if not any(part in key.lower() for part in _NOT_KEPT)
+    ]
+
+
+def _form_expired() -> Response:
+    """A page form arrived without a valid CSRF token (the session expired, or the form was
+    open too long): say so, keep what was typed, offer to log in again and to send it again."""
+    from flask import url_for
+    from flask_login import current_user
+
+    from tribes.pages import local_path
+
+    back = local_path(request.referrer and _same_site_path(request.referrer)) or request.path
+    login = url_for("accounts_pages.login", next=back) if "accounts_pages.login" in _endpoints() else None
+    html = render_template(
+        "form_expired.html", values=kept_form_values(), action=request.path, back=back,
+        login_url=None if current_user.is_authenticated else login,
+    )
+    return Response(html, status=403, mimetype="text/html")
+
+
+def _same_site_path(url: str) -> str | None:
+    """The path and query of `url` when it points at this site, else None."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.netloc and parts.netloc != request.host:
+        return None
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def _endpoints() -> Any:
+    from flask import current_app
+
+    return current_app.view_functions
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -199,7 +331,9 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf_error(exc: CSRFError) -> Response:
         db.session.rollback()
-        return _respond(403, "csrf_failed", "The CSRF token is missing or invalid.")
+        if wants_json():
+            return _respond(403, "csrf_failed", tr(lazy_gettext("The CSRF token is missing or invalid.")))
+        return _form_expired()
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> Response:

@@ -19,7 +19,9 @@ from tribes.errors import (
     ValidationFailed,
     bounded_fields,
     pydantic_fields,
+    tr,
 )
+from tribes.i18n import lazy_gettext
 
 M = TypeVar("M", bound=BaseModel)
 F = TypeVar("F", bound=Callable[..., Any])
@@ -80,7 +82,7 @@ def check_request_order() -> None:
             validate_csrf(request.headers.get("X-CSRF-Token"))
         except WTFValidationError as exc:
             raise ApiError(
-                "The CSRF token is missing or invalid.", status=403, code="csrf_failed"
+                tr(lazy_gettext("The CSRF token is missing or invalid.")), status=403, code="csrf_failed"
             ) from exc
     if request.method in MUTATING and has_body() and request.mimetype != "application/json":
         raise ApiError(status=415, code="unsupported_media_type")
@@ -113,13 +115,13 @@ def check_arguments() -> None:
             raise NotFound()
     for key, value in request.args.items(multi=True):
         if not storable_text(key) or not storable_text(value):
-            raise ValidationFailed({"query": "The query string contains unusable characters."})
+            raise ValidationFailed({"query": tr(lazy_gettext("The query string contains unusable characters."))})
 
 
 def check_json(value: Any, depth: int = 0) -> None:
     """Refuse JSON that no schema should ever see: too deep, huge numbers, NUL bytes."""
     if depth > MAX_DEPTH:
-        raise ValidationFailed({"body": "The body is nested too deeply."})
+        raise ValidationFailed({"body": tr(lazy_gettext("The body is nested too deeply."))})
     if isinstance(value, bool) or value is None:
         return
     if isinstance(value, int):
@@ -130,7 +132,7 @@ def check_json(value: Any, depth: int = 0) -> None:
             raise ValidationFailed({"body": "A number is out of range."})
     elif isinstance(value, str):
         if not storable_text(value):
-            raise ValidationFailed({"body": "Text contains unusable characters."})
+            raise ValidationFailed({"body": tr(lazy_gettext("Text contains unusable characters."))})
     elif isinstance(value, dict):
         for key, item in value.items():
             check_json(key, depth + 1)
@@ -148,7 +150,7 @@ def json_body() -> Any:
     try:
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:
-        raise ValidationFailed({"body": "The body is not valid JSON."}) from exc
+        raise ValidationFailed({"body": tr(lazy_gettext("The body is not valid JSON."))}) from exc
     check_json(data)
     return data
 
@@ -178,12 +180,12 @@ def parse(schema: type[M], data: Any | None = None) -> M:
     if data is None:
         data = json_body()
     if not isinstance(data, dict):
-        raise ValidationFailed({"body": "The body must be a JSON object."})
+        raise ValidationFailed({"body": tr(lazy_gettext("The body must be a JSON object."))})
     unknown = unknown_keys(schema, data)
     if unknown:
         drop = set(unknown)
         data = {key: value for key, value in data.items() if key not in drop}
-    extra = [(str(key), EXTRA_FORBIDDEN) for key in unknown]
+    extra = [(str(key), tr(EXTRA_FORBIDDEN)) for key in unknown]
     try:
         model = schema.model_validate(data)
     except ValidationError as exc:
@@ -195,7 +197,7 @@ def parse(schema: type[M], data: Any | None = None) -> M:
 
 
 #: pydantic's message for a key the schema does not know
-EXTRA_FORBIDDEN = "Extra inputs are not permitted"
+EXTRA_FORBIDDEN = lazy_gettext("This field is not known here.")
 
 
 def unknown_keys(schema: type[BaseModel], data: dict[str, Any]) -> list[str]:
@@ -220,7 +222,7 @@ def int_range_errors(value: Any, loc: str = "") -> list[tuple[str, str]]:
     if isinstance(value, bool):
         return []
     if isinstance(value, int):
-        return [(loc or "body", "Out of range.")] if abs(value) > MAX_INT else []
+        return [(loc or "body", tr(lazy_gettext("Out of range.")))] if abs(value) > MAX_INT else []
     if isinstance(value, BaseModel):
         found = []
         for name, field in type(value).model_fields.items():

@@ -13,6 +13,7 @@ from pydantic import BaseModel
 
 from tribes.errors import ValidationFailed
 from tribes.http import check_arguments, storable_text
+from tribes.i18n import _
 
 
 def form_action(back: str, done: str | Callable[[Any], str], action: Callable[[], Any]) -> Any:
@@ -84,7 +85,7 @@ def form_page(
             errors = exc.fields or {error_field: exc.message}
         else:
             return done(result)
-        flash("Please correct the marked fields.", "error")
+        flash(_("Please correct the marked fields."), "error")
     extra = context() if context is not None else {}
     return render_template(template, errors=errors, form=request.form, **extra), (422 if errors else 200)
 
@@ -180,7 +181,7 @@ def settings_section_context(user: Any) -> dict[str, Any]:
 def check_page_input() -> None:
     """Path values that name nothing are 404; form values no database can store are 422."""
     check_arguments()
-    bad = {key: "Contains characters that cannot be stored." for key, value in request.form.items(multi=True)
+    bad = {key: _("Contains characters that cannot be stored.") for key, value in request.form.items(multi=True)
            if not storable_text(value)}
     if bad:
         raise ValidationFailed(bad)

@@ -25,6 +25,24 @@ def test_demo_loads_once_and_its_people_can_log_in(app: Any, make_page_client: A
     assert cleo.get("/t/organisers-circle").status_code == 404
     assert "Digital Media Women Berlin" in cleo.get("/directory").get_data(as_text=True)
     messages = cleo.http.get("/api/v1/tribes/dmw-berlin/messages").get_json()["items"]
-    assert len(messages) == 3
+    assert len(messages) == 4
     meetups = cleo.http.get("/api/v1/tribes/dmw-berlin/meetups").get_json()["items"]
     assert [m["timezone"] for m in meetups] == ["Europe/Berlin"]
+    meetup_page = cleo.get(f"/meetups/{meetups[0]['id']}").get_data(as_text=True)
+    assert "You are on the waitlist, position 1." in meetup_page
+    assert "Dana Newcomer" in cleo.get("/contacts").get_data(as_text=True)
+
+
+def test_demo_people_are_named_for_their_part(app: Any, make_page_client: Any) -> None:
+    with app.app_context():
+        load_demo()
+    names = [name for _, name in PEOPLE]
+    assert names == ["Ada Owner", "Ben Organiser", "Cleo Member", "Dana Newcomer"]
+    ada = make_page_client()
+    ada.submit("/login", {"email": PEOPLE[0][0], "password": DEMO_PASSWORD})
+    reports = ada.http.get("/api/v1/tribes/dmw-berlin/reports").get_json()["items"]
+    assert [r["status"] for r in reports] == ["open"]
+    dana = make_page_client()
+    dana.submit("/login", {"email": PEOPLE[3][0], "password": DEMO_PASSWORD})
+    home = dana.get("/t/dmw-berlin").get_data(as_text=True)
+    assert 'id="new-invite-link"' not in home and "Create invite" not in home

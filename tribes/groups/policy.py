@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, select
@@ -140,8 +140,20 @@ class Abilities:
 
     @property
     def invite(self) -> bool:
-        """May create invites (invite policy and role)."""
-        return may_invite(self.tribe, self.member)
+        """May create invites now (invite policy, role, and past the new-member hours)."""
+        return may_invite(self.tribe, self.member) and self.invite_from is None
+
+    @property
+    def invite_from(self) -> datetime | None:
+        """When a new member may start inviting (their first `new_member_hours` are over);
+        None when that time has passed, or for organisers and above."""
+        if self.member.role != "member" or not may_invite(self.tribe, self.member):
+            return None
+        joined = self.member.joined_at
+        if joined.tzinfo is None:
+            joined = joined.replace(tzinfo=utcnow().tzinfo)
+        start = joined + timedelta(hours=self.tribe.new_member_hours)
+        return start if start > utcnow() else None
 
     @property
     def moderate(self) -> bool:

@@ -16,6 +16,7 @@ from tribes.errors import Forbidden, ValidationFailed
 from tribes.extensions import db
 from tribes.groups import policy
 from tribes.http import api_blueprint
+from tribes.i18n import _
 from tribes.meetups import ical, schemas, seats, service
 from tribes.meetups.models import Meetup, Rsvp
 from tribes.meetups.schemas import AttendeeOut, AttendeesPage, MeetupOut, RsvpOut
@@ -33,7 +34,7 @@ def _time_arg(name: str) -> datetime | None:
     try:
         value = datetime.fromisoformat(raw.replace(" ", "+"))
     except ValueError as exc:
-        raise ValidationFailed({name: "Use an ISO 8601 date and time."}) from exc
+        raise ValidationFailed({name: _("Use an ISO 8601 date and time.")}) from exc
     return as_utc(value)  # clamped: year 1 with an offset east of UTC is the earliest instant
 
 
@@ -56,7 +57,7 @@ def _meetup_page(stmt: Callable[[datetime | None, datetime | None], Select[Any]]
     """One page of the meetups `stmt(from, to)` selects, as I see them."""
     start, end = _time_arg("from"), _time_arg("to")
     if start and end and end <= start:
-        raise ValidationFailed({"to": "Must be after `from`."})
+        raise ValidationFailed({"to": _("Must be after `from`.")})
     rows, cursor = meetup_keyset(stmt(start, end))
     items = MeetupOut.many(rows, *service.rsvp_facts(db.session, rows, current_user.id))
     return Page(items=items, next_cursor=cursor)
@@ -73,7 +74,7 @@ def meetup_url(meetup: Meetup) -> str:
 @endpoint(MeetupOut, status=201, body=schemas.MeetupIn)
 def create_meetup(slug: str, data: schemas.MeetupIn) -> MeetupOut:
     """Schedule a meetup (organisers and above)."""
-    tribe, _ = policy.get_tribe_with_role(db.session, current_user.id, slug, "organiser")
+    tribe, _member = policy.get_tribe_with_role(db.session, current_user.id, slug, "organiser")
     meetup = service.create_meetup(db.session, tribe, current_user.id, data.model_dump())
     return service.meetup_out(db.session, meetup, current_user.id)
 
@@ -82,7 +83,7 @@ def create_meetup(slug: str, data: schemas.MeetupIn) -> MeetupOut:
 @endpoint(Page[MeetupOut], paged=True)
 def list_tribe_meetups(slug: str) -> Page[MeetupOut]:
     """A tribe's upcoming meetups (or those in ?from=&to=), soonest first."""
-    tribe, _ = policy.get_tribe_for(db.session, current_user.id, slug)
+    tribe, _member = policy.get_tribe_for(db.session, current_user.id, slug)
     return _meetup_page(lambda s, e: service.tribe_meetups_query(tribe.id, s, e))
 
 
@@ -105,7 +106,7 @@ def get_meetup(meetup_id: int) -> MeetupOut:
 @endpoint(MeetupOut, body=schemas.MeetupPatch)
 def patch_meetup(meetup_id: int, data: schemas.MeetupPatch) -> MeetupOut:
     """Change a meetup (organisers and above)."""
-    meetup, _ = service.get_meetup_as(db.session, current_user.id, meetup_id, "organiser")
+    meetup, _member = service.get_meetup_as(db.session, current_user.id, meetup_id, "organiser")
     meetup = service.update_meetup(db.session, meetup, data.model_dump(exclude_unset=True))
     return service.meetup_out(db.session, meetup, current_user.id)
 
@@ -114,7 +115,7 @@ def patch_meetup(meetup_id: int, data: schemas.MeetupPatch) -> MeetupOut:
 @endpoint(MeetupOut, body=schemas.CancelIn)
 def cancel_meetup(meetup_id: int, data: schemas.CancelIn) -> MeetupOut:
     """Cancel a meetup (organisers and above); it stays visible as cancelled."""
-    meetup, _ = service.get_meetup_as(db.session, current_user.id, meetup_id, "organiser")
+    meetup, _member = service.get_meetup_as(db.session, current_user.id, meetup_id, "organiser")
     meetup = service.cancel_meetup(db.session, meetup, current_user.id, data.reason)
     return service.meetup_out(db.session, meetup, current_user.id)
 
@@ -143,7 +144,7 @@ def attendees(meetup_id: int) -> AttendeesPage:
     meetup = service.get_meetup_for(db.session, current_user.id, meetup_id)
     access = service.attendee_access(db.session, meetup, current_user.id)
     if access == "none":
-        raise Forbidden("Only organisers see who is coming to this meetup.")
+        raise Forbidden(_("Only organisers see who is coming to this meetup."))
     counts = {"going_count": meetup.going_count,
               "waitlist_count": service.rsvp_facts(db.session, [meetup], None)[1].get(meetup.id, 0)}
     if access == "count":

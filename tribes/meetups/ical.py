@@ -16,6 +16,7 @@ from tribes.accounts.models import User
 from tribes.db import utcnow
 from tribes.groups.models import Membership
 from tribes.groups.policy import member_of
+from tribes.i18n import _
 from tribes.meetups.models import CalendarToken, Meetup
 from tribes.meetups.times import clamp_to_accepted, local
 
@@ -37,7 +38,8 @@ def _event(meetup: Meetup, meetup_url: str | None) -> Event:
     event.add("dtend", local(meetup.ends_at, meetup.timezone).replace(microsecond=0))
     description = meetup.description or ""
     if meetup.status == "cancelled" and meetup.cancel_reason:
-        description = f"Cancelled: {meetup.cancel_reason}\n\n{description}".strip()
+        cancelled = _("Cancelled: %(reason)s", reason=meetup.cancel_reason)
+        description = f"{cancelled}\n\n{description}".strip()
     if description:
         event.add("description", description)
     if meetup.location:

@@ -13,6 +13,7 @@ from typing_extensions import TypedDict
 from tribes.accounts.schemas import Strict, known_timezone
 from tribes.accounts.service import card
 from tribes.endpoint import Out, Page, Timestamp
+from tribes.i18n import _
 from tribes.meetups.models import Meetup, Rsvp
 from tribes.meetups.times import check_range
 
@@ -25,7 +26,7 @@ def clean_title(value: str) -> str:
     """Collapse whitespace; 1..200 characters."""
     value = " ".join(value.split())
     if not 1 <= len(value) <= 200:
-        raise ValueError("Use 1 to 200 characters.")
+        raise ValueError(_("Use 1 to 200 characters."))
     return value
 
 
@@ -36,7 +37,7 @@ def clean_url(value: str | None) -> str | None:
     value = value.strip()
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in value):
-        raise ValueError("Use an http:// or https:// address.")
+        raise ValueError(_("Use an http:// or https:// address."))
     return value
 
 

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, aliased
 
 from tribes.db import rowcount, utcnow
 from tribes.errors import Conflict, ValidationFailed
+from tribes.i18n import _
 from tribes.meetups.models import Meetup, Rsvp
 from tribes.meetups.schemas import RsvpOut
 from tribes.notifications.service import notify
@@ -140,11 +141,11 @@ def set_rsvp(session: Session, meetup: Meetup, user_id: int, status: str, guests
     """Answer going / maybe / not_going; going past capacity joins the waitlist."""
     meetup = lock_meetup(session, meetup.id)
     if meetup.status != "scheduled":
-        raise Conflict("This meetup was cancelled.")
+        raise Conflict(_("This meetup was cancelled."))
     if meetup.ends_at <= utcnow():
-        raise Conflict("This meetup is over.")
+        raise Conflict(_("This meetup is over."))
     if guests > meetup.max_guests:
-        raise ValidationFailed({"guests": f"At most {meetup.max_guests} guests for this meetup."})
+        raise ValidationFailed({"guests": _("At most %(count)s guests for this meetup.", count=meetup.max_guests)})
     rsvp = session.scalar(select(Rsvp).where(Rsvp.meetup_id == meetup.id, Rsvp.user_id == user_id))
     now: datetime = utcnow()
     if rsvp is None:
@@ -156,7 +157,7 @@ def set_rsvp(session: Session, meetup: Meetup, user_id: int, status: str, guests
         need = guests + 1
         if held:
             if need > held and not take_seats(session, meetup.id, need - held):
-                raise Conflict("Not enough free seats for that many guests; your seat is kept.")
+                raise Conflict(_("Not enough free seats for that many guests; your seat is kept."))
             release_seats(session, meetup.id, held - need)
             freed = need < held
         elif take_seats(session, meetup.id, need):

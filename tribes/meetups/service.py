@@ -15,6 +15,7 @@ from tribes.db import utcnow
 from tribes.errors import ValidationFailed
 from tribes.groups import policy
 from tribes.groups.models import Membership, Tribe
+from tribes.i18n import _
 from tribes.meetups import seats
 from tribes.meetups.models import Meetup, Rsvp
 from tribes.meetups.schemas import MeetupOut
@@ -83,14 +84,14 @@ def my_rsvp(session: Session, meetup_id: int, user_id: int) -> Rsvp | None:
 
 def _check_times(starts_at: datetime, ends_at: datetime) -> None:
     if ends_at <= starts_at:
-        raise ValidationFailed({"ends_at": "The end must be after the start."})
+        raise ValidationFailed({"ends_at": _("The end must be after the start.")})
     if (ends_at - starts_at).days >= MAX_DURATION_DAYS:
-        raise ValidationFailed({"ends_at": f"A meetup lasts less than {MAX_DURATION_DAYS} days."})
+        raise ValidationFailed({"ends_at": _("A meetup lasts less than %(days)s days.", days=MAX_DURATION_DAYS)})
 
 
 def _check_guests(tribe: Tribe, max_guests: int) -> None:
     if max_guests > tribe.max_guests:
-        raise ValidationFailed({"max_guests": f"This tribe allows at most {tribe.max_guests} guests."})
+        raise ValidationFailed({"max_guests": _("This tribe allows at most %(count)s guests.", count=tribe.max_guests)})
 
 
 def create_meetup(session: Session, tribe: Tribe, actor_id: int, data: dict[str, Any]) -> Meetup:

@@ -11,13 +11,18 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from tribes.errors import ValidationFailed
+from tribes.i18n import _
 
 #: meetups start and end within these years (wall-clock time as the organiser gave it)
 FIRST_YEAR, LAST_YEAR = 2000, 2100
-OUT_OF_RANGE = f"Use a date between the years {FIRST_YEAR} and {LAST_YEAR}."
 #: the earliest and latest instants a datetime holds, in UTC
 EARLIEST = datetime.min.replace(tzinfo=UTC)
 LATEST = datetime.max.replace(tzinfo=UTC)
+
+
+def out_of_range() -> str:
+    """The message for a date outside the accepted years."""
+    return _("Use a date between the years %(first)s and %(last)s.", first=FIRST_YEAR, last=LAST_YEAR)
 
 
 def in_range(value: datetime) -> bool:
@@ -28,7 +33,7 @@ def in_range(value: datetime) -> bool:
 def check_range(value: datetime) -> datetime:
     """A pydantic validator: the value, or ValueError when outside the accepted years."""
     if not in_range(value):
-        raise ValueError(OUT_OF_RANGE)
+        raise ValueError(out_of_range())
     return value
 
 
@@ -60,14 +65,14 @@ def to_utc(value: datetime, zone_name: str, field: str) -> datetime:
     still summer time).
     """
     if not in_range(value):
-        raise ValidationFailed({field: OUT_OF_RANGE})
+        raise ValidationFailed({field: out_of_range()})
     if value.tzinfo is not None:
         return value.astimezone(UTC)
     zone = ZoneInfo(zone_name)
     local = value.replace(tzinfo=zone, fold=0)
     instant = local.astimezone(UTC)
     if instant.astimezone(zone).replace(tzinfo=None) != value:
-        raise ValidationFailed({field: "This local time does not exist in that time zone (clock change)."})
+        raise ValidationFailed({field: _("This local time does not exist in that time zone (clock change).")})
     return instant
 
 

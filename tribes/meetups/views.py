@@ -17,6 +17,7 @@ from tribes.accounts.schemas import timezone_names
 from tribes.errors import ApiError, pydantic_fields
 from tribes.extensions import db
 from tribes.groups import policy
+from tribes.i18n import _, current_locale
 from tribes.meetups import ical, schemas, seats, service
 from tribes.meetups.models import Meetup, Rsvp
 from tribes.meetups.schemas import MeetupOut
@@ -45,10 +46,13 @@ def _rendered(source: str) -> Markup:
     return Markup(nh3.clean(_markdown.render(source), link_rel="nofollow noopener noreferrer"))
 
 
-def local_time(value: datetime, zone: str, fmt: str = "%a %d %b %Y, %H:%M") -> str:
-    """A time formatted in a zone, with the zone's abbreviation."""
+def local_time(value: datetime, zone: str, fmt: str = "EEE d MMM y, HH:mm") -> str:
+    """A time in the meetup's zone, in the reader's language, with the zone's abbreviation
+    (a CLDR pattern: "Mon 7 Dec 2026, 19:00 CET" / "Mo. 7 Dez. 2026, 19:00 CET")."""
+    from babel.dates import format_datetime
+
     when = local(value, zone)
-    return f"{when.strftime(fmt)} {when.tzname()}"
+    return f"{format_datetime(when, fmt, tzinfo=when.tzinfo, locale=current_locale())} {when.tzname()}"
 
 
 def tribe_section_context(tribe: Any, me: Any, limit: int = 5) -> dict[str, Any]:
@@ -113,7 +117,7 @@ def tribe_meetups(slug: str) -> Any:
 @login_required
 def create_meetup(slug: str) -> Any:
     """The organiser's form to schedule a meetup."""
-    tribe, _ = policy.get_tribe_with_role(db.session, current_user.id, slug, "organiser")
+    tribe, _member = policy.get_tribe_with_role(db.session, current_user.id, slug, "organiser")
     errors: dict[str, str] = {}
     if request.method == "POST":
         try:
@@ -125,9 +129,9 @@ def create_meetup(slug: str) -> Any:
             db.session.rollback()
             errors = exc.fields or {"title": exc.message}
         else:
-            flash("Meetup scheduled.", "success")
+            flash(_("Meetup scheduled."), "success")
             return redirect(url_for("meetups_pages.meetup_page", meetup_id=meetup.id))
-        flash("Please correct the marked fields.", "error")
+        flash(_("Please correct the marked fields."), "error")
     form = request.form if request.method == "POST" else {"timezone": current_user.timezone, "max_guests": "0"}
     return render_template("meetups/form.html", tribe=tribe, meetup=None, errors=errors, form=form,
                            zones=sorted(timezone_names())), (422 if errors else 200)
@@ -174,7 +178,7 @@ def rsvp(meetup_id: int) -> Any:
         db.session.rollback()
         flash("; ".join((exc.fields or {}).values()) or exc.message, "error")
     else:
-        flash("You are on the waitlist." if answer.status == "waitlisted" else "Your answer is saved.", "success")
+        flash(_("You are on the waitlist.") if answer.status == "waitlisted" else _("Your answer is saved."), "success")
     return redirect(url_for("meetups_pages.meetup_page", meetup_id=meetup_id))
 
 
@@ -182,7 +186,7 @@ def rsvp(meetup_id: int) -> Any:
 @login_required
 def edit_meetup(meetup_id: int) -> Any:
     """The organiser's form to change a meetup."""
-    meetup, _ = service.get_meetup_as(db.session, current_user.id, meetup_id, "organiser")
+    meetup, _member = service.get_meetup_as(db.session, current_user.id, meetup_id, "organiser")
     errors: dict[str, str] = {}
     if request.method == "POST":
         try:
@@ -194,9 +198,9 @@ def edit_meetup(meetup_id: int) -> Any:
             db.session.rollback()
             errors = exc.fields or {"title": exc.message}
         else:
-            flash("Meetup updated.", "success")
+            flash(_("Meetup updated."), "success")
             return redirect(url_for("meetups_pages.meetup_page", meetup_id=meetup_id))
-        flash("Please correct the marked fields.", "error")
+        flash(_("Please correct the marked fields."), "error")
     fmt = "%Y-%m-%dT%H:%M"
     form = request.form if request.method == "POST" else {
         "title": meetup.title, "description": meetup.description, "timezone": meetup.timezone,
@@ -214,9 +218,9 @@ def edit_meetup(meetup_id: int) -> Any:
 @login_required
 def cancel_meetup(meetup_id: int) -> Any:
     """Cancel a meetup from its page."""
-    meetup, _ = service.get_meetup_as(db.session, current_user.id, meetup_id, "organiser")
+    meetup, _member = service.get_meetup_as(db.session, current_user.id, meetup_id, "organiser")
     service.cancel_meetup(db.session, meetup, current_user.id, (request.form.get("reason") or "")[:2000])
-    flash("Meetup cancelled; attendees were told.", "success")
+    flash(_("Meetup cancelled; attendees were told."), "success")
     return redirect(url_for("meetups_pages.meetup_page", meetup_id=meetup_id))
 
 
@@ -238,5 +242,5 @@ def calendar_feed(token: str) -> Any:
         abort(404)
     from tribes.meetups.api import meetup_url
 
-    data = ical.calendar(ical.feed_meetups(db.session, user.id), meetup_url, name="Tribes meetups")
+    data = ical.calendar(ical.feed_meetups(db.session, user.id), meetup_url, name=_("Tribes meetups"))
     return Response(data, mimetype="text/calendar", headers={"Cache-Control": "private, max-age=300"})
