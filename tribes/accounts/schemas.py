@@ -116,6 +116,26 @@ class ProfilePatch(Strict):
         return None if value is None else known_timezone(value)
 
 
+class PreferencesIn(Strict):
+    """The settings page's language and time zone form."""
+
+    timezone: str = Field(max_length=64)
+    locale: Literal["de", "en"]
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, value: str) -> str:
+        return known_timezone(value)
+
+
+def browser_timezone(value: str | None) -> str:
+    """The zone the registration page's script read from the browser, if we know it; else UTC."""
+    try:
+        return known_timezone(value or "")
+    except ValueError:
+        return "UTC"
+
+
 class PasswordChangeIn(Strict):
     current_password: str = Field(max_length=1024)
     new_password: str

@@ -33,10 +33,11 @@ def normalise_email(email: str) -> str:
 
 
 def register(
-    session: Session, email: str, password: str, display_name: str, *, locale: str = "en"
+    session: Session, email: str, password: str, display_name: str, *, locale: str = "en",
+    timezone: str = "UTC",
 ) -> User:
-    """Create an account (in the language its browser asked for); a taken e-mail is a field
-    error like any other."""
+    """Create an account (in the language and time zone its browser gave); a taken e-mail is
+    a field error like any other."""
     email = normalise_email(email)
     if session.scalar(select(User.id).where(User.email == email)) is not None:
         raise ValidationFailed({"email": "This e-mail address cannot be used."})
@@ -46,7 +47,7 @@ def register(
         display_name=display_name,
         bio="",
         profile_visibility="tribes",
-        timezone="UTC",
+        timezone=timezone,
         locale=locale,
         created_at=utcnow(),
     )

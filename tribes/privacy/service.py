@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
 from tribes import events
-from tribes.accounts import passwords
+from tribes.accounts import avatars, passwords
 from tribes.accounts.models import User
 from tribes.accounts.service import end_sessions
 from tribes.db import utcnow
@@ -84,5 +84,6 @@ def delete_account(session: Session, user: User, password: str, *, erase_message
     end_sessions(session, user_id, reason="deleted")
     delete_contacts(session, user_id)
     delete_notifications(session, user_id)
+    avatars.forget_avatar(session, user)  # the picture file goes after the commit
     session.delete(user)
     session.flush()
