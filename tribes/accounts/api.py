@@ -13,7 +13,7 @@ from tribes.db import time_id_keyset
 from tribes.endpoint import Page, endpoint
 from tribes.errors import ApiError, ValidationFailed
 from tribes.extensions import client_address, db
-from tribes.http import api_blueprint, csrf_exempt, public
+from tribes.http import api_blueprint, csrf_exempt, public, takes_upload
 from tribes.i18n import _, browser_locale
 from tribes.paging import keyset_page
 
@@ -121,6 +121,7 @@ def uploaded_picture() -> bytes:
 
 
 @bp.put("/me/avatar")
+@takes_upload
 @endpoint(MeOut)
 def put_avatar() -> MeOut:
     """Upload my avatar (multipart `file`): re-encoded, metadata stripped, at most 512×512."""
