@@ -1,4 +1,5 @@
-"""HTML pages for admins: reports queue, audit log, member management, invite tree and branch bans."""
+"""HTML pages for admins: reports queue, audit log, member management, invite tree and branch bans;
+the tribe's settings, ban list, hand-over of ownership and deletion; leaving a tribe (any member)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from sqlalchemy import func, select
 
 from tribes.accounts.service import card
 from tribes.db import time_id_keyset
@@ -15,12 +17,13 @@ from tribes.groups import bans, invites, policy
 from tribes.groups import mutes as muting
 from tribes.groups import service as groups
 from tribes.groups.audit import AuditEntry
-from tribes.groups.models import Membership, Mute
-from tribes.groups.schemas import InviteTreeNodeOut
+from tribes.groups.models import Ban, Membership, Mute
+from tribes.groups.schemas import InviteTreeNodeOut, TribePatch
+from tribes.i18n import _
 from tribes.moderation import limits, reports, schemas, service
 from tribes.moderation.models import Report
 from tribes.moderation.schemas import ReportOut
-from tribes.pages import form_action, page_blueprint
+from tribes.pages import form_action, form_page, page_blueprint
 from tribes.paging import keyset_page
 
 bp = page_blueprint("moderation_pages", __name__)
@@ -188,7 +191,7 @@ def ban(slug: str, user_id: int) -> Any:
 def lift_ban(slug: str, user_id: int) -> Any:
     """Lift a ban."""
     tribe, me = _admin(slug)
-    return form_action(url_for("moderation_pages.members", slug=tribe.slug), "Ban lifted.",
+    return form_action(url_for("moderation_pages.bans_list", slug=tribe.slug), _("Ban lifted."),
                 lambda: bans.lift_ban(db.session, tribe, user_id, actor_id=me.user_id))
 
 
@@ -218,3 +221,119 @@ def report(slug: str) -> Any:
     )
     return render_template("moderation/report.html", tribe=tribe, me=me, target_type=target_type,
                            target_id=target_id, members=others, next_cursor=cursor)
+
+
+# ---------------------------------------------------------------- tribe settings, bans, ownership, leaving
+
+SETTINGS_FIELDS = ("name", "description", "visibility", "invite_policy", "max_guests", "new_member_hours")
+
+
+def _owner_count(tribe_id: int) -> int:
+    return db.session.scalar(
+        select(func.count()).where(Membership.tribe_id == tribe_id, Membership.role == "owner")
+    ) or 0
+
+
+def _settings_context(tribe: Any, me: Membership) -> dict[str, Any]:
+    """What the settings page shows besides the form: the owner's hand-over and delete sections."""
+    owner = policy.at_least(me.role, "owner")
+    candidates = []
+    if owner:
+        candidates = list(db.session.scalars(
+            groups.members_query(tribe.id).where(Membership.role != "owner")
+            .order_by(Membership.joined_at, Membership.id).limit(HANDOVER_CHOICES)
+        ))
+    return {"tribe": tribe, "me": me, "may": policy.can(tribe, me), "owner": owner, "candidates": candidates}
+
+
+#: how many members the hand-over list offers (oldest members first)
+HANDOVER_CHOICES = 500
+
+
+@bp.route("/t/<slug>/admin/settings", methods=["GET", "POST"])
+@login_required
+def settings(slug: str) -> Any:
+    """The tribe's settings (admins and owners); owners also hand over ownership and delete it."""
+    tribe, me = _admin(slug)
+
+    def saved(_result: Any) -> Any:
+        flash(_("The tribe's settings are saved."), "success")
+        return redirect(url_for("moderation_pages.settings", slug=tribe.slug))
+
+    def values() -> dict[str, Any]:
+        return {k: request.form.get(k, "") for k in SETTINGS_FIELDS}
+
+    return form_page(
+        "moderation/settings.html", TribePatch,
+        lambda data: groups.update_tribe(db.session, tribe, data.model_dump(exclude_unset=True), actor_id=me.user_id),
+        saved, values=values, context=lambda: _settings_context(tribe, me),
+    )
+
+
+@bp.post("/t/<slug>/admin/delete")
+@login_required
+def delete_tribe(slug: str) -> Any:
+    """Delete the tribe (owners), after typing its name."""
+    tribe, me = policy.get_tribe_with_role(db.session, current_user.id, slug, "owner")
+    if request.form.get("confirm_name", "").strip() != tribe.name.strip():
+        flash(_("Please correct the marked fields."), "error")
+        return render_template(
+            "moderation/settings.html", form={}, **_settings_context(tribe, me),
+            errors={"confirm_name": _("Type the tribe's name exactly as shown to delete it.")},
+        ), 422
+    name = tribe.name
+    groups.delete_tribe(db.session, tribe)
+    flash(_("The tribe %(name)s is deleted.", name=name), "success")
+    return redirect(url_for("groups_pages.my_tribes"))
+
+
+@bp.post("/t/<slug>/admin/ownership")
+@login_required
+def hand_over(slug: str) -> Any:
+    """Make another member an owner (owners); optionally step down to admin afterwards."""
+    tribe, me = policy.get_tribe_with_role(db.session, current_user.id, slug, "owner")
+    back = url_for("moderation_pages.settings", slug=tribe.slug)
+    try:
+        user_id = int(request.form.get("user_id", ""))
+    except ValueError:
+        flash(_("Choose the member who becomes owner."), "error")
+        return redirect(back)
+    target = _target(tribe.id, user_id)
+    step_down = request.form.get("step_down") == "1"
+
+    def run() -> Any:
+        groups.change_role(db.session, tribe, me, target, "owner")
+        if step_down:
+            groups.change_role(db.session, tribe, me, me, "admin")
+        return target.user.display_name
+
+    return form_action(back, lambda name: _("%(name)s is now an owner of the tribe.", name=name), run)
+
+
+@bp.get("/t/<slug>/admin/bans")
+@login_required
+def bans_list(slug: str) -> Any:
+    """Who is banned from the tribe, with "lift ban"."""
+    tribe, me = _admin(slug)
+    rows, cursor = keyset_page(
+        db.session, bans.bans_query(tribe.id), descending=True, **time_id_keyset(Ban.created_at, Ban.id),
+        limit=PAGE_SIZE, cursor=request.args.get("cursor") or None,
+    )
+    people = service.users_by_id(db.session, {i for b in rows for i in (b.user_id, b.banned_by_id)})
+    return render_template("moderation/bans.html", tribe=tribe, me=me, bans=rows, people=people, next_cursor=cursor)
+
+
+@bp.route("/t/<slug>/leave", methods=["GET", "POST"])
+@login_required
+def leave(slug: str) -> Any:
+    """Leave the tribe (any member); the only owner of a tribe with others sees why not."""
+    tribe, me = policy.get_tribe_for(db.session, current_user.id, slug)
+    sole_owner = policy.at_least(me.role, "owner") and _owner_count(tribe.id) <= 1 and tribe.member_count > 1
+    if request.method == "POST" and not sole_owner:
+        name = tribe.name
+        groups.remove_member(db.session, tribe, me, me)
+        flash(_("You left %(name)s.", name=name), "success")
+        return redirect(url_for("groups_pages.my_tribes"))
+    status = 409 if request.method == "POST" else 200
+    return render_template("moderation/leave.html", tribe=tribe, me=me, sole_owner=sole_owner,
+                           last_member=tribe.member_count <= 1), status
