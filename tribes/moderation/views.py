@@ -19,7 +19,7 @@ from tribes.groups import service as groups
 from tribes.groups.audit import AuditEntry
 from tribes.groups.models import Ban, Membership, Mute
 from tribes.groups.schemas import InviteTreeNodeOut, TribePatch
-from tribes.i18n import _
+from tribes.i18n import _, lazy_gettext
 from tribes.moderation import limits, reports, schemas, service
 from tribes.moderation.models import Report
 from tribes.moderation.schemas import ReportOut
@@ -30,8 +30,24 @@ bp = page_blueprint("moderation_pages", __name__)
 
 PAGE_SIZE = 50
 ACTION_LABELS = {
-    "dismiss": "Dismiss", "delete_content": "Delete the content",
-    "remove_member": "Remove the member", "ban_member": "Ban the member",
+    "dismiss": lazy_gettext("Dismiss"), "delete_content": lazy_gettext("Delete the content"),
+    "remove_member": lazy_gettext("Remove the member"), "ban_member": lazy_gettext("Ban the member"),
+}
+ROLE_LABELS = {
+    "member": lazy_gettext("member"), "organiser": lazy_gettext("organiser"),
+    "admin": lazy_gettext("admin"), "owner": lazy_gettext("owner"),
+}
+AUDIT_LABELS = {
+    "ban_lifted": lazy_gettext("ban lifted"), "invite_accepted": lazy_gettext("invite accepted"),
+    "invite_created": lazy_gettext("invite created"), "invite_revoked": lazy_gettext("invite revoked"),
+    "member_banned": lazy_gettext("member banned"), "member_left": lazy_gettext("member left"),
+    "member_removed": lazy_gettext("member removed"), "member_muted": lazy_gettext("member muted"),
+    "member_unmuted": lazy_gettext("member unmuted"), "role_changed": lazy_gettext("role changed"),
+    "tribe_updated": lazy_gettext("tribe updated"), "report_resolved": lazy_gettext("report resolved"),
+    "message_deleted": lazy_gettext("message deleted"), "meetup_cancelled": lazy_gettext("meet-up cancelled"),
+}
+TARGET_LABELS = {
+    "message": lazy_gettext("a message"), "user": lazy_gettext("a member"), "meetup": lazy_gettext("a meet-up"),
 }
 
 
@@ -53,9 +69,9 @@ def queue(slug: str) -> Any:
         limit=PAGE_SIZE, cursor=request.args.get("cursor") or None,
     )
     users = reports.users_of(db.session, rows)
-    items = [ReportOut.of(r, tribe.slug, users).model_dump(mode="json") for r in rows]
+    items = [{**ReportOut.of(r, tribe.slug, users).model_dump(mode="json"), "created_at": r.created_at} for r in rows]
     return render_template("moderation/queue.html", tribe=tribe, me=me, items=items, status=status,
-                           next_cursor=cursor, actions=ACTION_LABELS)
+                           next_cursor=cursor, actions=ACTION_LABELS, targets=TARGET_LABELS)
 
 
 @bp.post("/t/<slug>/moderation/reports/<int:report_id>/resolve")
@@ -71,7 +87,7 @@ def resolve(slug: str, report_id: int) -> Any:
         )
         reports.resolve(db.session, report, tribe, me, data.action, data.note)
 
-    return form_action(back, "Report resolved.", run)
+    return form_action(back, _("Report resolved."), run)
 
 
 @bp.get("/t/<slug>/moderation/audit")
@@ -85,7 +101,8 @@ def audit_log(slug: str) -> Any:
         limit=PAGE_SIZE, cursor=request.args.get("cursor") or None,
     )
     users = service.users_by_id(db.session, {i for e in rows for i in (e.actor_id, e.target_user_id)})
-    entries = [service.audit_dict(e, users) for e in rows]
+    entries = [{**service.audit_dict(e, users), "created_at": e.created_at,
+                "label": AUDIT_LABELS.get(e.action) or e.action.replace("_", " ")} for e in rows]
     return render_template("moderation/audit.html", tribe=tribe, me=me, entries=entries, next_cursor=cursor)
 
 
@@ -101,7 +118,7 @@ def members(slug: str) -> Any:
     on_page = [m.user_id for m in rows]
     mutes = {m.user_id: m for m in db.session.scalars(muting.active_mutes_query(tribe.id).where(Mute.user_id.in_(on_page)))}
     return render_template("moderation/members.html", tribe=tribe, me=me, members=rows, mutes=mutes,
-                           next_cursor=cursor, may=policy.can(tribe, me))
+                           next_cursor=cursor, may=policy.can(tribe, me), roles=ROLE_LABELS)
 
 
 def _target(tribe_id: int, user_id: int) -> Membership:
@@ -115,9 +132,9 @@ def change_role(slug: str, user_id: int) -> Any:
     tribe, me = _admin(slug)
     role = request.form.get("role", "")
     if role not in ("member", "organiser", "admin", "owner"):
-        flash("Choose a role.", "error")
+        flash(_("Choose a role."), "error")
         return redirect(url_for("moderation_pages.members", slug=tribe.slug))
-    return form_action(url_for("moderation_pages.members", slug=tribe.slug), "Role changed.",
+    return form_action(url_for("moderation_pages.members", slug=tribe.slug), _("Role changed."),
                 lambda: groups.change_role(db.session, tribe, me, _target(tribe.id, user_id), role))
 
 
@@ -126,7 +143,7 @@ def change_role(slug: str, user_id: int) -> Any:
 def remove(slug: str, user_id: int) -> Any:
     """Remove a member."""
     tribe, me = _admin(slug)
-    return form_action(url_for("moderation_pages.members", slug=tribe.slug), "Member removed.",
+    return form_action(url_for("moderation_pages.members", slug=tribe.slug), _("Member removed."),
                 lambda: groups.remove_member(db.session, tribe, me, _target(tribe.id, user_id)))
 
 
@@ -140,7 +157,7 @@ def mute(slug: str, user_id: int) -> Any:
         data = schemas.MuteIn.model_validate({"user_id": user_id, "minutes": request.form.get("minutes") or 0})
         muting.mute(db.session, tribe, me, data.user_id, data.minutes)
 
-    return form_action(url_for("moderation_pages.members", slug=tribe.slug), "Member muted.", run)
+    return form_action(url_for("moderation_pages.members", slug=tribe.slug), _("Member muted."), run)
 
 
 @bp.post("/t/<slug>/moderation/members/<int:user_id>/unmute")
@@ -148,7 +165,7 @@ def mute(slug: str, user_id: int) -> Any:
 def unmute(slug: str, user_id: int) -> Any:
     """Lift a mute."""
     tribe, me = _admin(slug)
-    return form_action(url_for("moderation_pages.members", slug=tribe.slug), "Mute lifted.",
+    return form_action(url_for("moderation_pages.members", slug=tribe.slug), _("Mute lifted."),
                 lambda: muting.unmute(db.session, tribe, me, user_id))
 
 
@@ -182,7 +199,7 @@ def ban(slug: str, user_id: int) -> Any:
         return render_template("moderation/ban.html", tribe=tribe, me=me, target_id=user_id,
                                affected=[card(u) for u in affected], with_branch=with_branch)
     reason = request.form.get("reason", "").strip()[:2000]
-    return form_action(url_for("moderation_pages.invite_tree", slug=tribe.slug), "Banned.",
+    return form_action(url_for("moderation_pages.invite_tree", slug=tribe.slug), _("Banned."),
                 lambda: bans.ban(db.session, tribe, me, user_id, reason, with_branch=with_branch))
 
 
@@ -213,7 +230,7 @@ def report(slug: str) -> Any:
             })
             reports.file_report(db.session, current_user.id, data.tribe, data.target_type, data.target_id, data.reason)
 
-        return form_action(home, "Thank you. The admins will look at your report.", run)
+        return form_action(home, _("Thank you. The admins will look at your report."), run)
     others, cursor = keyset_page(
         db.session, groups.members_query(tribe.id).where(Membership.user_id != current_user.id),
         **time_id_keyset(Membership.joined_at, Membership.id),
