@@ -75,7 +75,7 @@ def test_invite_tree_and_ban_with_branch_preview_then_confirm(make_user, make_tr
     preview = page(owner, f"/t/{slug}/moderation/ban/{recruiter.user['id']}?with_branch=1").get_data(as_text=True)
     for name in ("Recruiter", "Bot One", "Bot Two"):
         assert f"<li>{name}</li>" in preview
-    assert "Bystander" not in preview and "ban 3 people" in preview
+    assert "Bystander" not in preview and "Confirm the ban (3)" in preview
     assert bot2.get(f"tribes/{slug}").status_code == 200  # the preview changed nothing
     done = form(owner, f"/t/{slug}/moderation/ban/{recruiter.user['id']}", with_branch="1", reason="bot ring")
     assert "Banned." in done.get_data(as_text=True)

@@ -8,6 +8,7 @@ import secrets
 import warnings
 from io import BytesIO
 from pathlib import Path
+
 from flask import current_app
 from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import event

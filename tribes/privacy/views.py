@@ -8,9 +8,9 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_login import current_user, login_required, logout_user
 
 from tribes.accounts import limits
-from tribes.accounts import views as account_pages
 from tribes.accounts import schemas as account_schemas
 from tribes.accounts import service as accounts
+from tribes.accounts import views as account_pages
 from tribes.errors import ApiError
 from tribes.extensions import db
 from tribes.i18n import _
