@@ -83,6 +83,9 @@ def test_time_zone_and_language_are_saved_and_used(make_user):
     assert "Passwort ändern" in german
     # last seen is shown in the chosen zone and language (not UTC, not ISO)
     assert "Zuletzt gesehen" in german and "+00:00" not in german
+    wrong = post(user, "/settings/password", current_password="nope", new_password="short")
+    text = wrong.get_data(as_text=True)
+    assert "Das aktuelle Passwort ist falsch." in text or "Verwende mindestens 12 Zeichen." in text
 
 
 def test_registration_takes_the_browsers_time_zone(make_client):

@@ -69,7 +69,7 @@ def login(data: schemas.LoginIn) -> AuthOut:
     """Log in with e-mail and password; a fresh session every time."""
     user = service.authenticate(db.session, data.email, data.password)
     if user is None:
-        raise ApiError("Wrong e-mail or password.", status=401, code="invalid_credentials")
+        raise ApiError(_("Wrong e-mail or password."), status=401, code="invalid_credentials")
     return begin_login(user)
 
 
