@@ -61,6 +61,12 @@ def paged(view: F) -> F:
     return view
 
 
+def takes_upload(view: F) -> F:
+    """Mark the one kind of API view whose body is `multipart/form-data` (a file), not JSON."""
+    view._tribes_upload = True  # type: ignore[attr-defined]
+    return view
+
+
 def has_body() -> bool:
     """Whether the request carries a body."""
     if request.content_length:
@@ -84,7 +90,8 @@ def check_request_order() -> None:
             raise ApiError(
                 tr(lazy_gettext("The CSRF token is missing or invalid.")), status=403, code="csrf_failed"
             ) from exc
-    if request.method in MUTATING and has_body() and request.mimetype != "application/json":
+    wanted = "multipart/form-data" if getattr(view, "_tribes_upload", False) else "application/json"
+    if request.method in MUTATING and has_body() and request.mimetype != wanted:
         raise ApiError(status=415, code="unsupported_media_type")
     check_arguments()
 

@@ -66,6 +66,14 @@ def _has_body(environ: dict[str, Any]) -> bool:
     return environ.get("CONTENT_LENGTH", "") not in ("", "0")
 
 
+#: paths that take a picture upload: their bodies may be larger than MAX_CONTENT_LENGTH
+UPLOAD_PATHS = frozenset({"/settings/avatar", "/api/v1/me/avatar"})
+#: the body an upload path may carry: a 5 MB picture plus the multipart envelope
+UPLOAD_MAX_BODY = 5 * 1024 * 1024 + 256 * 1024
+#: environ key: an upload page's body was too large; the app answers with its own page (413)
+UPLOAD_REFUSED = "tribes.upload_refused"
+
+
 class BufferedBody:
     """Read the whole request body into memory, bounded by MAX_CONTENT_LENGTH and the read
     deadline, before the app runs; answer 413/408/400 without touching the app or the database."""
@@ -80,9 +88,14 @@ class BufferedBody:
         if not _has_body(environ):
             return self.app(environ, start_response)
         limit = self.max_length()
+        upload = environ.get("PATH_INFO") in UPLOAD_PATHS
+        if upload:
+            limit = max(limit or 0, UPLOAD_MAX_BODY)
         try:
             body = self._read(environ, limit)
         except BodyTooLarge:
+            if upload and self._is_page(environ):
+                return self._refused_upload_page(environ, start_response)
             return self._refuse(413, environ, start_response)
         except TimeoutError:
             return self._refuse(408, environ, start_response)
@@ -126,6 +139,22 @@ class BufferedBody:
             if limit is not None and len(buffer) > limit:
                 raise BodyTooLarge()
         return bytes(buffer)
+
+    @staticmethod
+    def _is_page(environ: dict[str, Any]) -> bool:
+        return not environ.get("PATH_INFO", "").startswith("/api/") and "text/html" in environ.get("HTTP_ACCEPT", "")
+
+    def _refused_upload_page(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        """A browser's too-large upload: the unread body is dropped and the app shows its own page
+        (a GET of the same path marked UPLOAD_REFUSED) with a message in the person's language."""
+        environ[ABANDON_BODY] = True
+        environ[UPLOAD_REFUSED] = 413
+        environ["REQUEST_METHOD"] = "GET"
+        environ["CONTENT_LENGTH"] = "0"
+        environ.pop("CONTENT_TYPE", None)
+        environ.pop("HTTP_TRANSFER_ENCODING", None)
+        environ["wsgi.input"] = BytesIO(b"")
+        return self.app(environ, start_response)
 
     def _refuse(self, status: int, environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
         environ[ABANDON_BODY] = True

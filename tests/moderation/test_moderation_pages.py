@@ -76,7 +76,7 @@ def test_invite_tree_and_ban_with_branch_preview_then_confirm(make_user, make_tr
     preview = page(owner, f"/t/{slug}/moderation/ban/{recruiter.user['id']}?with_branch=1").get_data(as_text=True)
     for name in ("Recruiter", "Bot One", "Bot Two"):
         assert f"<li>{name}</li>" in preview
-    assert "Bystander" not in preview and "ban 3 people" in preview
+    assert "Bystander" not in preview and "Confirm the ban (3)" in preview
     assert bot2.get(f"tribes/{slug}").status_code == 200  # the preview changed nothing
     done = form(owner, f"/t/{slug}/moderation/ban/{recruiter.user['id']}", with_branch="1", reason="bot ring")
     assert "Banned." in done.get_data(as_text=True)
@@ -99,3 +99,96 @@ def test_report_form_pages_its_member_list(make_user, make_tribe, monkeypatch):
     link = first.split('rel="next" href="')[1].split('"')[0].replace("&amp;", "&")
     second = page(reporter, link).get_data(as_text=True)
     assert second.count("<option ") == 1 and 'rel="next"' not in second
+
+
+# ---------------------------------------------------------------- settings, bans, ownership, leaving
+
+
+def test_tribe_settings_page_for_admins_only(make_user, make_tribe):
+    admin, member = make_user(), make_user()
+    tribe = make_tribe(members=[admin, member])
+    owner, slug = tribe["owner"], tribe["slug"]
+    owner.patch(f"tribes/{slug}/members/{admin.user['id']}", {"role": "admin"})
+    path = f"/t/{slug}/admin/settings"
+    assert page(member, path).status_code == 403
+    assert page(make_user(), path).status_code == 404
+    as_admin = page(admin, path).get_data(as_text=True)
+    assert 'name="new_member_hours"' in as_admin and "Delete the tribe" not in as_admin
+    assert "Hand over ownership" not in as_admin
+    bad = admin.http.post(path, data={"csrf_token": admin.csrf, "name": "X Tribe", "description": "",
+                                      "visibility": "listed", "invite_policy": "members",
+                                      "max_guests": "99", "new_member_hours": "12"})
+    assert bad.status_code == 422 and 'id="max_guests-error"' in bad.get_data(as_text=True)
+    saved = form(admin, path, name="Rhein-Main Designers", description="Wir treffen uns monatlich.",
+                 visibility="listed", invite_policy="members", max_guests="2", new_member_hours="12")
+    assert "settings are saved" in saved.get_data(as_text=True)
+    got = owner.get(f"tribes/{slug}").get_json()
+    assert (got["name"], got["visibility"], got["invite_policy"]) == ("Rhein-Main Designers", "listed", "members")
+    assert "tribe updated" in page(owner, f"/t/{slug}/moderation/audit").get_data(as_text=True)
+    assert f"/t/{slug}/admin/settings" in page(owner, f"/t/{slug}/moderation").get_data(as_text=True)
+
+
+def test_delete_tribe_requires_the_typed_name(make_user, make_tribe):
+    admin = make_user()
+    tribe = make_tribe(members=[admin], name="Kölner Runde")
+    owner, slug = tribe["owner"], tribe["slug"]
+    owner.patch(f"tribes/{slug}/members/{admin.user['id']}", {"role": "admin"})
+    settings = page(owner, f"/t/{slug}/admin/settings").get_data(as_text=True)
+    assert "Delete the tribe" in settings and 'data-confirm="Delete Kölner Runde for everyone?"' in settings
+    assert admin.http.post(f"/t/{slug}/admin/delete", data={"csrf_token": admin.csrf,
+                                                            "confirm_name": "Kölner Runde"}).status_code == 403
+    wrong = owner.http.post(f"/t/{slug}/admin/delete", data={"csrf_token": owner.csrf, "confirm_name": "kölner"})
+    assert wrong.status_code == 422 and 'id="confirm_name-error"' in wrong.get_data(as_text=True)
+    assert owner.get(f"tribes/{slug}").status_code == 200
+    gone = form(owner, f"/t/{slug}/admin/delete", confirm_name="Kölner Runde")
+    assert "is deleted" in gone.get_data(as_text=True)
+    assert owner.get(f"tribes/{slug}").status_code == 404
+
+
+def test_ban_list_and_lift_ban(make_user, make_tribe):
+    troll, member = make_user("Tom Troll"), make_user()
+    tribe = make_tribe(members=[troll, member])
+    owner, slug = tribe["owner"], tribe["slug"]
+    owner.post(f"tribes/{slug}/bans", {"user_id": troll.user["id"], "reason": "spam links"})
+    assert page(member, f"/t/{slug}/admin/bans").status_code == 403
+    assert page(make_user(), f"/t/{slug}/admin/bans").status_code == 404
+    listed = page(owner, f"/t/{slug}/admin/bans").get_data(as_text=True)
+    assert "Tom Troll" in listed and "spam links" in listed and "Lift ban" in listed and "data-confirm" in listed
+    lifted = form(owner, f"/t/{slug}/moderation/bans/{troll.user['id']}/lift")
+    assert "Ban lifted." in lifted.get_data(as_text=True) and "Nobody is banned" in lifted.get_data(as_text=True)
+    assert owner.get(f"tribes/{slug}/bans").get_json()["items"] == []
+
+
+def test_hand_over_ownership_then_leave(make_user, make_tribe):
+    heir, member = make_user("Hanna Heir"), make_user()
+    tribe = make_tribe(members=[heir, member])
+    owner, slug = tribe["owner"], tribe["slug"]
+    blocked = page(owner, f"/t/{slug}/leave").get_data(as_text=True)
+    assert "You are the only owner" in blocked and 'name="csrf_token"' not in blocked.split("<main")[-1]
+    refused = owner.http.post(f"/t/{slug}/leave", data={"csrf_token": owner.csrf})
+    assert refused.status_code == 409 and owner.get(f"tribes/{slug}").status_code == 200
+    assert heir.http.post(f"/t/{slug}/admin/ownership",
+                          data={"csrf_token": heir.csrf, "user_id": member.user["id"]}).status_code == 403
+    settings = page(owner, f"/t/{slug}/admin/settings").get_data(as_text=True)
+    assert "Hanna Heir" in settings
+    done = form(owner, f"/t/{slug}/admin/ownership", user_id=heir.user["id"], step_down="1")
+    assert "Hanna Heir is now an owner" in done.get_data(as_text=True)
+    roles = {m["user"]["id"]: m["role"] for m in owner.get(f"tribes/{slug}/members").get_json()["items"]}
+    assert roles[heir.user["id"]] == "owner" and roles[owner.user["id"]] == "admin"
+    assert page(owner, f"/t/{slug}/admin/settings").get_data(as_text=True).count("Hand over ownership") == 0
+    left = form(owner, f"/t/{slug}/leave")
+    assert "You left" in left.get_data(as_text=True)
+    assert owner.get(f"tribes/{slug}").status_code == 404
+
+
+def test_any_member_leaves(make_user, make_tribe):
+    member = make_user()
+    tribe = make_tribe(members=[member])
+    slug = tribe["slug"]
+    assert page(make_user(), f"/t/{slug}/leave").status_code == 404
+    confirm = page(member, f"/t/{slug}/leave").get_data(as_text=True)
+    assert "data-confirm" in confirm and "Leave the tribe" in confirm
+    left = form(member, f"/t/{slug}/leave")
+    assert "You left" in left.get_data(as_text=True)
+    assert member.get(f"tribes/{slug}").status_code == 404
+    assert tribe["owner"].get(f"tribes/{slug}").get_json()["member_count"] == 1

@@ -6,15 +6,15 @@ from flask import request, session
 from flask_login import current_user, login_user, logout_user
 from flask_wtf.csrf import generate_csrf
 
-from tribes.accounts import limits, schemas, service
+from tribes.accounts import avatars, limits, schemas, service
 from tribes.accounts.models import User, UserSession
 from tribes.accounts.schemas import AuthOut, MeOut, SessionOut
 from tribes.db import time_id_keyset
 from tribes.endpoint import Page, endpoint
-from tribes.errors import ApiError
+from tribes.errors import ApiError, ValidationFailed
 from tribes.extensions import client_address, db
-from tribes.http import api_blueprint, csrf_exempt, public
-from tribes.i18n import browser_locale
+from tribes.http import api_blueprint, csrf_exempt, public, takes_upload
+from tribes.i18n import _, browser_locale
 from tribes.paging import keyset_page
 
 bp = api_blueprint("accounts_api", __name__)
@@ -69,7 +69,7 @@ def login(data: schemas.LoginIn) -> AuthOut:
     """Log in with e-mail and password; a fresh session every time."""
     user = service.authenticate(db.session, data.email, data.password)
     if user is None:
-        raise ApiError("Wrong e-mail or password.", status=401, code="invalid_credentials")
+        raise ApiError(_("Wrong e-mail or password."), status=401, code="invalid_credentials")
     return begin_login(user)
 
 
@@ -103,6 +103,38 @@ def patch_me(data: schemas.ProfilePatch) -> MeOut:
     user = current_user._get_current_object()
     service.update_profile(db.session, user, data.model_dump(exclude_unset=True))
     return MeOut.of(user)
+
+
+@bp.url_value_preprocessor
+def _allow_upload(endpoint: str | None, values: dict[str, object] | None) -> None:
+    """The avatar upload may be larger than MAX_CONTENT_LENGTH (tribes.wsgi lets it through)."""
+    if endpoint == "accounts_api.put_avatar":
+        request.max_content_length = avatars.MAX_BODY
+
+
+def uploaded_picture() -> bytes:
+    """The bytes of the uploaded `file` field (at most MAX_BYTES + 1 are read)."""
+    upload = request.files.get("file")
+    if upload is None:
+        raise ValidationFailed({"file": _("Choose a picture to upload.")})
+    return upload.stream.read(avatars.MAX_BYTES + 1)
+
+
+@bp.put("/me/avatar")
+@takes_upload
+@endpoint(MeOut)
+def put_avatar() -> MeOut:
+    """Upload my avatar (multipart `file`): re-encoded, metadata stripped, at most 512×512."""
+    user = current_user._get_current_object()
+    avatars.store_avatar(db.session, user, uploaded_picture())
+    return MeOut.of(user)
+
+
+@bp.delete("/me/avatar")
+@endpoint(status=204)
+def delete_avatar() -> None:
+    """Remove my avatar."""
+    avatars.forget_avatar(db.session, current_user._get_current_object())
 
 
 @bp.post("/me/password")

@@ -10,6 +10,8 @@ from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from flask import current_app
 
+from tribes.i18n import _, lazy_gettext
+
 MIN_LENGTH = 12
 MAX_LENGTH = 1024
 
@@ -88,8 +90,10 @@ MIN_PADDED_WORD = 4
 #: fewer different characters than this is a repetition (aaaaaaaaaaab)
 MIN_DISTINCT = 4
 
-TOO_COMMON = "This password is too common; choose another."
-TOO_REGULAR = "Avoid repeated characters and sequences such as 123456 or qwerty; a few words are better."
+TOO_COMMON = lazy_gettext("This password is too common; choose another.")
+TOO_REGULAR = lazy_gettext(
+    "Avoid repeated characters and sequences such as 123456 or qwerty; a few words are better."
+)
 
 
 def is_sequence(text: str) -> bool:
@@ -123,13 +127,13 @@ def is_guessable(text: str) -> bool:
 def password_problem(password: str) -> str | None:
     """Why a password is refused, or None. Length and guessability; no composition rules."""
     if len(password) < MIN_LENGTH:
-        return f"Use at least {MIN_LENGTH} characters."
+        return _("Use at least %(count)s characters.", count=MIN_LENGTH)
     if len(password) > MAX_LENGTH:
-        return f"Use at most {MAX_LENGTH} characters."
+        return _("Use at most %(count)s characters.", count=MAX_LENGTH)
     text = password.strip().lower()
     unit = repeated_unit(text)
     if len(set(text)) < MIN_DISTINCT or is_sequence(text) or (unit is not None and len(unit) <= 4):
-        return TOO_REGULAR
+        return str(TOO_REGULAR)
     if is_guessable(text) or is_guessable(_SEPARATORS.sub("", text)):
-        return TOO_COMMON
+        return str(TOO_COMMON)
     return None

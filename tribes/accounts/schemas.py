@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from tribes.accounts.passwords import password_problem
 from tribes.endpoint import Out, Timestamp
+from tribes.i18n import _
 
 if TYPE_CHECKING:
     from tribes.accounts.models import User, UserSession
@@ -25,11 +26,11 @@ def known_timezone(value: str) -> str:
     """An IANA zone name that zoneinfo knows."""
     value = value.strip()
     if not value or len(value) > 64 or value not in timezone_names():
-        raise ValueError("Unknown time zone; use an IANA name such as Europe/Berlin.")
+        raise ValueError(_("Unknown time zone; use an IANA name such as Europe/Berlin."))
     try:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError("Unknown time zone; use an IANA name such as Europe/Berlin.") from exc
+        raise ValueError(_("Unknown time zone; use an IANA name such as Europe/Berlin.")) from exc
     return value
 
 
@@ -54,7 +55,7 @@ def acceptable_password(value: str) -> str:
 def clean_display_name(value: str) -> str:
     value = " ".join(value.split())
     if not 1 <= len(value) <= 80:
-        raise ValueError("Use 1 to 80 characters.")
+        raise ValueError(_("Use 1 to 80 characters."))
     return value
 
 
@@ -71,7 +72,7 @@ class RegisterIn(Strict):
     def _email(cls, value: str) -> str:
         value = value.strip()
         if not EMAIL_RE.match(value):
-            raise ValueError("Enter a valid e-mail address.")
+            raise ValueError(_("Enter a valid e-mail address."))
         return value
 
     @field_validator("password")
@@ -107,13 +108,33 @@ class ProfilePatch(Strict):
     @classmethod
     def _avatar(cls, value: str | None) -> str | None:
         if value and not value.startswith(("https://", "http://")):
-            raise ValueError("Use an http(s) URL.")
+            raise ValueError(_("Use an http(s) URL."))
         return value or None
 
     @field_validator("timezone")
     @classmethod
     def _tz(cls, value: str | None) -> str | None:
         return None if value is None else known_timezone(value)
+
+
+class PreferencesIn(Strict):
+    """The settings page's language and time zone form."""
+
+    timezone: str = Field(max_length=64)
+    locale: Literal["de", "en"]
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, value: str) -> str:
+        return known_timezone(value)
+
+
+def browser_timezone(value: str | None) -> str:
+    """The zone the registration page's script read from the browser, if we know it; else UTC."""
+    try:
+        return known_timezone(value or "")
+    except ValueError:
+        return "UTC"
 
 
 class PasswordChangeIn(Strict):

@@ -17,6 +17,7 @@ from tribes.accounts.models import User, UserSession
 from tribes.accounts.schemas import card  # noqa: F401  (other features still import it from here)
 from tribes.db import utcnow
 from tribes.errors import ApiError, ValidationFailed
+from tribes.i18n import _
 
 #: how often last_seen_at of a session is refreshed
 LAST_SEEN_RESOLUTION = timedelta(minutes=5)
@@ -33,20 +34,21 @@ def normalise_email(email: str) -> str:
 
 
 def register(
-    session: Session, email: str, password: str, display_name: str, *, locale: str = "en"
+    session: Session, email: str, password: str, display_name: str, *, locale: str = "en",
+    timezone: str = "UTC",
 ) -> User:
-    """Create an account (in the language its browser asked for); a taken e-mail is a field
-    error like any other."""
+    """Create an account (in the language and time zone its browser gave); a taken e-mail is
+    a field error like any other."""
     email = normalise_email(email)
     if session.scalar(select(User.id).where(User.email == email)) is not None:
-        raise ValidationFailed({"email": "This e-mail address cannot be used."})
+        raise ValidationFailed({"email": _("This e-mail address cannot be used.")})
     user = User(
         email=email,
         password_hash=passwords.hash_password(password),
         display_name=display_name,
         bio="",
         profile_visibility="tribes",
-        timezone="UTC",
+        timezone=timezone,
         locale=locale,
         created_at=utcnow(),
     )
@@ -55,7 +57,7 @@ def register(
             session.add(user)
             session.flush()
     except IntegrityError as exc:
-        raise ValidationFailed({"email": "This e-mail address cannot be used."}) from exc
+        raise ValidationFailed({"email": _("This e-mail address cannot be used.")}) from exc
     return user
 
 
@@ -173,7 +175,7 @@ def change_password(
 ) -> None:
     """Change the password; every other session of the user ends, the calendar feed too."""
     if not passwords.verify_password(user.password_hash, current_password):
-        raise ApiError("The current password is wrong.", status=403, code="invalid_password")
+        raise ApiError(_("The current password is wrong."), status=403, code="invalid_password")
     user.password_hash = passwords.hash_password(new_password)
     end_sessions_everywhere(session, user.id, keep=keep_session, reason="password_changed")
 

@@ -1,19 +1,31 @@
-"""HTML pages: register, log in, log out."""
+"""HTML pages: register, log in, log out; the account sections of the settings page (picture,
+language and time zone, password, sessions) and the avatar files."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
-from flask_login import current_user
+from flask import (
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    session,
+    url_for,
+)
+from flask_login import current_user, login_required, logout_user
 from pydantic import ValidationError
 
-from tribes.accounts import limits, schemas, service
-from tribes.accounts.api import begin_login, end_login
-from tribes.errors import ValidationFailed, pydantic_fields
+from tribes.accounts import avatars, limits, schemas, service
+from tribes.accounts.api import begin_login, end_login, uploaded_picture
+from tribes.accounts.models import UserSession
+from tribes.errors import ApiError, ValidationFailed, pydantic_fields
 from tribes.extensions import db
-from tribes.i18n import browser_locale
-from tribes.pages import form_page, local_path, page_blueprint
+from tribes.i18n import _, browser_locale
+from tribes.pages import form_page, local_path, page_blueprint, settings_section_context
+from tribes.wsgi import UPLOAD_REFUSED
 
 bp = page_blueprint("accounts_pages", __name__)
 
@@ -38,7 +50,8 @@ def register_from_form() -> tuple[Any, dict[str, str]]:
     """
     try:
         data = schemas.RegisterIn.model_validate({k: request.form.get(k, "") for k in REGISTER_FIELDS})
-        user = service.register(db.session, data.email, data.password, data.display_name, locale=browser_locale())
+        user = service.register(db.session, data.email, data.password, data.display_name, locale=browser_locale(),
+                                timezone=schemas.browser_timezone(request.form.get("timezone")))
     except ValidationError as exc:
         return None, pydantic_fields(exc)
     except ValidationFailed as exc:
@@ -49,11 +62,14 @@ def register_from_form() -> tuple[Any, dict[str, str]]:
 
 def _register(data: schemas.RegisterIn) -> None:
     """Create the account and log it in (flushed; the request's one commit stores both)."""
-    begin_login(service.register(db.session, data.email, data.password, data.display_name, locale=browser_locale()))
+    begin_login(service.register(
+        db.session, data.email, data.password, data.display_name, locale=browser_locale(),
+        timezone=schemas.browser_timezone(request.form.get("timezone")),
+    ))
 
 
-def _welcome(_: None) -> Any:
-    flash("Welcome to Tribes.", "success")
+def _welcome(_result: None) -> Any:
+    flash(_("Welcome to Tribes."), "success")
     return redirect(safe_next(url_for("groups_pages.my_tribes")))
 
 
@@ -78,7 +94,7 @@ def login() -> Any:
         if user is not None:
             begin_login(user)
             return redirect(safe_next(url_for("groups_pages.my_tribes")))
-        flash("Wrong e-mail or password.", "error")
+        flash(_("Wrong e-mail or password."), "error")
         return render_template("accounts/login.html", form={"email": email}), 401
     if current_user.is_authenticated:
         return redirect(safe_next(url_for("groups_pages.my_tribes")))
@@ -89,5 +105,158 @@ def login() -> Any:
 def logout() -> Any:
     """Log out: the server-side session ends."""
     end_login()
-    flash("You are logged out.", "success")
+    flash(_("You are logged out."), "success")
     return redirect(url_for("accounts_pages.login"))
+
+
+# ---------------------------------------------------------------- settings: account sections
+
+#: how many sessions the settings page lists (newest first)
+SESSIONS_SHOWN = 50
+
+
+def settings_context(user: Any) -> dict[str, Any]:
+    """What the account sections of the settings page show: sessions, zones, languages."""
+    rows = list(db.session.scalars(
+        service.sessions_query(user.id)
+        .order_by(UserSession.last_seen_at.desc(), UserSession.id.desc())
+        .limit(SESSIONS_SHOWN)
+    ))
+    return {
+        "sessions": rows,
+        "this_session": getattr(user, "session_id", None),
+        "timezones": sorted(schemas.timezone_names()),
+        "languages": [("de", "Deutsch"), ("en", "English")],
+        "my_avatar": user.avatar_url if avatars.file_for(user.avatar_url) else None,
+    }
+
+
+def render_settings(errors: dict[str, str], status: int) -> Any:
+    """The settings page with field errors (after a failed form of one of its sections)."""
+    return render_template(
+        "privacy/settings.html", errors=errors, form=request.form,
+        **settings_section_context(current_user), **settings_context(current_user),
+    ), status
+
+
+def _back_to(anchor: str) -> Any:
+    return redirect(url_for("privacy_pages.settings") + "#" + anchor)
+
+
+def _settings_context() -> dict[str, Any]:
+    return {**settings_section_context(current_user), **settings_context(current_user)}
+
+
+@bp.url_value_preprocessor
+def _allow_upload(endpoint: str | None, values: dict[str, Any] | None) -> None:
+    """The avatar upload may be larger than MAX_CONTENT_LENGTH (tribes.wsgi lets it through)."""
+    if endpoint == "accounts_pages.avatar_upload":
+        request.max_content_length = avatars.MAX_BODY
+
+
+@bp.route("/settings/avatar", methods=["GET", "POST"])
+@login_required
+def avatar_upload() -> Any:
+    """Upload a new profile picture (re-encoded, metadata removed) or remove it."""
+    if request.environ.get(UPLOAD_REFUSED):
+        flash(_("Please correct the marked fields."), "error")
+        return render_settings({"file": _("The picture is larger than 5 MB. Choose a smaller one.")}, 413)
+    if request.method == "GET":
+        return _back_to("picture")
+    user = current_user._get_current_object()
+    try:
+        if request.form.get("remove"):
+            avatars.forget_avatar(db.session, user)
+            flash(_("Your picture was removed."), "success")
+        else:
+            avatars.store_avatar(db.session, user, uploaded_picture())
+            flash(_("Your new picture is saved."), "success")
+    except ValidationFailed as exc:
+        db.session.rollback()
+        flash(_("Please correct the marked fields."), "error")
+        return render_settings(exc.fields or {"file": exc.message}, 422)
+    return _back_to("picture")
+
+
+@bp.get("/avatars/<name>")
+@login_required
+def avatar(name: str) -> Any:
+    """A stored avatar: always WebP, never sniffed, cached for long (its name never changes)."""
+    if not avatars.NAME_RE.match(name):
+        abort(404)
+    response = send_from_directory(avatars.avatar_dir(), name, mimetype="image/webp", max_age=AVATAR_MAX_AGE)
+    response.headers["Content-Type"] = "image/webp"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = f"private, max-age={AVATAR_MAX_AGE}, immutable"
+    return response
+
+
+#: avatars are cached for a year: a new picture gets a new name
+AVATAR_MAX_AGE = 365 * 24 * 3600
+
+
+def _password_changed(_result: Any) -> Any:
+    flash(_("Your password is changed. Every other session has ended."), "success")
+    return _back_to("password")
+
+
+@bp.route("/settings/password", methods=["POST"])
+@login_required
+@limits.wrong_password_per_account
+def change_password() -> Any:
+    """Change my password (current and new); every other session ends."""
+
+    def run(data: schemas.PasswordChangeIn) -> None:
+        try:
+            service.change_password(db.session, current_user, data.current_password, data.new_password,
+                                    keep_session=current_user.session_id)
+        except ApiError as exc:
+            if exc.code == "invalid_password":
+                limits.note_wrong_password()
+                raise ValidationFailed({"current_password": _("The current password is wrong.")}) from exc
+            raise
+
+    return form_page("privacy/settings.html", schemas.PasswordChangeIn, run, _password_changed,
+                     fields=("current_password", "new_password"), context=_settings_context)
+
+
+@bp.post("/settings/sessions/<int:session_id>/revoke")
+@login_required
+def revoke_session(session_id: int) -> Any:
+    """End one of my sessions (this one logs me out)."""
+    mine = session_id == current_user.session_id
+    service.revoke_session(db.session, current_user, session_id)
+    if mine:
+        logout_user()
+        session.clear()
+        flash(_("You are logged out."), "success")
+        return redirect(url_for("accounts_pages.login"))
+    flash(_("The session has ended."), "success")
+    return _back_to("sessions")
+
+
+@bp.post("/settings/sessions/end-others")
+@login_required
+def end_other_sessions() -> Any:
+    """Log out everywhere else (the calendar feed address changes too)."""
+    ended = service.end_sessions_everywhere(
+        db.session, current_user.id, keep=current_user.session_id, reason="logout_everywhere"
+    )
+    flash(_("Logged out everywhere else (%(count)s sessions ended).", count=len(ended)), "success")
+    return _back_to("sessions")
+
+
+def _preferences_saved(_result: Any) -> Any:
+    flash(_("Language and time zone saved."), "success")
+    return _back_to("preferences")
+
+
+@bp.route("/settings/preferences", methods=["POST"])
+@login_required
+def preferences() -> Any:
+    """My language and time zone."""
+    return form_page(
+        "privacy/settings.html", schemas.PreferencesIn,
+        lambda data: service.update_profile(db.session, current_user, data.model_dump()),
+        _preferences_saved, fields=("timezone", "locale"), context=_settings_context,
+    )

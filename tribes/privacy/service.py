@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
 from tribes import events
-from tribes.accounts import passwords
+from tribes.accounts import avatars, passwords
 from tribes.accounts.models import User
 from tribes.accounts.service import end_sessions
 from tribes.db import utcnow
@@ -17,6 +17,7 @@ from tribes.features import feature_modules
 from tribes.groups.models import Membership, Tribe
 from tribes.groups.policy import member_of
 from tribes.groups.service import end_all_memberships
+from tribes.i18n import _
 
 #: bump when the shape of the export changes
 EXPORT_FORMAT = 1
@@ -72,10 +73,10 @@ def delete_account(session: Session, user: User, password: str, *, erase_message
     from tribes.notifications.service import delete_for_user as delete_notifications
 
     if not passwords.verify_password(user.password_hash, password):
-        raise ApiError("The password is wrong.", status=403, code="invalid_password")
+        raise ApiError(_("The password is wrong."), status=403, code="invalid_password")
     if sole_owned_tribes(session, user.id):
         raise Conflict(
-            "You are the only owner of a tribe with other members; hand ownership over first.",
+            _("You are the only owner of a tribe with other members; hand ownership over first."),
             code="sole_owner",
         )
     user_id = user.id
@@ -84,5 +85,6 @@ def delete_account(session: Session, user: User, password: str, *, erase_message
     end_sessions(session, user_id, reason="deleted")
     delete_contacts(session, user_id)
     delete_notifications(session, user_id)
+    avatars.forget_avatar(session, user)  # the picture file goes after the commit
     session.delete(user)
     session.flush()

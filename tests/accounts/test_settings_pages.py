@@ -1,0 +1,115 @@
+"""Settings page: password, sessions, language and time zone; time zone from the browser at registration."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from tests.conftest import PASSWORD
+
+NEW_PASSWORD = "an entirely new passphrase"
+
+
+def post(user: Any, path: str, **data: Any) -> Any:
+    return user.http.post(path, data={"csrf_token": user.csrf, **data})
+
+
+def second_login(make_client: Any, user: Any) -> Any:
+    other = make_client()
+    assert other.login(user.user["email"]).status_code == 200
+    return other
+
+
+def test_change_password_ends_other_sessions(make_user, make_client):
+    user = make_user()
+    laptop = second_login(make_client, user)
+    wrong = post(user, "/settings/password", current_password="not my password", new_password=NEW_PASSWORD)
+    assert wrong.status_code == 422
+    assert re.search(r'id="current_password-error">The current password is wrong', wrong.get_data(as_text=True))
+    short = post(user, "/settings/password", current_password=PASSWORD, new_password="short")
+    assert short.status_code == 422 and 'id="new_password-error"' in short.get_data(as_text=True)
+    assert laptop.get("me").status_code == 200
+    done = post(user, "/settings/password", current_password=PASSWORD, new_password=NEW_PASSWORD)
+    assert done.status_code == 302 and done.headers["Location"].endswith("/settings#password")
+    assert laptop.get("me").status_code == 401
+    assert user.get("me").status_code == 200
+    assert make_client().login(user.user["email"], NEW_PASSWORD).status_code == 200
+
+
+def test_sessions_list_revoke_one_and_log_out_everywhere_else(make_user, make_client):
+    user = make_user()
+    phone, laptop = second_login(make_client, user), second_login(make_client, user)
+    page = user.http.get("/settings").get_data(as_text=True)
+    assert page.count('class="session"') == 3 and page.count(">this device<") == 1
+    assert "Log out everywhere else" in page
+    sessions = user.get("me/sessions").get_json()["items"]
+    phone_id = next(s["id"] for s in sessions if not s["current"])
+    others = [s["id"] for s in sessions if not s["current"]]
+    gone = post(user, f"/settings/sessions/{phone_id}/revoke")
+    assert gone.status_code == 302
+    alive = [c.get("me").status_code for c in (phone, laptop)]
+    assert sorted(alive) == [200, 401]
+    assert user.http.get("/settings").get_data(as_text=True).count('class="session"') == 2
+    assert post(user, "/settings/sessions/end-others").status_code == 302
+    assert [c.get("me").status_code for c in (phone, laptop)] == [401, 401]
+    assert user.get("me").status_code == 200
+    assert len(user.get("me/sessions").get_json()["items"]) == 1
+    # someone else's session id is not found
+    stranger = make_user()
+    assert post(stranger, f"/settings/sessions/{others[1]}/revoke").status_code == 404
+
+
+def test_revoking_this_session_logs_me_out(make_user):
+    user = make_user()
+    mine = user.get("me/sessions").get_json()["items"][0]["id"]
+    out = post(user, f"/settings/sessions/{mine}/revoke")
+    assert out.status_code == 302 and "/login" in out.headers["Location"]
+    assert user.get("me").status_code == 401
+
+
+def test_time_zone_and_language_are_saved_and_used(make_user):
+    user = make_user()
+    page = user.http.get("/settings").get_data(as_text=True)
+    assert "<h1>Settings</h1>" in page and "<option selected>UTC</option>" in page
+    bad = post(user, "/settings/preferences", timezone="Mars/Olympus", locale="de")
+    assert bad.status_code == 422 and 'id="timezone-error"' in bad.get_data(as_text=True)
+    assert user.get("me").get_json()["timezone"] == "UTC"
+    done = post(user, "/settings/preferences", timezone="Europe/Berlin", locale="de")
+    assert done.status_code == 302
+    me = user.get("me").get_json()
+    assert (me["timezone"], me["locale"]) == ("Europe/Berlin", "de")
+    german = user.http.get("/settings").get_data(as_text=True)
+    assert "<h1>Einstellungen</h1>" in german and "<option selected>Europe/Berlin</option>" in german
+    assert "Passwort ändern" in german
+    # last seen is shown in the chosen zone and language (not UTC, not ISO)
+    assert "Zuletzt gesehen" in german and "+00:00" not in german
+    wrong = post(user, "/settings/password", current_password="nope", new_password="short")
+    text = wrong.get_data(as_text=True)
+    assert wrong.status_code == 422 and "Verwende mindestens 12 Zeichen." in text
+
+
+def test_registration_takes_the_browsers_time_zone(make_client):
+    browser = make_client()
+    form = browser.http.get("/register").get_data(as_text=True)
+    assert 'data-browser-timezone' in form and "/static/timezone.js" in form
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+    done = browser.http.post("/register", data={
+        "csrf_token": token, "display_name": "Vienna Person", "email": "wien@example.org",
+        "password": PASSWORD, "timezone": "Europe/Vienna",
+    })
+    assert done.status_code == 302
+    assert browser.get("me").get_json()["timezone"] == "Europe/Vienna"
+    other = make_client()
+    form = other.http.get("/register").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+    other.http.post("/register", data={
+        "csrf_token": token, "display_name": "Odd Zone", "email": "odd@example.org",
+        "password": PASSWORD, "timezone": "<script>",
+    })
+    assert other.get("me").get_json()["timezone"] == "UTC"
+
+
+def test_settings_needs_a_login(make_client):
+    anonymous = make_client()
+    assert anonymous.http.get("/settings").status_code == 302
+    assert anonymous.http.post("/settings/sessions/end-others").status_code in (302, 400, 403)
