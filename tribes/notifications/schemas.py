@@ -32,16 +32,22 @@ class NotificationOut(Out):
     created_at: Timestamp
     read: bool
     data: dict[str, Any]
+    #: one sentence in the reader's language saying what happened (tribes.notifications.texts)
+    text: str
+    #: the page it is about (absolute path), or null
+    url: str | None
 
     @classmethod
-    def of(cls, notification: Notification) -> NotificationOut:
-        """The notification as its owner reads it."""
+    def of(cls, notification: Notification, text: str = "", url: str | None = None) -> NotificationOut:
+        """The notification as its owner reads it, with its sentence and link."""
         return cls(
             id=notification.id,
             kind=notification.kind,
             created_at=notification.created_at,
             read=notification.read_at is not None,
             data=notification.data or {},
+            text=text,
+            url=url,
         )
 
 
