@@ -386,6 +386,7 @@
   // connect once the history is shown, then join with after_id = the newest shown id:
   // whatever was posted in between comes back as `missed`
   var socket = io({ transports: ["websocket", "polling"], autoConnect: false });
+  window.tribesSocket = socket;   // shared with notifications.js (one connection per page)
 
   function join() {
     var data = { tribe: slug, after_id: lastId };
