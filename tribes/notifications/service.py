@@ -34,36 +34,48 @@ def notify(
     pending = session.info.get(_PENDING)
     if pending is None:
         pending = session.info[_PENDING] = []
-        bind = session.get_bind()
-        events.on_commit(session, lambda: _push(bind, session.info.pop(_PENDING, [])))
-    # a detached copy: after the commit the stored one is expired and the session may not query
-    pending.append(Notification(id=notification.id, user_id=user_id, kind=kind, data=data, created_at=notification.created_at))
+        events.on_commit(session, lambda: _emit(session.info.pop(_RENDERED, [])))
+    pending.append(notification)
     return notification
+
+
+#: session.info key: the pending notifications as their recipients will read them
+_RENDERED = "tribes_rendered_notifications"
+
+
+@event.listens_for(Session, "before_commit")
+def _render_pending(session: Session) -> None:
+    """Just before the commit (the session may still query), put each pending notification in
+    its recipient's language and time zone: one query for the recipients, a few per recipient."""
+    pending: list[Notification] = session.info.pop(_PENDING, None) or []
+    if not pending:
+        return
+    from tribes.accounts.models import User
+
+    ids = {n.user_id for n in pending}
+    users = {u.id: u for u in session.scalars(select(User).where(User.id.in_(ids)))}
+    by_user: dict[int, list[Notification]] = {}
+    for n in pending:
+        by_user.setdefault(n.user_id, []).append(n)
+    rendered: list[tuple[int, dict[str, Any]]] = []
+    for user_id, items in by_user.items():
+        if user_id in users:
+            rendered += [(user_id, out.model_dump(mode="json"))
+                         for out in serialise(session, items, Reader.of(users[user_id]))]
+    session.info[_RENDERED] = rendered
 
 
 @event.listens_for(Session, "after_soft_rollback")
 def _drop_pending(session: Session, previous_transaction: Any) -> None:
     if not session.in_transaction():
         session.info.pop(_PENDING, None)
+        session.info.pop(_RENDERED, None)
 
 
-def _push(bind: Any, pending: list[Notification]) -> None:
-    """Send the committed notifications live, each in its recipient's language (one batch)."""
-    if not pending:
-        return
-    from tribes.accounts.models import User
-
-    with Session(bind=bind) as fresh:
-        users = {u.id: u for u in fresh.scalars(select(User).where(User.id.in_({n.user_id for n in pending})))}
-        by_user: dict[int, list[Notification]] = {}
-        for n in pending:
-            by_user.setdefault(n.user_id, []).append(n)
-        for user_id, items in by_user.items():
-            user = users.get(user_id)
-            if user is None:
-                continue
-            for out in serialise(fresh, items, Reader.of(user)):
-                events.notification_created.send(user_id, notification=out.model_dump(mode="json"))
+def _emit(rendered: list[tuple[int, dict[str, Any]]]) -> None:
+    """Push the committed notifications live to their recipients' sockets."""
+    for user_id, payload in rendered:
+        events.notification_created.send(user_id, notification=payload)
 
 
 def serialise(session: Session, notifications: list[Notification], reader: Reader) -> list[NotificationOut]:
