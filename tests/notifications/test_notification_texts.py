@@ -92,7 +92,7 @@ def test_every_kind_has_a_sentence_and_a_link_in_english_and_german(story: dict[
     assert bo_de["mention"]["text"] == f"Ada hat dich in {SECRET} erwähnt."
     assert bo_de["meetup_changed"]["text"] == f"„{TITLE}“ in {SECRET} wurde auf Do., 14. März, 19:00 verschoben."
     assert bo_de["report_handled"]["text"] == f"Eine Moderatorin oder ein Moderator von {SECRET} hat deine Meldung bearbeitet."
-    assert bo_de["muted"]["text"].startswith(f"Du wurdest in {SECRET} stummgeschaltet bis ")
+    assert bo_de["muted"]["text"].startswith(f"Du bist in {SECRET} bis ")
     assert ada_de["contact_accepted"]["text"] == "Bo hat deine Kontaktanfrage angenommen."
     assert ada_de["report_filed"]["text"] == f"Jemand hat Inhalte in {SECRET} gemeldet."
     assert cy_de["meetup_cancelled"]["text"] == f"„{TITLE}“ in {SECRET} am Do., 14. März, 18:00 wurde abgesagt."
