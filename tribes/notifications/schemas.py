@@ -9,6 +9,7 @@ from pydantic import Field, model_validator
 from tribes.accounts.schemas import Strict
 from tribes.endpoint import Out, Timestamp
 from tribes.notifications.models import Notification
+from tribes.i18n import _
 
 
 class MarkReadIn(Strict):
@@ -20,7 +21,7 @@ class MarkReadIn(Strict):
     @model_validator(mode="after")
     def _one_of(self) -> MarkReadIn:
         if not self.all and not self.ids:
-            raise ValueError("Give `ids` or `all: true`.")
+            raise ValueError(_("Give `ids` or `all: true`."))
         return self
 
 
