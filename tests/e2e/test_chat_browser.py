@@ -157,3 +157,41 @@ def test_chat_reads_well(live_server: LiveServer, new_page: Any) -> None:
     bob.locator("#chat-skip").focus()
     bob.keyboard.press("Enter")
     assert bob.evaluate("document.activeElement.id") == "chat-input"
+
+
+def test_read_state_divider_and_read_marker(live_server: LiveServer, new_page: Any) -> None:
+    """With data-last-read / data-read-url on the section (the read-state feature adds them), the
+    chat shows "New messages" before the first unread one and reports the newest one it shows."""
+    import json
+
+    base = live_server.url
+    alice, bob, carol = new_page(), new_page(), new_page()
+    slug, csrf = _people(alice, bob, carol, base)
+    first = _post(alice, base, slug, csrf["alice"], "read already")
+    _post(alice, base, slug, csrf["alice"], "not read yet")
+    newest = _post(carol, base, slug, csrf["carol"], "also new")
+    posted: list[Any] = []
+
+    def record(route: Any) -> None:
+        posted.append(json.loads(route.request.post_data or "{}"))
+        route.fulfill(status=204, body="")
+
+    # the attributes are set on the section as the parser adds it, before chat.js runs
+    bob.add_init_script(
+        "new MutationObserver(function (records, observer) {"
+        "  var chat = document.getElementById('chat');"
+        f"  if (chat) {{ chat.dataset.lastRead = '{first['id']}'; chat.dataset.readUrl = '/fake-read'; observer.disconnect(); }}"
+        "}).observe(document, { childList: true, subtree: true });"
+    )
+    bob.route(f"{base}/fake-read", record)
+    bob.goto(f"{base}/t/{slug}")
+    expect(bob.locator("#chat-status")).to_have_text("Connected.")
+    divider = bob.locator("#chat-messages li.chat-new")
+    expect(divider).to_have_text("New messages")
+    following = bob.locator("#chat-messages li.chat-new + li")
+    expect(following).to_contain_text("not read yet")
+    for _ in range(50):
+        if posted:
+            break
+        bob.wait_for_timeout(100)
+    assert posted and posted[-1] == {"message_id": newest["id"]}
