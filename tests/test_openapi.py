@@ -74,7 +74,7 @@ def test_responses_are_checked_against_the_document(app: Any) -> None:
     from tests.openapi_check import check_response
 
     good = {"items": [{"id": 1, "kind": "mention", "created_at": "2026-11-30T10:00:00+00:00",
-                       "read": False, "data": {}}], "next_cursor": None}
+                       "read": False, "data": {}, "text": "Ada mentioned you in Berlin.", "url": None}], "next_cursor": None}
     check_response(app, "GET", "/api/v1/notifications", 200, good)
     for bad in (
         {"items": [{**good["items"][0], "id": "1"}], "next_cursor": None},

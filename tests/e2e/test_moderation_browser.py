@@ -71,7 +71,8 @@ def test_reported_message_deleted_from_queue_disappears_live(
     message_id = seen.get_attribute("data-id")
     assert message_id
 
-    # Ben reports it through the chat's Report control; sending brings him back to the chat.
+    # Ben reports it through the message's actions menu; sending brings him back to the chat.
+    seen.get_by_role("button", name="Message actions").click()
     seen.get_by_role("link", name="Report this message").click()
     expect(ben.locator("body")).to_contain_text("You are reporting a message.")
     ben.locator("#reason").fill("Spam link")

@@ -40,8 +40,27 @@ events.notification_created.connect(_on_notification_created, weak=False)
 events.user_deleting.connect(_on_user_deleting, weak=False)
 
 
+#: at most this many blocked people are sent to the page (their messages are collapsed)
+BLOCKED_ON_PAGE = 1000
+
+
+def _section_context(tribe: Any, me: Any) -> dict[str, Any]:
+    """The ids of the people I blocked (also those who left: their messages stay): the chat collapses them."""
+    from sqlalchemy import select
+
+    from tribes.accounts.models import Block
+    from tribes.extensions import db
+
+    blocked = db.session.scalars(
+        select(Block.blocked_id)
+        .where(Block.blocker_id == me.user_id)
+        .limit(BLOCKED_ON_PAGE)
+    )
+    return {"chat_blocked_ids": sorted(blocked)}
+
+
 def init_app(app: Flask) -> None:
     """Put the chat on the tribe home page."""
     from tribes.pages import add_tribe_section
 
-    add_tribe_section(app, "chat/_section.html")
+    add_tribe_section(app, "chat/_section.html", _section_context)

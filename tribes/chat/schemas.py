@@ -13,13 +13,14 @@ from tribes.accounts.service import card
 from tribes.chat.models import Message
 from tribes.endpoint import Out, Timestamp
 from tribes.http import MAX_INT, storable_text
+from tribes.i18n import _
 
 MAX_BODY = 4000
 
 
 def _storable(value: str) -> str:
     if not storable_text(value):
-        raise ValueError("Text contains unusable characters.")
+        raise ValueError(_("Text contains unusable characters."))
     return value
 
 

@@ -43,6 +43,7 @@ from tribes.errors import ApiError, NotFound
 from tribes.extensions import db
 from tribes.groups.models import Membership, Mute, Tribe
 from tribes.groups.policy import member_of
+from tribes.i18n import _
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +113,7 @@ def send_message(
     if row.earlier_id is not None:
         return MessageOut.of(session.get_one(Message, row.earlier_id), row.slug), False
     if row.muted_until is not None and row.muted_until > utcnow():
-        raise service.Muted("You are muted in this tribe for now.")
+        raise service.Muted(_("You are muted in this tribe for now."))
     service.check_rate_for(user_id, row.joined_at, row.new_member_hours)
     author = card(SimpleNamespace(  # type: ignore[arg-type]
         id=user_id, display_name=row.display_name, avatar_url=row.avatar_url,

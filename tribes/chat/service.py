@@ -27,6 +27,7 @@ from tribes.errors import ApiError, Forbidden, NotFound, RateLimited
 from tribes.extensions import limiter
 from tribes.groups import policy
 from tribes.groups.models import Membership, Tribe
+from tribes.i18n import _
 
 #: at most this many messages in a `join` catch-up
 MISSED_MAX = 200
@@ -72,7 +73,7 @@ def check_mute(session: Session, tribe: Tribe, member: Membership) -> None:
     from tribes.groups.mutes import mute_until
 
     if mute_until(session, tribe.id, member.user_id) is not None:
-        raise Muted("You are muted in this tribe for now.")
+        raise Muted(_("You are muted in this tribe for now."))
 
 
 def check_rate(tribe: Tribe, member: Membership) -> None:

@@ -18,6 +18,7 @@ from tribes.contacts.schemas import ContactOut, ContactRequestOut
 from tribes.db import rowcount, utcnow
 from tribes.errors import Conflict, NotFound, ValidationFailed
 from tribes.groups.policy import share_a_tribe
+from tribes.i18n import _
 from tribes.notifications.service import notify
 
 
@@ -97,7 +98,7 @@ def send_request(session: Session, sender: User, user_id: int, message: str) -> 
     if not share_a_tribe(session, sender.id, target.id):
         raise NotFound()
     if has_blocked(session, sender.id, target.id):
-        raise Conflict("You blocked this person; unblock them first.", code="blocked")
+        raise Conflict(_("You blocked this person; unblock them first."), code="blocked")
     swallowed = has_blocked(session, target.id, sender.id)
     existing = pair_request(session, sender.id, target.id)
     if existing is None:

@@ -14,6 +14,7 @@ from tribes.contacts.models import Contact, ContactRequest
 from tribes.contacts.visibility import get_visible_user
 from tribes.db import time_id_keyset
 from tribes.extensions import db
+from tribes.i18n import _
 from tribes.pages import form_action, local_path
 from tribes.paging import keyset_page
 
@@ -80,7 +81,7 @@ def _accept(request_id: int) -> str:
 @login_required
 def accept(request_id: int) -> Any:
     """Accept a request from the contacts page."""
-    return form_action(_back_to_contacts(), lambda name: f"You and {name} are now contacts.",
+    return form_action(_back_to_contacts(), lambda name: _("You and %(name)s are now contacts.", name=name),
                        lambda: _accept(request_id))
 
 
@@ -89,7 +90,7 @@ def accept(request_id: int) -> Any:
 def decline(request_id: int) -> Any:
     """Decline quietly from the contacts page."""
     return form_action(
-        _back_to_contacts(), "Declined. They will not be told.",
+        _back_to_contacts(), _("Declined. They will not be told."),
         lambda: service.decline_request(db.session, service.get_incoming(db.session, current_user, request_id)),
     )
 
@@ -98,7 +99,7 @@ def decline(request_id: int) -> Any:
 @login_required
 def withdraw(request_id: int) -> Any:
     """Withdraw my request."""
-    return form_action(_back_to_contacts(), "Request withdrawn.",
+    return form_action(_back_to_contacts(), _("Request withdrawn."),
                        lambda: service.withdraw_request(db.session, current_user, request_id))
 
 
@@ -106,7 +107,7 @@ def withdraw(request_id: int) -> Any:
 @login_required
 def remove(user_id: int) -> Any:
     """Remove a contact quietly."""
-    return form_action(_back_to_contacts(), "Contact removed. They will not be told.",
+    return form_action(_back_to_contacts(), _("Contact removed. They will not be told."),
                        lambda: service.remove_contact(db.session, current_user, user_id))
 
 
@@ -116,7 +117,7 @@ def profile(user_id: int) -> Any:
     """A person's profile with "send contact request" and "block"."""
     user = get_visible_user(db.session, current_user.id, user_id)
     return render_template(
-        "users/profile.html",
+        "contacts/profile.html",
         person=profiles.profile(db.session, current_user.id, user).model_dump(mode="json"),
         relation=profiles.relation(db.session, current_user.id, user),
         is_me=user.id == current_user.id,
@@ -130,7 +131,7 @@ def send_request(user_id: int) -> Any:
     """Send a contact request from a profile (same rules and limit as the API)."""
     return form_action(
         url_for("contacts_pages.profile", user_id=user_id),
-        lambda status: "You are now contacts." if status == "accepted" else "Contact request sent.",
+        lambda status: _("You are now contacts.") if status == "accepted" else _("Contact request sent."),
         lambda: service.send_request(
             db.session, current_user, user_id, (request.form.get("message") or "").strip()[:500]
         )[0],
@@ -141,7 +142,7 @@ def send_request(user_id: int) -> Any:
 @login_required
 def block(user_id: int) -> Any:
     """Block someone from their profile."""
-    return form_action(_back_to_contacts(), "Blocked. They will not be told.",
+    return form_action(_back_to_contacts(), _("Blocked. They will not be told."),
                        lambda: blocks.block(db.session, current_user, user_id))
 
 
@@ -149,5 +150,5 @@ def block(user_id: int) -> Any:
 @login_required
 def unblock(user_id: int) -> Any:
     """Lift a block."""
-    return form_action(_back_to_contacts(), "Unblocked.",
+    return form_action(_back_to_contacts(), _("Unblocked."),
                        lambda: blocks.unblock(db.session, current_user, user_id))

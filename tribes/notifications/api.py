@@ -12,6 +12,7 @@ from tribes.http import api_blueprint
 from tribes.notifications import schemas, service
 from tribes.notifications.models import Notification
 from tribes.notifications.schemas import NotificationOut
+from tribes.notifications.texts import Reader
 from tribes.paging import keyset_page
 
 bp = api_blueprint("notifications_api", __name__)
@@ -25,7 +26,7 @@ def list_notifications() -> Page[NotificationOut]:
     stmt = service.list_query(current_user.id, unread_only=unread)
     rows, cursor = keyset_page(db.session, stmt, descending=True,
                                **time_id_keyset(Notification.created_at, Notification.id))
-    return Page(items=[NotificationOut.of(n) for n in rows], next_cursor=cursor)
+    return Page(items=service.serialise(db.session, list(rows), Reader.of(current_user)), next_cursor=cursor)
 
 
 @bp.post("/notifications/read")

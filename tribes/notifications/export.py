@@ -9,14 +9,15 @@ from sqlalchemy.orm import Session
 
 from tribes.accounts.models import User
 from tribes.notifications.models import Notification
-from tribes.notifications.schemas import NotificationOut
+from tribes.notifications.service import serialise
+from tribes.notifications.texts import Reader
 
 TABLES = {"notifications"}
 
 
 def export_user(session: Session, user: User) -> dict[str, Any]:
     """`notifications`, oldest first."""
-    rows = session.scalars(
+    rows = list(session.scalars(
         select(Notification).where(Notification.user_id == user.id).order_by(Notification.created_at, Notification.id)
-    )
-    return {"notifications": [NotificationOut.of(n).model_dump(mode="json") for n in rows]}
+    ))
+    return {"notifications": [n.model_dump(mode="json") for n in serialise(session, rows, Reader.of(user))]}

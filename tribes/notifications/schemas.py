@@ -8,6 +8,7 @@ from pydantic import Field, model_validator
 
 from tribes.accounts.schemas import Strict
 from tribes.endpoint import Out, Timestamp
+from tribes.i18n import _
 from tribes.notifications.models import Notification
 
 
@@ -20,7 +21,7 @@ class MarkReadIn(Strict):
     @model_validator(mode="after")
     def _one_of(self) -> MarkReadIn:
         if not self.all and not self.ids:
-            raise ValueError("Give `ids` or `all: true`.")
+            raise ValueError(_("Give `ids` or `all: true`."))
         return self
 
 
@@ -32,16 +33,22 @@ class NotificationOut(Out):
     created_at: Timestamp
     read: bool
     data: dict[str, Any]
+    #: one sentence in the reader's language saying what happened (tribes.notifications.texts)
+    text: str
+    #: the page it is about (absolute path), or null
+    url: str | None
 
     @classmethod
-    def of(cls, notification: Notification) -> NotificationOut:
-        """The notification as its owner reads it."""
+    def of(cls, notification: Notification, text: str = "", url: str | None = None) -> NotificationOut:
+        """The notification as its owner reads it, with its sentence and link."""
         return cls(
             id=notification.id,
             kind=notification.kind,
             created_at=notification.created_at,
             read=notification.read_at is not None,
             data=notification.data or {},
+            text=text,
+            url=url,
         )
 
 

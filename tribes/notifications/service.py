@@ -5,13 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, event, select, update
 from sqlalchemy.orm import Session
 
 from tribes import events
 from tribes.db import random_id, rowcount, utcnow
 from tribes.notifications.models import Notification
 from tribes.notifications.schemas import NotificationOut
+from tribes.notifications.texts import Reader, describe
+
+#: session.info key: the notifications of the open transaction, pushed live once it commits
+_PENDING = "tribes_pending_notifications"
 
 
 def notify(
@@ -27,11 +31,57 @@ def notify(
         created_at=utcnow(),
     )
     session.add(notification)
-    payload = NotificationOut.of(notification).model_dump(mode="json")
-    events.on_commit(
-        session, lambda: events.notification_created.send(user_id, notification=payload)
-    )
+    pending = session.info.get(_PENDING)
+    if pending is None:
+        pending = session.info[_PENDING] = []
+        events.on_commit(session, lambda: _emit(session.info.pop(_RENDERED, [])))
+    pending.append(notification)
     return notification
+
+
+#: session.info key: the pending notifications as their recipients will read them
+_RENDERED = "tribes_rendered_notifications"
+
+
+@event.listens_for(Session, "before_commit")
+def _render_pending(session: Session) -> None:
+    """Just before the commit (the session may still query), put each pending notification in
+    its recipient's language and time zone: one query for the recipients, a few per recipient."""
+    pending: list[Notification] = session.info.pop(_PENDING, None) or []
+    if not pending:
+        return
+    from tribes.accounts.models import User
+
+    ids = {n.user_id for n in pending}
+    users = {u.id: u for u in session.scalars(select(User).where(User.id.in_(ids)))}
+    by_user: dict[int, list[Notification]] = {}
+    for n in pending:
+        by_user.setdefault(n.user_id, []).append(n)
+    rendered: list[tuple[int, dict[str, Any]]] = []
+    for user_id, items in by_user.items():
+        if user_id in users:
+            rendered += [(user_id, out.model_dump(mode="json"))
+                         for out in serialise(session, items, Reader.of(users[user_id]))]
+    session.info[_RENDERED] = rendered
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_pending(session: Session, previous_transaction: Any) -> None:
+    if not session.in_transaction():
+        session.info.pop(_PENDING, None)
+        session.info.pop(_RENDERED, None)
+
+
+def _emit(rendered: list[tuple[int, dict[str, Any]]]) -> None:
+    """Push the committed notifications live to their recipients' sockets."""
+    for user_id, payload in rendered:
+        events.notification_created.send(user_id, notification=payload)
+
+
+def serialise(session: Session, notifications: list[Notification], reader: Reader) -> list[NotificationOut]:
+    """The contract's objects, with each sentence in the reader's language and time zone."""
+    texts = describe(session, notifications, reader)
+    return [NotificationOut.of(n, text, url) for n, (text, url) in zip(notifications, texts, strict=True)]
 
 
 def list_query(user_id: int, unread_only: bool = False) -> Any:

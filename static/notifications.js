@@ -1,0 +1,41 @@
+/* The header's notification badge counts up live: on a `notification` event of the page's
+   Socket.IO connection (the chat's, when the page has one; else one of its own, opened only
+   when the page shows the notifications link). The badge's label comes translated from the
+   script tag (data-unread, with {count}). */
+(function () {
+  "use strict";
+  var script = document.currentScript;
+  var link = document.querySelector("header.site a[href$='/notifications']");
+  if (!link || !script) { return; }
+  var label = script.dataset.unread || "{count}";
+
+  function bump() {
+    var badge = link.querySelector(".badge");
+    if (!badge) {
+      badge = document.createElement("span");
+      badge.className = "badge";
+      badge.textContent = "0";
+      link.append(" ", badge);
+    }
+    var count = (parseInt(badge.textContent, 10) || 0) + 1;
+    badge.textContent = String(count);
+    badge.setAttribute("aria-label", label.replace("{count}", String(count)));
+  }
+
+  function listen() {
+    var socket = window.tribesSocket;
+    if (!socket) {
+      socket = window.tribesSocket = io({ transports: ["websocket", "polling"] });
+    }
+    socket.on("notification", bump);
+  }
+
+  if (window.tribesSocket || typeof io !== "undefined") {
+    listen();
+  } else if (script.dataset.socketio) {
+    var loader = document.createElement("script");
+    loader.src = script.dataset.socketio;
+    loader.addEventListener("load", listen);
+    document.head.append(loader);
+  }
+})();

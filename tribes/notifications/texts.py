@@ -1,0 +1,204 @@
+"""What a notification says: one sentence in the recipient's language, and the page it is about.
+
+Rendered when it is read (so the API and the page follow `me.locale` and `me.timezone`, and a
+tribe's name follows what the reader may see now), and once for the live push in the
+recipient's language. A secret tribe is named only to its members (and to the person a
+still valid targeted invite names); anyone else reads "a tribe", and its content (meet-up
+titles) stays hidden too. Every lookup is batched: a page of notifications costs at most
+three queries, however long it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_skeleton, format_time
+from flask import current_app
+from flask import url_for as flask_url_for
+from flask_babel import force_locale
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tribes.groups.models import Invite, Membership, Tribe
+from tribes.i18n import LOCALES, _
+from tribes.notifications.models import Notification
+
+
+def url_for(endpoint: str, **values: Any) -> str:
+    """A path on this site, also outside a request (live pushes from background jobs)."""
+    try:
+        return flask_url_for(endpoint, **values)
+    except RuntimeError:
+        return current_app.url_map.bind("localhost").build(endpoint, values)
+
+
+@dataclass
+class Reader:
+    """Who reads the notifications: their id, language and time zone."""
+
+    user_id: int
+    locale: str = "en"
+    timezone: str = "UTC"
+
+    @classmethod
+    def of(cls, user: Any) -> Reader:
+        locale = getattr(user, "locale", None)
+        return cls(user.id, locale if locale in LOCALES else LOCALES[0], getattr(user, "timezone", None) or "UTC")
+
+
+@dataclass
+class _Known:
+    """What the batch lookups found: tribes by slug and id, my memberships, invites."""
+
+    by_slug: dict[str, Tribe] = field(default_factory=dict)
+    by_id: dict[int, Tribe] = field(default_factory=dict)
+    member_of: set[int] = field(default_factory=set)
+    invites: dict[int, Invite] = field(default_factory=dict)
+
+
+def _slug(data: dict[str, Any]) -> str | None:
+    tribe = data.get("tribe")
+    if isinstance(tribe, dict):
+        return tribe.get("slug")
+    return tribe if isinstance(tribe, str) else None
+
+
+def _lookup(session: Session, notifications: Sequence[Notification], reader: Reader) -> _Known:
+    known = _Known()
+    slugs = {s for n in notifications if (s := _slug(n.data or {}))}
+    invite_ids = {int(i) for n in notifications if n.kind == "tribe_invite" and (i := (n.data or {}).get("invite_id"))}
+    if invite_ids:
+        known.invites = {i.id: i for i in session.scalars(select(Invite).where(Invite.id.in_(invite_ids)))}
+    tribe_ids = {i.tribe_id for i in known.invites.values()}
+    if slugs or tribe_ids:
+        rows = session.execute(
+            select(Tribe, Membership.id)
+            .outerjoin(Membership, (Membership.tribe_id == Tribe.id) & (Membership.user_id == reader.user_id))
+            .where(Tribe.slug.in_(slugs) | Tribe.id.in_(tribe_ids))
+        ).all()
+        for tribe, membership_id in rows:
+            known.by_slug[tribe.slug] = tribe
+            known.by_id[tribe.id] = tribe
+            if membership_id is not None:
+                known.member_of.add(tribe.id)
+    return known
+
+
+class _Sentence:
+    """Builds one notification's sentence and link from what the reader may see."""
+
+    def __init__(self, n: Notification, known: _Known, reader: Reader) -> None:
+        self.n, self.data, self.known, self.reader = n, n.data or {}, known, reader
+        self.tribe: Tribe | None = None
+        if n.kind == "tribe_invite":
+            invite = known.invites.get(int(self.data.get("invite_id") or 0))
+            if invite is not None:
+                self.tribe = known.by_id.get(invite.tribe_id)
+            self.may_name = invite is not None and invite.for_user_id == reader.user_id and invite.revoked_at is None
+        else:
+            slug = _slug(self.data)
+            self.tribe = known.by_slug.get(slug) if slug else None
+            self.may_name = False
+        self.member = self.tribe is not None and self.tribe.id in known.member_of
+
+    @property
+    def tribe_name(self) -> str:
+        if self.tribe is not None and (self.member or self.may_name or self.tribe.visibility == "listed"):
+            return self.tribe.name
+        return _("a tribe")
+
+    def person(self, key: str) -> str:
+        who = self.data.get(key)
+        name = who.get("display_name") if isinstance(who, dict) else None
+        return str(name) if name else _("Someone")
+
+    def when(self, key: str = "starts_at") -> str:
+        raw = self.data.get(key)
+        if not raw:
+            return ""
+        try:
+            moment = datetime.fromisoformat(str(raw))
+        except ValueError:
+            return ""
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=ZoneInfo("UTC"))
+        try:
+            zone = ZoneInfo(self.reader.timezone)
+        except (KeyError, ValueError):
+            zone = ZoneInfo("UTC")
+        locale = self.reader.locale
+        date = format_skeleton("MMMEd", moment, tzinfo=zone, locale=locale)
+        return f"{date}, {format_time(moment, 'short', tzinfo=zone, locale=locale)}"
+
+    def meetup_title(self) -> str:
+        if self.member and self.data.get("title"):
+            return str(self.data["title"])
+        return _("a meet-up")
+
+    def tribe_url(self) -> str | None:
+        return url_for("groups_pages.tribe_home", slug=self.tribe.slug) if self.tribe and self.member else None
+
+    def meetup_url(self) -> str | None:
+        if self.member and self.data.get("meetup_id"):
+            return url_for("meetups_pages.meetup_page", meetup_id=int(self.data["meetup_id"]))
+        return None
+
+    def render(self) -> tuple[str, str | None]:  # noqa: C901 - one branch per kind
+        kind, d = self.n.kind, self.data
+        tribe = self.tribe_name
+        if kind == "contact_request":
+            return (_("%(name)s would like to be your contact.", name=self.person("from")),
+                    url_for("contacts_pages.index"))
+        if kind == "contact_accepted":
+            who = d.get("user") or {}
+            url = url_for("contacts_pages.profile", user_id=int(who["id"])) if who.get("id") else None
+            return _("%(name)s accepted your contact request.", name=self.person("user")), url
+        if kind == "tribe_invite":
+            return (_("%(name)s invited you to %(tribe)s.", name=self.person("invited_by"), tribe=tribe),
+                    self.tribe_url())
+        if kind == "mention":
+            url = self.tribe_url()
+            if url and d.get("message_id"):
+                url += f"#message-{int(d['message_id'])}"
+            return _("%(name)s mentioned you in %(tribe)s.", name=self.person("by"), tribe=tribe), url
+        if kind == "muted":
+            return (_("You were muted in %(tribe)s until %(time)s.", tribe=tribe, time=self.when("until")),
+                    self.tribe_url())
+        if kind == "meetup_changed":
+            changed = d.get("changed") or []
+            if "starts_at" in changed:
+                text = _("'%(title)s' in %(tribe)s was moved to %(time)s.",
+                         title=self.meetup_title(), tribe=tribe, time=self.when())
+            else:
+                text = _("The time or place of '%(title)s' in %(tribe)s changed.", title=self.meetup_title(), tribe=tribe)
+            return text, self.meetup_url()
+        if kind == "meetup_cancelled":
+            return (_("'%(title)s' in %(tribe)s on %(time)s was cancelled.",
+                      title=self.meetup_title(), tribe=tribe, time=self.when()), self.meetup_url())
+        if kind == "meetup_promoted":
+            return (_("A seat became free: you are going to '%(title)s' in %(tribe)s on %(time)s.",
+                      title=self.meetup_title(), tribe=tribe, time=self.when()), self.meetup_url())
+        if kind == "meetup_reminder":
+            return (_("Reminder: '%(title)s' in %(tribe)s starts %(time)s.",
+                      title=self.meetup_title(), tribe=tribe, time=self.when()), self.meetup_url())
+        if kind == "report_filed":
+            url = url_for("moderation_pages.queue", slug=self.tribe.slug) if self.tribe and self.member else None
+            if d.get("automatic"):
+                return _("The automatic check flagged content in %(tribe)s for review.", tribe=tribe), url
+            return _("Someone reported content in %(tribe)s.", tribe=tribe), url
+        if kind == "report_handled":
+            return _("A moderator of %(tribe)s handled your report.", tribe=tribe), self.tribe_url()
+        return str(d.get("text") or d.get("title") or kind.replace("_", " ")), None
+
+
+def describe(session: Session, notifications: Sequence[Notification], reader: Reader) -> list[tuple[str, str | None]]:
+    """(text, url) of each notification, in the reader's language and time zone."""
+    if not notifications:
+        return []
+    known = _lookup(session, notifications, reader)
+    with force_locale(reader.locale):
+        return [_Sentence(n, known, reader).render() for n in notifications]
