@@ -293,14 +293,12 @@
       if (li.dataset.day !== day) {
         day = li.dataset.day;
         var sep = el("li", "chat-day", dayFormat.format(new Date(m.created_at)));
-        sep.setAttribute("role", "separator");
         list.insertBefore(sep, li);
       }
       if (!marked && lastRead !== null && Number(li.dataset.id) > lastRead && !(m.author && m.author.id === me)) {
         marked = true;
         var mark = el("li", "chat-new", T.newMessages);
         mark.id = "chat-new";
-        mark.setAttribute("role", "separator");
         list.insertBefore(mark, li);
       }
     });
