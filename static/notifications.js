@@ -5,11 +5,12 @@
 (function () {
   "use strict";
   var script = document.currentScript;
-  var link = document.querySelector("header.site a[href$='/notifications']");
-  if (!link || !script) { return; }
+  /* the wide header's link and the phone menu's copy of it */
+  var links = document.querySelectorAll("header.site a[href$='/notifications']");
+  if (!links.length || !script) { return; }
   var label = script.dataset.unread || "{count}";
 
-  function bump() {
+  function bumpLink(link) {
     var badge = link.querySelector(".badge");
     if (!badge) {
       badge = document.createElement("span");
@@ -21,6 +22,8 @@
     badge.textContent = String(count);
     badge.setAttribute("aria-label", label.replace("{count}", String(count)));
   }
+
+  function bump() { links.forEach(bumpLink); }
 
   function listen() {
     var socket = window.tribesSocket;

@@ -100,5 +100,5 @@ def test_serve_demo_prints_logins_that_work(live_server_factory: Any) -> None:
     assert response.status_code == 200, response.text
     slugs = {t["slug"] for t in ada.call("GET", "tribes").json()["items"]}
     assert slugs == {"dmw-berlin", "organisers-circle"}
-    page = ada.session.get(server.url + "/t/dmw-berlin", timeout=15)
+    page = ada.session.get(server.url + "/t/dmw-berlin/members", timeout=15)
     assert page.status_code == 200 and "Cleo Member" in page.text
