@@ -115,3 +115,12 @@ def test_tabs_read_in_german(make_user: Any, make_tribe: Any) -> None:
     page = html(member, f"/t/{tribe['slug']}/members")
     assert set(tabs(page)) == {"Chat", "Treffen", "Mitglieder*"}
     assert "Mitglieder (2)" in page and "Nach Namen suchen" in page
+
+
+def test_a_new_member_reads_from_when_they_may_invite(make_user: Any, make_tribe: Any) -> None:
+    owner, newcomer = make_user(), make_user()
+    tribe = make_tribe(owner=owner, members=[newcomer], invite_policy="members")  # 24 new-member hours by default
+    page = newcomer.get(f"/t/{tribe['slug']}/members").get_data(as_text=True)
+    assert 'id="invite-from"' in page
+    assert newcomer.get(f"/t/{tribe['slug']}/invites").status_code == 403
+    assert 'id="invite-from"' not in owner.get(f"/t/{tribe['slug']}/members").get_data(as_text=True)
