@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from playwright.sync_api import expect
+
 from tests.live_server import LiveServer
 
 PASSWORD = "browser journey passphrase"
@@ -41,12 +43,14 @@ def test_owner_invites_a_logged_out_visitor_who_registers_and_joins(live_server:
     guest.wait_for_url("**/t/browser-tribe")
     assert "Welcome to Browser Tribe" in guest.locator(".flash").first.inner_text()
     guest.get_by_role("link", name="Members", exact=True).click()  # the tribe's Members tab
-    assert guest.locator(".member-name").all_inner_texts() == ["Olga Owner", "Mia Member"]
+    guest.wait_for_url("**/t/browser-tribe/members")
+    expect(guest.locator(".member-name")).to_have_text(["Olga Owner", "Mia Member"])
 
     owner.reload()
     assert "Used 1 of 1" in owner.locator(".invite-list").inner_text()
     owner.get_by_role("link", name="Members", exact=True).click()
-    assert owner.locator(".member-name").count() == 2
+    owner.wait_for_url("**/t/browser-tribe/members")
+    expect(owner.locator(".member-name")).to_have_count(2)
 
 
 def test_register_and_create_a_tribe_with_the_keyboard_only(live_server: LiveServer, new_page: Any) -> None:
