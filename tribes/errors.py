@@ -340,7 +340,7 @@ def register_error_handlers(app: Flask) -> None:
         db.session.rollback()
         status = exc.code or 500
         code = _STATUS_CODES.get(status, "error")
-        message = _MESSAGES.get(status) or exc.description or "Error."
+        message = _MESSAGES.get(status) or lazy_gettext("Error.")
         headers = {k: v for k, v in exc.get_headers() if k.lower() == "allow"}
         return _respond(status, code, message, None, headers)
 
