@@ -234,3 +234,23 @@ def test_no_function_that_translates_also_names_a_variable_underscore() -> None:
             if translates and any(isinstance(n, ast.Name) and n.id == "_" and isinstance(n.ctx, ast.Store) for n in nodes):
                 clashes.append(f"{path}:{function.lineno}: {function.name}")
     assert clashes == []
+
+
+@pytest.mark.parametrize(
+    ("language", "message"), [("de-DE,de;q=0.9", "Die Anfrage ist zu groß."), ("en", "The request is too large.")]
+)
+def test_a_body_refused_before_the_app_runs_is_explained_in_the_browsers_language(
+    make_user: Any, language: str, message: str
+) -> None:
+    api = make_user()
+    response = api.patch("me", {"bio": "x" * (1024 * 1024 + 1)}, headers={"Accept-Language": language})
+    assert response.status_code == 413
+    assert response.get_json()["error"] == {"code": "payload_too_large", "message": message}
+
+
+def test_refusals_outside_any_request_speak_the_headers_language() -> None:
+    from tribes.errors import status_error
+
+    assert status_error(408, "de") == ("request_timeout", "Die Anfrage kam nicht rechtzeitig an.")
+    assert status_error(408, "fr, en;q=0.5") == ("request_timeout", "The request did not arrive in time.")
+    assert status_error(413, "") == ("payload_too_large", "The request is too large.")
