@@ -20,7 +20,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "tribes"
 BASE_ERRORS = {"ApiError", "Unauthenticated", "Forbidden", "NotFound", "Conflict", "ValidationFailed", "RateLimited"}
 VALIDATOR_DECORATORS = {"field_validator", "model_validator", "validator", "root_validator"}
 VALIDATOR_WRAPPERS = {"AfterValidator", "BeforeValidator", "PlainValidator", "WrapValidator"}
-#: (module, line text) of literals that must stay as they are, and why
+#: (module, stripped line) of literals that must stay as they are, each with the reason (none needed today)
 ALLOWED: dict[tuple[str, str], str] = {}
 
 
