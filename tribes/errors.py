@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Iterable, Iterator
@@ -131,9 +132,35 @@ def error_body(code: str, message: str, fields: dict[str, str] | None = None) ->
     return {"error": error}
 
 
-def status_error(status: int) -> tuple[str, str]:
-    """The contract's (code, message) for an HTTP status."""
-    return _STATUS_CODES.get(status, "error"), tr(_MESSAGES.get(status, lazy_gettext("Error.")))
+def status_error(status: int, accept_language: str | None = None) -> tuple[str, str]:
+    """The contract's (code, message) for an HTTP status. With `accept_language` (a request
+    refused before the app ran, so no user is known) the message follows that header."""
+    text = _MESSAGES.get(status, lazy_gettext("Error."))
+    if accept_language is None:
+        return _STATUS_CODES.get(status, "error"), tr(text)
+    return _STATUS_CODES.get(status, "error"), translated_for_header(text, accept_language)
+
+
+def translated_for_header(text: Any, accept_language: str) -> str:
+    """A core catalogue text in the best of our languages for an Accept-Language header
+    (no app or request needed; English when the header asks for none of them)."""
+    from werkzeug.datastructures import LanguageAccept
+    from werkzeug.http import parse_accept_header
+
+    from tribes.i18n import LOCALES
+
+    msgid = text if isinstance(text, str) else str(getattr(text, "_args", (text,))[0])
+    locale = parse_accept_header(accept_language, LanguageAccept).best_match(LOCALES) or LOCALES[0]
+    return msgid if locale == LOCALES[0] else _core_translations(locale).gettext(msgid)
+
+
+@functools.lru_cache(maxsize=8)
+def _core_translations(locale: str) -> Any:
+    from babel.support import Translations
+
+    from tribes.i18n import PACKAGE
+
+    return Translations.load(str(PACKAGE / "translations"), [locale])
 
 
 #: at most this many field errors are listed in a 422 (a huge body must not make a huge answer)
@@ -340,7 +367,7 @@ def register_error_handlers(app: Flask) -> None:
         db.session.rollback()
         status = exc.code or 500
         code = _STATUS_CODES.get(status, "error")
-        message = _MESSAGES.get(status) or exc.description or "Error."
+        message = _MESSAGES.get(status) or lazy_gettext("Error.")
         headers = {k: v for k, v in exc.get_headers() if k.lower() == "allow"}
         return _respond(status, code, message, None, headers)
 

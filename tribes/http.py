@@ -21,7 +21,7 @@ from tribes.errors import (
     pydantic_fields,
     tr,
 )
-from tribes.i18n import lazy_gettext
+from tribes.i18n import _, lazy_gettext
 
 M = TypeVar("M", bound=BaseModel)
 F = TypeVar("F", bound=Callable[..., Any])
@@ -133,10 +133,10 @@ def check_json(value: Any, depth: int = 0) -> None:
         return
     if isinstance(value, int):
         if abs(value) > MAX_INT:
-            raise ValidationFailed({"body": "A number is out of range."})
+            raise ValidationFailed({"body": _("A number is out of range.")})
     elif isinstance(value, float):
         if value != value or value in (float("inf"), float("-inf")):
-            raise ValidationFailed({"body": "A number is out of range."})
+            raise ValidationFailed({"body": _("A number is out of range.")})
     elif isinstance(value, str):
         if not storable_text(value):
             raise ValidationFailed({"body": tr(lazy_gettext("Text contains unusable characters."))})

@@ -12,6 +12,7 @@ from sqlalchemy import Select, tuple_
 
 from tribes.errors import ValidationFailed
 from tribes.http import MAX_INT, check_json
+from tribes.i18n import _
 
 
 def encode_cursor(values: Sequence[Any]) -> str:
@@ -26,13 +27,13 @@ def decode_cursor(cursor: str, size: int) -> list[Any]:
         padded = cursor + "=" * (-len(cursor) % 4)
         values = json.loads(base64.urlsafe_b64decode(padded.encode()))
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:
-        raise ValidationFailed({"cursor": "Invalid cursor."}) from exc
+        raise ValidationFailed({"cursor": _("Invalid cursor.")}) from exc
     if not isinstance(values, list) or len(values) != size:
-        raise ValidationFailed({"cursor": "Invalid cursor."})
+        raise ValidationFailed({"cursor": _("Invalid cursor.")})
     try:
         check_json(values)
     except ValidationFailed as exc:
-        raise ValidationFailed({"cursor": "Invalid cursor."}) from exc
+        raise ValidationFailed({"cursor": _("Invalid cursor.")}) from exc
     return values
 
 
@@ -44,9 +45,9 @@ def page_limit(default: int = 50, maximum: int = 200) -> int:
     try:
         value = int(raw)
     except ValueError as exc:
-        raise ValidationFailed({"limit": "Must be an integer."}) from exc
+        raise ValidationFailed({"limit": _("Must be an integer.")}) from exc
     if not 1 <= value <= maximum:
-        raise ValidationFailed({"limit": f"Must be between 1 and {maximum}."})
+        raise ValidationFailed({"limit": _("Must be between 1 and %(max)s.", max=maximum)})
     return value
 
 
@@ -58,9 +59,9 @@ def int_arg(name: str) -> int | None:
     try:
         value = int(raw)
     except ValueError as exc:
-        raise ValidationFailed({name: "Must be an integer."}) from exc
+        raise ValidationFailed({name: _("Must be an integer.")}) from exc
     if abs(value) > MAX_INT:
-        raise ValidationFailed({name: "Out of range."})
+        raise ValidationFailed({name: _("Out of range.")})
     return value
 
 
@@ -89,9 +90,9 @@ def keyset_page(
             try:
                 values = parse_key(values)
             except (TypeError, ValueError) as exc:
-                raise ValidationFailed({"cursor": "Invalid cursor."}) from exc
+                raise ValidationFailed({"cursor": _("Invalid cursor.")}) from exc
         elif not all(isinstance(v, int) for v in values):
-            raise ValidationFailed({"cursor": "Invalid cursor."})
+            raise ValidationFailed({"cursor": _("Invalid cursor.")})
         left = tuple_(*keys) if len(keys) > 1 else keys[0]
         right = tuple_(*values) if len(keys) > 1 else values[0]
         stmt = stmt.where(left < right if descending else left > right)

@@ -39,9 +39,10 @@ class BodyTooLarge(Exception):
     """The body is larger than the configured maximum."""
 
 
-def error_payload(status: int, path: str, accept: str) -> tuple[bytes, str]:
-    """The contract's error body for a status (JSON; a small page for browsers off the API)."""
-    code, message = status_error(status)
+def error_payload(status: int, path: str, accept: str, accept_language: str = "") -> tuple[bytes, str]:
+    """The contract's error body for a status (JSON; a small page for browsers off the API), in
+    the language the client's Accept-Language asks for (no user is known before the app runs)."""
+    code, message = status_error(status, accept_language)
     if not path.startswith("/api/") and "text/html" in accept:
         page = f"<!doctype html><meta charset=utf-8><title>{status}</title><p>{message}</p>"
         return page.encode(), "text/html; charset=utf-8"
@@ -158,7 +159,10 @@ class BufferedBody:
 
     def _refuse(self, status: int, environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
         environ[ABANDON_BODY] = True
-        body, mimetype = error_payload(status, environ.get("PATH_INFO", ""), environ.get("HTTP_ACCEPT", ""))
+        body, mimetype = error_payload(
+            status, environ.get("PATH_INFO", ""), environ.get("HTTP_ACCEPT", ""),
+            environ.get("HTTP_ACCEPT_LANGUAGE", ""),
+        )
         start_response(self.REASONS[status], [
             ("Content-Type", mimetype), ("Content-Length", str(len(body))), ("Connection", "close"),
         ])

@@ -14,6 +14,7 @@ from tribes.errors import ValidationFailed
 from tribes.extensions import db
 from tribes.groups import policy
 from tribes.http import api_blueprint
+from tribes.i18n import _
 from tribes.paging import decode_cursor, int_arg, keyset_page
 
 bp = api_blueprint("chat_api", __name__)
@@ -26,12 +27,12 @@ def list_messages(slug: str) -> Page[MessageOut]:
     tribe, _member = policy.get_tribe_for(db.session, current_user.id, slug)
     before, after = int_arg("before"), int_arg("after")
     if before is not None and after is not None:
-        raise ValidationFailed({"before": "Use either before or after, not both."})
+        raise ValidationFailed({"before": _("Use either before or after, not both.")})
     cursor = request.args.get("cursor") or None
     if cursor:
         values = decode_cursor(cursor, 2)
         if values[0] not in ("b", "a") or not isinstance(values[1], int):
-            raise ValidationFailed({"cursor": "Invalid cursor."})
+            raise ValidationFailed({"cursor": _("Invalid cursor.")})
         ascending = values[0] == "a"
         stmt = service.history_query(tribe.id)
         stmt = stmt.where(Message.id > values[1] if ascending else Message.id < values[1])

@@ -33,7 +33,7 @@ Id = Annotated[int, Field(ge=0, le=MAX_INT)]
 def _body(value: str) -> str:
     value = _storable(value).strip()
     if not 1 <= len(value) <= MAX_BODY:
-        raise ValueError(f"Use 1 to {MAX_BODY} characters.")
+        raise ValueError(_("Use 1 to %(max)s characters.", max=MAX_BODY))
     return value
 
 

@@ -34,6 +34,7 @@ from tribes.extensions import db, socketio
 from tribes.groups import policy
 from tribes.groups.models import Tribe
 from tribes.http import check_json, parse
+from tribes.i18n import _
 
 log = logging.getLogger(__name__)
 M = TypeVar("M", bound=BaseModel)
@@ -104,7 +105,7 @@ def authenticated(handler: Callable[..., Any]) -> Callable[..., Any]:
 def _payload(schema: type[M], data: Any) -> M:
     """An event's data checked like a JSON body (numbers, NUL, depth), then by its schema."""
     if not isinstance(data, dict):
-        raise ValidationFailed({"body": "The data must be an object."})
+        raise ValidationFailed({"body": _("The data must be an object.")})
     check_json(data)
     return parse(schema, data)
 
@@ -134,7 +135,10 @@ def on_connect(auth: Any = None) -> bool:
     if not socket_cap.claim(current_user.id, sid):
         cap = socket_cap.limit()
         raise ConnectionRefusedError("too_many_sockets", {
-            "message": f"This account already has {cap} open connections. Close a window or tab and try again.",
+            "message": _(
+                "This account already has %(count)s open connections. Close a window or tab and try again.",
+                count=cap,
+            ),
             "max": cap,
         })
     join_room(fanout.user_room(current_user.id))

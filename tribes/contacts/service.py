@@ -89,7 +89,7 @@ def send_request(session: Session, sender: User, user_id: int, message: str) -> 
     A decline, a block by the target or an open request all give the same pending answer.
     """
     if user_id == sender.id:
-        raise ValidationFailed({"user_id": "You cannot send a contact request to yourself."})
+        raise ValidationFailed({"user_id": _("You cannot send a contact request to yourself.")})
     target = session.get(User, user_id)
     if target is None:
         raise NotFound()

@@ -15,6 +15,7 @@ from tribes.groups import policy
 from tribes.groups.audit import record as record_audit
 from tribes.groups.models import Ban, InviteEdge, Membership, Tribe
 from tribes.groups.service import end_membership
+from tribes.i18n import _
 
 
 def invitee_branch(session: Session, tribe_id: int, root_id: int) -> list[int]:
@@ -53,7 +54,7 @@ def ban(
     for uid in target_ids:
         if uid == actor.user_id:
             if uid == user_id:
-                raise Forbidden("You cannot ban yourself.")
+                raise Forbidden(_("You cannot ban yourself."))
             continue
         user = session.get(User, uid)
         if user is None:

@@ -21,6 +21,7 @@ from tribes.groups import policy, reads
 from tribes.groups.audit import record as record_audit
 from tribes.groups.bans import is_banned
 from tribes.groups.models import Invite, InviteEdge, Membership, Tribe
+from tribes.i18n import _
 from tribes.paging import decode_cursor, encode_cursor
 
 
@@ -45,14 +46,17 @@ def create_invite(
         raise Forbidden()
     if actor.role == "member" and actor.joined_at > utcnow() - timedelta(hours=tribe.new_member_hours):
         raise Forbidden(
-            f"New members can invite others after their first {tribe.new_member_hours} hours in the tribe."
+            _(
+                "New members can invite others after their first %(hours)s hours in the tribe.",
+                hours=tribe.new_member_hours,
+            )
         )
     for_user = None
     if for_user_id is not None:
         for_user = session.get(User, for_user_id)
         if for_user is None or not may_be_invited_by(session, actor.user_id, for_user):
             # someone the inviter may not see gets the very answer of a missing id
-            raise ValidationFailed({"for_user_id": "No such user."})
+            raise ValidationFailed({"for_user_id": _("No such user.")})
     raw = secrets.token_urlsafe(24)  # 192 bits
     invite = Invite(
         tribe_id=tribe.id,
@@ -259,7 +263,7 @@ def tree_page(tree: InviteTree, limit: int, cursor: str | None) -> tuple[list[in
                 raise ValueError("bad cursor")
             moment = datetime.fromisoformat(when)
         except ValueError as exc:
-            raise ValidationFailed({"cursor": "Invalid cursor."}) from exc
+            raise ValidationFailed({"cursor": _("Invalid cursor.")}) from exc
         after = (moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC), ident)
     roots, more = tree.roots_after(after, limit)
     if not more:

@@ -14,6 +14,7 @@ from tribes.db import rowcount, utcnow
 from tribes.errors import Forbidden, NotFound
 from tribes.groups import audit, policy
 from tribes.groups.models import Membership, Mute, Tribe
+from tribes.i18n import _
 
 
 def mute_until(session: Session, tribe_id: int, user_id: int) -> datetime | None:
@@ -27,7 +28,7 @@ def mute(session: Session, tribe: Tribe, actor: Membership, user_id: int, minute
     if target is None:
         raise NotFound()
     if target.user_id == actor.user_id or not policy.may_remove(actor, target):
-        raise Forbidden("You can only mute members ranked below you.")
+        raise Forbidden(_("You can only mute members ranked below you."))
     now = utcnow()
     until = now + timedelta(minutes=minutes)
     values = {"until": until, "muted_by_id": actor.user_id, "created_at": now}

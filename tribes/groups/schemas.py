@@ -18,6 +18,7 @@ from tribes.accounts.service import card
 from tribes.endpoint import Out, Timestamp
 from tribes.groups.invites import MAX_DEPTH, InviteTree
 from tribes.groups.models import Ban, Invite, Membership, Tribe
+from tribes.i18n import _
 
 #: a user card (accounts' `card`): {id, display_name, avatar_url?}; null for a deleted account
 Card = dict[str, Any] | None
@@ -26,7 +27,7 @@ Card = dict[str, Any] | None
 def _name(value: str) -> str:
     value = " ".join(value.split())
     if not 1 <= len(value) <= 120:
-        raise ValueError("Use 1 to 120 characters.")
+        raise ValueError(_("Use 1 to %(max)s characters.", max=120))
     return value
 
 

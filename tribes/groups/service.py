@@ -19,6 +19,7 @@ from tribes.errors import Conflict, Forbidden, NotFound
 from tribes.groups import policy
 from tribes.groups.audit import record as record_audit
 from tribes.groups.models import Membership, Tribe
+from tribes.i18n import _
 
 SLUG_RE = re.compile(r"^[a-z0-9-]{3,64}$")
 
@@ -38,11 +39,11 @@ def slugify(name: str) -> str:
 def _free_slug(session: Session, base: str) -> str:
     if session.scalar(select(Tribe.id).where(Tribe.slug == base)) is None:
         return base
-    for _ in range(20):
+    for _attempt in range(20):
         candidate = f"{base[:57]}-{secrets.token_hex(3)}"
         if session.scalar(select(Tribe.id).where(Tribe.slug == candidate)) is None:
             return candidate
-    raise Conflict("Choose another slug.")
+    raise Conflict(_("Choose another slug."))
 
 
 #: accounts younger than this create tribes under LIMIT_TRIBES_NEW
@@ -69,7 +70,7 @@ def create_tribe(
     if slug is None:
         slug = _free_slug(session, slugify(name))
     elif session.scalar(select(Tribe.id).where(Tribe.slug == slug)) is not None:
-        raise Conflict("This slug is taken.")
+        raise Conflict(_("This slug is taken."))
     tribe = Tribe(
         slug=slug,
         name=name,
@@ -87,7 +88,7 @@ def create_tribe(
             session.add(tribe)
             session.flush()
     except IntegrityError as exc:
-        raise Conflict("This slug is taken.") from exc
+        raise Conflict(_("This slug is taken.")) from exc
     session.add(Membership(tribe_id=tribe.id, user_id=owner.id, role="owner", joined_at=utcnow()))
     session.flush()
     return tribe
@@ -188,7 +189,7 @@ def change_role(session: Session, tribe: Tribe, actor: Membership, target: Membe
     if not policy.may_change_role(actor, target, role):
         raise Forbidden()
     if target.role == "owner" and role != "owner" and _owner_count(session, tribe.id) <= 1:
-        raise Conflict("A tribe needs an owner; hand ownership over first.", code="sole_owner")
+        raise Conflict(_("A tribe needs an owner; hand ownership over first."), code="sole_owner")
     previous, target.role = target.role, role
     session.flush()
     if previous != role:
@@ -208,7 +209,7 @@ def end_membership(session: Session, tribe: Tribe, member: Membership, reason: s
     """Remove a membership (leave, removal, ban); False when it had already ended (a race)."""
     if member.role == "owner" and _owner_count(session, tribe.id) <= 1 and tribe.member_count > 1:
         raise Conflict(
-            "You are the only owner; hand ownership over or delete the tribe.", code="sole_owner"
+            _("You are the only owner; hand ownership over or delete the tribe."), code="sole_owner"
         )
     user_id = member.user_id
     events.membership_ending.send(tribe.id, session=session, user_id=user_id, reason=reason)
@@ -253,7 +254,7 @@ def end_all_memberships(session: Session, user_id: int, reason: str = "deleted")
         sizes = dict(session.execute(select(Tribe.id, Tribe.member_count).where(Tribe.id.in_(owned))).tuples().all())
         if any(owners.get(t, 0) <= 1 and sizes.get(t, 0) > 1 for t in owned):
             raise Conflict(
-                "You are the only owner of a tribe with other members; hand ownership over first.",
+                _("You are the only owner of a tribe with other members; hand ownership over first."),
                 code="sole_owner",
             )
     session.execute(delete(Membership).where(Membership.user_id == user_id))

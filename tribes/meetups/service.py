@@ -154,7 +154,7 @@ def update_meetup(session: Session, meetup: Meetup, changes: dict[str, Any]) -> 
     """Edit a meetup; a change of time or place bumps `sequence` and notifies attendees."""
     meetup = seats.lock_meetup(session, meetup.id)
     if meetup.status == "cancelled":
-        raise ValidationFailed({"status": "A cancelled meetup cannot be edited."})
+        raise ValidationFailed({"status": _("A cancelled meetup cannot be edited.")})
     changes = {k: v for k, v in changes.items() if v is not None or k in ("online_url", "capacity")}
     zone = changes.get("timezone") or meetup.timezone
     for key in ("starts_at", "ends_at"):
@@ -164,7 +164,7 @@ def update_meetup(session: Session, meetup: Meetup, changes: dict[str, Any]) -> 
     if "max_guests" in changes:
         _check_guests(meetup.tribe, changes["max_guests"])
     if changes.get("capacity") is not None and changes["capacity"] < meetup.going_count:
-        raise ValidationFailed({"capacity": f"{meetup.going_count} seats are already taken."})
+        raise ValidationFailed({"capacity": _("%(count)s seats are already taken.", count=meetup.going_count)})
     if "description" in changes and changes["description"] is None:
         changes["description"] = ""
     moved = [k for k in RESCHEDULING if k in changes and changes[k] != getattr(meetup, k)]

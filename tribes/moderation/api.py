@@ -13,6 +13,7 @@ from tribes.groups import mutes, policy
 from tribes.groups.audit import AuditEntry
 from tribes.groups.models import Mute
 from tribes.http import api_blueprint
+from tribes.i18n import _
 from tribes.moderation import limits, reports, schemas, service
 from tribes.moderation.models import Report
 from tribes.moderation.schemas import AuditEntryOut, FiledReportOut, MuteOut, ReportOut
@@ -46,10 +47,10 @@ def my_reports() -> Page[FiledReportOut]:
 @endpoint(Page[ReportOut], paged=True)
 def report_queue(slug: str) -> Page[ReportOut]:
     """The tribe's reports (admins), newest first; ?status=open (default) or resolved."""
-    tribe, _ = policy.get_tribe_with_role(db.session, current_user.id, slug, "admin")
+    tribe, _admin = policy.get_tribe_with_role(db.session, current_user.id, slug, "admin")
     status = request.args.get("status", "open")
     if status not in ("open", "resolved"):
-        raise ValidationFailed({"status": "Use open or resolved."})
+        raise ValidationFailed({"status": _("Use open or resolved.")})
     rows, cursor = keyset_page(db.session, reports.queue_query(tribe.id, status), descending=True,
                                  **time_id_keyset(Report.created_at, Report.id))
     users = reports.users_of(db.session, rows)

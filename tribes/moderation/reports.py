@@ -15,6 +15,7 @@ from tribes.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from tribes.groups import policy
 from tribes.groups.audit import record as audit
 from tribes.groups.models import Membership, Tribe
+from tribes.i18n import _
 from tribes.moderation.models import Report
 
 ACTIONS = ("dismiss", "delete_content", "remove_member", "ban_member")
@@ -49,7 +50,7 @@ def _target(session: Session, tribe: Tribe, reporter_id: int, target_type: str, 
     if member is None:
         raise NotFound()
     if target_id == reporter_id:
-        raise ValidationFailed({"target_id": "You cannot report yourself."})
+        raise ValidationFailed({"target_id": _("You cannot report yourself.")})
     return target_id, member.user.display_name
 
 
@@ -134,7 +135,7 @@ def resolve(session: Session, report: Report, tribe: Tribe, actor: Membership, a
         .execution_options(synchronize_session=False)
     )
     if rowcount(claimed) != 1:
-        raise Conflict("This report was already resolved.", code="already_resolved")
+        raise Conflict(_("This report was already resolved."), code="already_resolved")
     session.refresh(report)
     affected = _apply(session, report, tribe, actor, action, note)
     audit(session, tribe.id, actor.user_id, "report_resolved", target_user_id=report.target_user_id,
@@ -188,12 +189,12 @@ def _apply(session: Session, report: Report, tribe: Tribe, actor: Membership, ac
 def _delete_content(session: Session, report: Report, tribe: Tribe, actor: Membership, note: str, automatic: bool) -> list[int]:
     """Tombstone the reported message(s) or cancel the reported meetup."""
     if report.target_type == "user":
-        raise ValidationFailed({"action": "A report about a member has no content to delete."})
+        raise ValidationFailed({"action": _("A report about a member has no content to delete.")})
     if report.target_type == "meetup":
         from tribes.meetups.service import cancel_meetup, get_meetup_for
 
         meetup = get_meetup_for(session, actor.user_id, report.target_id)
-        cancel_meetup(session, meetup, actor.user_id, note or "Cancelled by a moderator.")
+        cancel_meetup(session, meetup, actor.user_id, note or _("Cancelled by a moderator."))
         audit(session, tribe.id, actor.user_id, "meetup_cancelled", target_user_id=meetup.created_by_id,
               details={"meetup_id": meetup.id, "title": meetup.title})
         return [meetup.id]

@@ -11,6 +11,7 @@ from tribes.accounts.models import User
 from tribes.accounts.schemas import Strict
 from tribes.accounts.service import card
 from tribes.endpoint import Out, Timestamp
+from tribes.i18n import _
 from tribes.moderation.models import Report
 
 MAX_ID = 2**53
@@ -27,7 +28,7 @@ class ReportIn(Strict):
     def _not_blank(cls, value: str) -> str:
         value = value.strip()
         if not value:
-            raise ValueError("Say what is wrong.")
+            raise ValueError(_("Say what is wrong."))
         return value
 
 
