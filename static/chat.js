@@ -16,8 +16,9 @@
   var reportUrl = root.dataset.report || "";
   var blocked = new Set(parseIds(root.dataset.blocked));
   var revealed = new Set();     // message ids of blocked people I chose to show
-  var lastRead = root.dataset.lastRead ? Number(root.dataset.lastRead) : null;
-  var readUrl = root.dataset.readUrl || null;
+  var readState = root.closest("[data-read-url]") || root;   // the tribe space's chat tab holds them
+  var lastRead = readState.dataset.lastRead ? Number(readState.dataset.lastRead) : null;
+  var readUrl = readState.dataset.readUrl || null;
   var csrf = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
   var list = document.getElementById("chat-messages");
   var log = document.getElementById("chat-log");
@@ -357,6 +358,8 @@
       readAt = Date.now();
       request("POST", readUrl, { message_id: id }).then(function () {
         if (id > readPosted) { readPosted = id; }
+        // the page's live badges (static/unread.js) drop this tribe's count
+        document.dispatchEvent(new CustomEvent("tribes:read", { detail: { tribe: slug, message_id: id } }));
       }).catch(function () { /* tried again on the next message or scroll */ });
     }, wait);
   }

@@ -140,6 +140,12 @@ def set_tribe_unread_counter(app: Flask, counter: Callable[[Any, int], int]) -> 
     app.extensions["tribes_unread_messages_counter"] = counter
 
 
+def set_live_tribes_provider(app: Flask, provider: Callable[[Any, int], dict[str, Any]]) -> None:
+    """The function that gives the pages' live unread badges (static/unread.js) what to follow:
+    `{"tribes": {slug: unread count}, "after": newest message id}` for a user."""
+    app.extensions["tribes_live_tribes_provider"] = provider
+
+
 def add_tribe_section(app: Flask, template: str, context: SectionContext | None = None) -> None:
     """A template included on a tribe's home page, with `tribe`, `me` (the membership), `may`
     (its abilities) and whatever `context(tribe, me)` returns, computed by the view."""
@@ -206,11 +212,15 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def _globals() -> dict[str, Any]:
-        """Unread count, header links, tribe and settings sections, and `has_page(endpoint)`."""
+        """Unread counts (and what the live badges follow), header links, tribe and settings sections, and `has_page(endpoint)`."""
         unread = unread_messages = 0
+        live_tribes: dict[str, Any] | None = None
         counter = app.extensions.get("tribes_unread_counter")
         messages_counter = app.extensions.get("tribes_unread_messages_counter")
-        if current_user.is_authenticated and (counter is not None or messages_counter is not None):
+        live_provider = app.extensions.get("tribes_live_tribes_provider")
+        if current_user.is_authenticated and (
+            counter is not None or messages_counter is not None or live_provider is not None
+        ):
             from sqlalchemy.exc import SQLAlchemyError
 
             from tribes.extensions import db
@@ -219,11 +229,14 @@ def init_app(app: Flask) -> None:
                 unread = counter(db.session, current_user.id) if counter is not None else 0
                 if messages_counter is not None:
                     unread_messages = messages_counter(db.session, current_user.id)
+                if live_provider is not None:
+                    live_tribes = live_provider(db.session, current_user.id)
             except SQLAlchemyError:  # an error page must render even when the database fails
                 db.session.rollback()
         return {
             "unread_notifications": unread,
             "unread_messages": unread_messages,
+            "live_tribes": live_tribes,
             "nav_links": app.extensions.get("tribes_nav", []),
             "tribe_sections": app.extensions.get("tribes_tribe_sections", []),
             "settings_sections": app.extensions.get("tribes_settings_sections", []),
