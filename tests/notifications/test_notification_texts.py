@@ -68,7 +68,7 @@ def test_every_kind_has_a_sentence_and_a_link_in_english_and_german(story: dict[
     assert bo_en["mention"]["text"] == f"Ada mentioned you in {SECRET}."
     assert bo_en["mention"]["url"] == f"/t/{slug}#message-{story['message']['id']}"
     # moved to 19:00 Berlin time, told in Bo's time zone
-    assert bo_en["meetup_changed"]["text"] == f"'{TITLE}' in {SECRET} was moved to Thu, Mar 14, 7:00\u202fPM."
+    assert bo_en["meetup_changed"]["text"] == f"Ada moved '{TITLE}' in {SECRET} to Thu, Mar 14, 7:00\u202fPM."
     assert bo_en["meetup_changed"]["url"] == meetup_url
     assert bo_en["report_handled"]["text"] == f"A moderator of {SECRET} handled your report."
     assert bo_en["muted"]["text"].startswith(f"You were muted in {SECRET} until ")
@@ -80,7 +80,7 @@ def test_every_kind_has_a_sentence_and_a_link_in_english_and_german(story: dict[
     assert ada_en["report_filed"]["url"] == f"/t/{slug}/moderation"
     cy_en = texts(cy)
     assert cy_en["meetup_promoted"]["text"].startswith(f"A seat became free: you are going to '{TITLE}' in {SECRET}")
-    assert cy_en["meetup_cancelled"]["text"] == f"'{TITLE}' in {SECRET} on Thu, Mar 14, 6:00\u202fPM was cancelled."
+    assert cy_en["meetup_cancelled"]["text"] == f"Ada cancelled '{TITLE}' in {SECRET} on Thu, Mar 14, 6:00\u202fPM."
     assert cy_en["meetup_cancelled"]["url"] == meetup_url
     assert cy_en["tribe_invite"]["text"] == "Ada invited you to Zweiter Kreis."
     assert cy_en["tribe_invite"]["url"] is None  # the link itself comes from Ada
@@ -90,12 +90,12 @@ def test_every_kind_has_a_sentence_and_a_link_in_english_and_german(story: dict[
     bo_de, ada_de, cy_de = texts(bo), texts(ada), texts(cy)
     assert bo_de["contact_request"]["text"] == "Cy möchte sich mit dir vernetzen."
     assert bo_de["mention"]["text"] == f"Ada hat dich in {SECRET} erwähnt."
-    assert bo_de["meetup_changed"]["text"] == f"„{TITLE}“ in {SECRET} wurde auf Do., 14. März, 19:00 verschoben."
+    assert bo_de["meetup_changed"]["text"] == f"Ada hat „{TITLE}“ in {SECRET} auf Do., 14. März, 19:00 verschoben."
     assert bo_de["report_handled"]["text"] == f"Eine Moderatorin oder ein Moderator von {SECRET} hat deine Meldung bearbeitet."
     assert bo_de["muted"]["text"].startswith(f"Du bist in {SECRET} bis ")
     assert ada_de["contact_accepted"]["text"] == "Bo hat deine Kontaktanfrage angenommen."
     assert ada_de["report_filed"]["text"] == f"Jemand hat Inhalte in {SECRET} gemeldet."
-    assert cy_de["meetup_cancelled"]["text"] == f"„{TITLE}“ in {SECRET} am Do., 14. März, 18:00 wurde abgesagt."
+    assert cy_de["meetup_cancelled"]["text"] == f"Ada hat „{TITLE}“ in {SECRET} am Do., 14. März, 18:00 abgesagt."
     assert cy_de["tribe_invite"]["text"] == "Ada hat dich zu Zweiter Kreis eingeladen."
     assert cy_de["meetup_promoted"]["text"].startswith("Ein Platz ist frei geworden")
     # kinds and data never change with the language

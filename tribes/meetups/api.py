@@ -107,7 +107,7 @@ def get_meetup(meetup_id: int) -> MeetupOut:
 def patch_meetup(meetup_id: int, data: schemas.MeetupPatch) -> MeetupOut:
     """Change a meetup (organisers and above)."""
     meetup, _member = service.get_meetup_as(db.session, current_user.id, meetup_id, "organiser")
-    meetup = service.update_meetup(db.session, meetup, data.model_dump(exclude_unset=True))
+    meetup = service.update_meetup(db.session, meetup, data.model_dump(exclude_unset=True), current_user.id)
     return service.meetup_out(db.session, meetup, current_user.id)
 
 

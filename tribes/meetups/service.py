@@ -11,6 +11,8 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from tribes import events
+from tribes.accounts.models import User
+from tribes.accounts.schemas import card
 from tribes.db import utcnow
 from tribes.errors import ValidationFailed
 from tribes.groups import policy
@@ -139,18 +141,26 @@ def _broadcast(session: Session, meetup: Meetup) -> None:
     events.on_commit(session, emit)
 
 
-def _notify_attendees(session: Session, meetup: Meetup, kind: str, extra: dict[str, Any]) -> None:
-    """Notify going and waitlisted members."""
+def _notify_attendees(
+    session: Session, meetup: Meetup, kind: str, extra: dict[str, Any], actor_id: int | None = None
+) -> None:
+    """Notify going and waitlisted members (naming who made the change, when known)."""
     user_ids = session.scalars(
         select(Rsvp.user_id).where(Rsvp.meetup_id == meetup.id, Rsvp.status.in_(("going", "waitlisted")))
     ).all()
+    actor = session.get(User, actor_id) if actor_id is not None else None
     data = {"meetup_id": meetup.id, "tribe": meetup.tribe.slug, "title": meetup.title,
             "starts_at": meetup.starts_at.isoformat(), **extra}
+    if actor is not None:
+        data["by"] = card(actor)
     for uid in user_ids:
-        notify(session, uid, kind, data)
+        if uid != actor_id:
+            notify(session, uid, kind, data, about_user_id=actor_id)
 
 
-def update_meetup(session: Session, meetup: Meetup, changes: dict[str, Any]) -> Meetup:
+def update_meetup(
+    session: Session, meetup: Meetup, changes: dict[str, Any], actor_id: int | None = None
+) -> Meetup:
     """Edit a meetup; a change of time or place bumps `sequence` and notifies attendees."""
     meetup = seats.lock_meetup(session, meetup.id)
     if meetup.status == "cancelled":
@@ -178,7 +188,7 @@ def update_meetup(session: Session, meetup: Meetup, changes: dict[str, Any]) -> 
     if "capacity" in changes and changes["capacity"] != old_capacity:
         seats.promote_waitlist(session, meetup)
     if moved:
-        _notify_attendees(session, meetup, "meetup_changed", {"changed": moved})
+        _notify_attendees(session, meetup, "meetup_changed", {"changed": moved}, actor_id)
     _broadcast(session, meetup)
     return meetup
 
@@ -193,7 +203,7 @@ def cancel_meetup(session: Session, meetup: Meetup, actor_user_id: int | None, r
     meetup.sequence += 1
     meetup.updated_at = now
     session.flush()
-    _notify_attendees(session, meetup, "meetup_cancelled", {"reason": meetup.cancel_reason})
+    _notify_attendees(session, meetup, "meetup_cancelled", {"reason": meetup.cancel_reason}, actor_user_id)
     _broadcast(session, meetup)
     return meetup
 

@@ -191,7 +191,7 @@ def edit_meetup(meetup_id: int) -> Any:
     if request.method == "POST":
         try:
             data = schemas.MeetupPatch.model_validate(_form_data(partial=True))
-            service.update_meetup(db.session, meetup, data.model_dump(exclude_unset=True))
+            service.update_meetup(db.session, meetup, data.model_dump(exclude_unset=True), current_user.id)
         except ValidationError as exc:
             errors = pydantic_fields(exc)
         except ApiError as exc:

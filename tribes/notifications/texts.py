@@ -170,13 +170,23 @@ class _Sentence:
                     self.tribe_url())
         if kind == "meetup_changed":
             changed = d.get("changed") or []
-            if "starts_at" in changed:
+            named = isinstance(d.get("by"), dict)
+            if "starts_at" in changed and named:
+                text = _("%(name)s moved '%(title)s' in %(tribe)s to %(time)s.", name=self.person("by"),
+                         title=self.meetup_title(), tribe=tribe, time=self.when())
+            elif "starts_at" in changed:
                 text = _("'%(title)s' in %(tribe)s was moved to %(time)s.",
                          title=self.meetup_title(), tribe=tribe, time=self.when())
+            elif named:
+                text = _("%(name)s changed the time or place of '%(title)s' in %(tribe)s.", name=self.person("by"),
+                         title=self.meetup_title(), tribe=tribe)
             else:
                 text = _("The time or place of '%(title)s' in %(tribe)s changed.", title=self.meetup_title(), tribe=tribe)
             return text, self.meetup_url()
         if kind == "meetup_cancelled":
+            if isinstance(d.get("by"), dict):
+                return (_("%(name)s cancelled '%(title)s' in %(tribe)s on %(time)s.", name=self.person("by"),
+                          title=self.meetup_title(), tribe=tribe, time=self.when()), self.meetup_url())
             return (_("'%(title)s' in %(tribe)s on %(time)s was cancelled.",
                       title=self.meetup_title(), tribe=tribe, time=self.when()), self.meetup_url())
         if kind == "meetup_promoted":
