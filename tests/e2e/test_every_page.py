@@ -21,7 +21,7 @@ from tests.live_server import LiveServer
 from tribes.demo import DEMO_PASSWORD, PEOPLE
 
 AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text(encoding="utf-8")
-VIEWPORTS = {"phone": {"width": 390, "height": 844}, "laptop": {"width": 1280, "height": 800}}
+VIEWPORTS = {"phone": {"width": 390, "height": 844}, "laptop": {"width": 1280, "height": 800}, "narrow": {"width": 320, "height": 640}}
 #: (who, email): the owner is the tribe's admin; Cleo a plain member
 PEOPLE_SEEN = {"admin": PEOPLE[0][0], "member": PEOPLE[2][0]}
 SKIPPED_PREFIXES = ("/api/", "/static/", "/socket.io")
