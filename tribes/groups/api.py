@@ -113,6 +113,17 @@ def list_members(slug: str) -> Page[MemberOut]:
     return Page(items=[MemberOut.of(m) for m in rows], next_cursor=cursor)
 
 
+@bp.patch("/tribes/<slug>/my-settings")
+@body(schemas.MySettingsIn)  # documented here, parsed after the access check (404 before 422)
+@endpoint(schemas.MySettingsOut)
+def patch_my_settings(slug: str) -> schemas.MySettingsOut:
+    """How much mail this tribe sends me (members only; hidden tribes are 404)."""
+    _tribe, me = policy.get_tribe_for(db.session, current_user.id, slug)
+    data = parse(schemas.MySettingsIn)
+    service.set_email_volume(db.session, me, data.email)
+    return schemas.MySettingsOut(email=me.email)
+
+
 @bp.patch("/tribes/<slug>/members/<int:user_id>")
 @body(schemas.RoleIn)  # documented here, parsed after the access check (404/403 before 422)
 @endpoint(MemberOut)

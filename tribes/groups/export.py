@@ -86,7 +86,7 @@ def export_user(session: Session, user: User) -> dict[str, Any]:
 
     return {
         "memberships": [
-            {"tribe": slug(m.tribe_id), "name": name(m.tribe_id), "role": m.role,
+            {"tribe": slug(m.tribe_id), "name": name(m.tribe_id), "role": m.role, "email": m.email,
              "joined_at": m.joined_at.isoformat(), "invited_by": card(m.invited_by)}
             for m in memberships
         ],

@@ -11,6 +11,8 @@ from tribes.accounts.models import User
 from tribes.db import Base, IdType, RandomIdPK, utcnow
 
 ROLES = ("member", "organiser", "admin", "owner")
+#: how much mail a tribe sends a member: everything, only what is about them, nothing
+EMAIL_VOLUMES = ("all", "mentions", "none")
 
 
 class Tribe(RandomIdPK, Base):
@@ -45,6 +47,7 @@ class Membership(RandomIdPK, Base):
         Index("ix_memberships_user_id_joined_at_id", "user_id", "joined_at", "id"),
         Index("ix_memberships_tribe_id_joined_at_id", "tribe_id", "joined_at", "id"),
         CheckConstraint("role IN ('member','organiser','admin','owner')", name="role"),
+        CheckConstraint("email IN ('all','mentions','none')", name="email"),
     )
 
     tribe_id: Mapped[int] = mapped_column(IdType, ForeignKey("tribes.id", ondelete="CASCADE"))
@@ -56,6 +59,8 @@ class Membership(RandomIdPK, Base):
     #: the newest chat message id of the tribe this member has read (tribes.groups.reads);
     #: no foreign key: messages belong to the chat feature above, and only move forward
     last_read_message_id: Mapped[int | None] = mapped_column(IdType)
+    #: how much mail this tribe sends the member (EMAIL_VOLUMES; tribes.notifications decides per mail)
+    email: Mapped[str] = mapped_column(String(16), default="all", server_default="all")
 
     user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined")
     invited_by: Mapped[User | None] = relationship(foreign_keys=[invited_by_id], lazy="joined")

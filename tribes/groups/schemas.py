@@ -56,6 +56,21 @@ class TribePatch(Strict):
         return None if value is None else _name(value)
 
 
+EmailVolume = Literal["all", "mentions", "none"]
+
+
+class MySettingsIn(Strict):
+    """How much mail the tribe sends me: everything, only what is about me, nothing."""
+
+    email: EmailVolume
+
+
+class MySettingsOut(Out):
+    """My settings in this tribe."""
+
+    email: EmailVolume
+
+
 class RoleIn(Strict):
     role: Literal["owner", "admin", "organiser", "member"]
 

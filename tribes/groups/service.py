@@ -184,6 +184,14 @@ def _owner_count(session: Session, tribe_id: int) -> int:
     ) or 0
 
 
+def set_email_volume(session: Session, membership: Membership, volume: str) -> Membership:
+    """How much mail the tribe sends this member (all / mentions / none; tribes.notifications
+    applies it to every mail)."""
+    membership.email = volume
+    session.flush()
+    return membership
+
+
 def change_role(session: Session, tribe: Tribe, actor: Membership, target: Membership, role: str) -> Membership:
     """Change a member's role within the actor's rights; the last owner cannot step down."""
     if not policy.may_change_role(actor, target, role):

@@ -131,7 +131,27 @@ def tribe_members(slug: str) -> Any:
         limit=PAGE_SIZE, cursor=request.args.get("cursor") or None,
     )
     return _space("groups/members.html", tribe, me, "members", members=members, q=q,
-                  next_cursor=next_cursor, alone=tribe.member_count <= 1, roles=ROLE_LABELS)
+                  next_cursor=next_cursor, alone=tribe.member_count <= 1, roles=ROLE_LABELS,
+                  email_volumes=EMAIL_VOLUME_LABELS)
+
+
+#: how much mail a tribe sends me, as the members page names the choices
+EMAIL_VOLUME_LABELS = (("all", lazy_gettext("all")), ("mentions", lazy_gettext("only what is about me")),
+                       ("none", lazy_gettext("none")))
+
+
+@bp.post("/t/<slug>/my-settings")
+@login_required
+def tribe_my_settings(slug: str) -> Any:
+    """Set how much mail this tribe sends me (members only; hidden tribes are 404)."""
+    tribe, me = policy.get_tribe_for(db.session, current_user.id, slug)
+
+    def save() -> Any:
+        data = schemas.MySettingsIn.model_validate({"email": request.form.get("email", "")})
+        return service.set_email_volume(db.session, me, data.email)
+
+    return form_action(url_for("groups_pages.tribe_members", slug=tribe.slug) + "#mail-volume",
+                       _("Saved: how much e-mail %(tribe)s sends you.", tribe=tribe.name), save)
 
 
 @bp.get("/t/<slug>/invites")

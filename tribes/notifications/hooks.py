@@ -38,8 +38,10 @@ events.member_muted.connect(_on_member_muted, weak=False)
 
 
 def init_app(app: Flask) -> None:
-    """Count unread notifications for the header badge."""
+    """Count unread notifications for the header badge; the "E-mail" section of the settings page."""
     from tribes.notifications.service import unread_count
-    from tribes.pages import set_unread_counter
+    from tribes.notifications.views import settings_section_context
+    from tribes.pages import add_settings_section, set_unread_counter
 
     set_unread_counter(app, unread_count)
+    add_settings_section(app, "notifications/_settings_section.html", settings_section_context)

@@ -29,3 +29,17 @@ class Notification(RandomIdPK, Base):
     about_user_id: Mapped[int | None] = mapped_column(IdType, ForeignKey("users.id", ondelete="CASCADE"))
     read_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class NotificationSettings(RandomIdPK, Base):
+    """A person's mail preferences: only the kinds they changed (the rest follow the defaults
+    in tribes.notifications.kinds) and how often their digest goes out."""
+
+    __tablename__ = "notification_settings"
+
+    user_id: Mapped[int] = mapped_column(IdType, ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    #: {kind: "instant" | "digest" | "off"} for the kinds chosen by the person
+    email: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    #: daily | weekly
+    digest: Mapped[str] = mapped_column(String(8), default="daily")
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

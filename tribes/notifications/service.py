@@ -118,5 +118,8 @@ def mark_read(
 
 
 def delete_for_user(session: Session, user_id: int) -> None:
-    """Remove every notification of a user (account deletion)."""
+    """Remove every notification of a user and their mail settings (account deletion)."""
+    from tribes.notifications.preferences import delete_settings
+
     session.execute(delete(Notification).where(Notification.user_id == user_id))
+    delete_settings(session, user_id)

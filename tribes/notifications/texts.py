@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from tribes.groups.models import Invite, Membership, Tribe
 from tribes.i18n import LOCALES, _
+from tribes.notifications import kinds
 from tribes.notifications.models import Notification
 
 
@@ -70,7 +71,7 @@ def _slug(data: dict[str, Any]) -> str | None:
 def _lookup(session: Session, notifications: Sequence[Notification], reader: Reader) -> _Known:
     known = _Known()
     slugs = {s for n in notifications if (s := _slug(n.data or {}))}
-    invite_ids = {int(i) for n in notifications if n.kind == "tribe_invite" and (i := (n.data or {}).get("invite_id"))}
+    invite_ids = {int(i) for n in notifications if n.kind == kinds.TRIBE_INVITE and (i := (n.data or {}).get("invite_id"))}
     if invite_ids:
         known.invites = {i.id: i for i in session.scalars(select(Invite).where(Invite.id.in_(invite_ids)))}
     tribe_ids = {i.tribe_id for i in known.invites.values()}
@@ -94,7 +95,7 @@ class _Sentence:
     def __init__(self, n: Notification, known: _Known, reader: Reader) -> None:
         self.n, self.data, self.known, self.reader = n, n.data or {}, known, reader
         self.tribe: Tribe | None = None
-        if n.kind == "tribe_invite":
+        if n.kind == kinds.TRIBE_INVITE:
             invite = known.invites.get(int(self.data.get("invite_id") or 0))
             if invite is not None:
                 self.tribe = known.by_id.get(invite.tribe_id)
@@ -150,25 +151,25 @@ class _Sentence:
     def render(self) -> tuple[str, str | None]:  # noqa: C901 - one branch per kind
         kind, d = self.n.kind, self.data
         tribe = self.tribe_name
-        if kind == "contact_request":
+        if kind == kinds.CONTACT_REQUEST:
             return (_("%(name)s would like to be your contact.", name=self.person("from")),
                     url_for("contacts_pages.index"))
-        if kind == "contact_accepted":
+        if kind == kinds.CONTACT_ACCEPTED:
             who = d.get("user") or {}
             url = url_for("contacts_pages.profile", user_id=int(who["id"])) if who.get("id") else None
             return _("%(name)s accepted your contact request.", name=self.person("user")), url
-        if kind == "tribe_invite":
+        if kind == kinds.TRIBE_INVITE:
             return (_("%(name)s invited you to %(tribe)s.", name=self.person("invited_by"), tribe=tribe),
                     self.tribe_url())
-        if kind == "mention":
+        if kind == kinds.MENTION:
             url = self.tribe_url()
             if url and d.get("message_id"):
                 url += f"#message-{int(d['message_id'])}"
             return _("%(name)s mentioned you in %(tribe)s.", name=self.person("by"), tribe=tribe), url
-        if kind == "muted":
+        if kind == kinds.MUTED:
             return (_("You were muted in %(tribe)s until %(time)s.", tribe=tribe, time=self.when("until")),
                     self.tribe_url())
-        if kind == "meetup_changed":
+        if kind == kinds.MEETUP_CHANGED:
             changed = d.get("changed") or []
             named = isinstance(d.get("by"), dict)
             if "starts_at" in changed and named:
@@ -183,24 +184,24 @@ class _Sentence:
             else:
                 text = _("The time or place of '%(title)s' in %(tribe)s changed.", title=self.meetup_title(), tribe=tribe)
             return text, self.meetup_url()
-        if kind == "meetup_cancelled":
+        if kind == kinds.MEETUP_CANCELLED:
             if isinstance(d.get("by"), dict):
                 return (_("%(name)s cancelled '%(title)s' in %(tribe)s on %(time)s.", name=self.person("by"),
                           title=self.meetup_title(), tribe=tribe, time=self.when()), self.meetup_url())
             return (_("'%(title)s' in %(tribe)s on %(time)s was cancelled.",
                       title=self.meetup_title(), tribe=tribe, time=self.when()), self.meetup_url())
-        if kind == "meetup_promoted":
+        if kind == kinds.MEETUP_PROMOTED:
             return (_("A seat became free: you are going to '%(title)s' in %(tribe)s on %(time)s.",
                       title=self.meetup_title(), tribe=tribe, time=self.when()), self.meetup_url())
-        if kind == "meetup_reminder":
+        if kind == kinds.MEETUP_REMINDER:
             return (_("Reminder: '%(title)s' in %(tribe)s starts %(time)s.",
                       title=self.meetup_title(), tribe=tribe, time=self.when()), self.meetup_url())
-        if kind == "report_filed":
+        if kind == kinds.REPORT_FILED:
             url = url_for("moderation_pages.queue", slug=self.tribe.slug) if self.tribe and self.member else None
             if d.get("automatic"):
                 return _("The automatic check flagged content in %(tribe)s for review.", tribe=tribe), url
             return _("Someone reported content in %(tribe)s.", tribe=tribe), url
-        if kind == "report_handled":
+        if kind == kinds.REPORT_HANDLED:
             return _("A moderator of %(tribe)s handled your report.", tribe=tribe), self.tribe_url()
         return str(d.get("text") or d.get("title") or kind.replace("_", " ")), None
 

@@ -4,18 +4,26 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from tribes.db import time_id_keyset
 from tribes.extensions import db
-from tribes.notifications import service
+from tribes.i18n import _, lazy_gettext
+from tribes.notifications import preferences, service
+from tribes.notifications.kinds import KINDS
 from tribes.notifications.models import Notification
+from tribes.notifications.schemas import NotificationSettingsIn
 from tribes.notifications.texts import Reader
-from tribes.pages import local_path
+from tribes.pages import form_action, local_path, page_blueprint
 from tribes.paging import keyset_page
 
-bp = Blueprint("notifications_pages", __name__)
+bp = page_blueprint("notifications_pages", __name__)
+
+#: how each mail mode and digest rhythm is named on the settings page
+MODE_LABELS = (("instant", lazy_gettext("Right away")), ("digest", lazy_gettext("In the digest")),
+               ("off", lazy_gettext("No e-mail")))
+DIGEST_LABELS = (("daily", lazy_gettext("Daily")), ("weekly", lazy_gettext("Weekly")))
 
 
 @bp.get("/notifications")
@@ -50,3 +58,28 @@ def mark_all_read() -> Any:
     service.mark_read(db.session, current_user.id, all_=True)
     return redirect(local_path(request.referrer and request.referrer.removeprefix(request.host_url.rstrip("/")))
                     or url_for("notifications_pages.index"))
+
+
+def settings_section_context(user: Any) -> dict[str, Any]:
+    """The "E-mail" section of /settings: every kind with its label and my mode, and the digest."""
+    settings = preferences.get_settings(db.session, user.id)
+    return {
+        "mail_kinds": [(kind.name, kind.label, settings.email[kind.name]) for kind in KINDS],
+        "mail_modes": MODE_LABELS,
+        "mail_digest": settings.digest,
+        "mail_digests": DIGEST_LABELS,
+    }
+
+
+@bp.post("/settings/email")
+@login_required
+def email_settings() -> Any:
+    """Save the "E-mail" section of the settings page: a mode per kind and the digest's rhythm."""
+
+    def save() -> Any:
+        form = request.form
+        chosen = {kind.name: form[f"kind-{kind.name}"] for kind in KINDS if f"kind-{kind.name}" in form}
+        data = NotificationSettingsIn.model_validate({"email": chosen, "digest": form.get("digest") or None})
+        return preferences.update_settings(db.session, current_user.id, data.chosen_modes(), data.digest)
+
+    return form_action(url_for("privacy_pages.settings") + "#email", _("Your e-mail settings are saved."), save)
