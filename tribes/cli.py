@@ -74,7 +74,14 @@ def serve(host: str, port: int, demo: bool) -> None:
     app = create_app({"SOCKETIO_ASYNC_MODE": mode, "ENGINE_OPTIONS": engine_options(url, mode)})
     upgrade_database(app.config["DATABASE_URL"])
     if demo:
+        import logging
+
         from tribes.demo import load_demo
+
+        if not app.config.get("SMTP_URL"):  # show where each mail is written
+            mail_log = logging.getLogger("tribes.mail.transport")
+            mail_log.setLevel(logging.INFO)
+            mail_log.addHandler(logging.StreamHandler())
 
         with app.app_context():
             for line in load_demo():
@@ -110,14 +117,20 @@ def serve_gevent(app: Any, host: str, port: int, access_log: bool) -> None:
 
 
 @cli.command()
-@click.option("--once", is_flag=True, help="Send the reminders due now, then exit.")
+@click.option("--once", is_flag=True, help="Send the reminders and mails due now, then exit.")
 def worker(once: bool) -> None:
-    """Run the background jobs (meetup reminders) in the foreground, for a separate process."""
+    """Run the background jobs (meetup reminders, the mail outbox) in the foreground, for a separate process."""
     from tribes import create_app
+    from tribes.extensions import socketio
+    from tribes.mail.jobs import mail_loop
     from tribes.meetups.jobs import reminder_loop
 
     app = create_app({"RUN_BACKGROUND_JOBS": False})
-    click.echo("Tribes worker: sending meetup reminders", err=True)
+    click.echo("Tribes worker: sending meetup reminders and mail", err=True)
+    if once:
+        mail_loop(app, passes=1)
+    else:
+        socketio.start_background_task(mail_loop, app)
     reminder_loop(app, passes=1 if once else None)
 
 
@@ -181,6 +194,39 @@ def check_gevent_runtime() -> list[str]:
     except ImportError:  # pragma: no cover - psycopg is a dependency
         pass
     return problems
+
+
+@cli.group()
+def mail() -> None:
+    """E-mail: test the transport."""
+
+
+@mail.command("test")
+@click.argument("address")
+def mail_test(address: str) -> None:
+    """Send a test mail to ADDRESS through the configured transport, now."""
+    from tribes import create_app
+    from tribes.extensions import db
+    from tribes.mail.outbox import queue, send_due
+
+    app = create_app({"RUN_BACKGROUND_JOBS": False})
+    with app.app_context():
+        row = queue(db.session, to=address, subject="Tribes: test mail",
+                    text="This is a test mail from Tribes. The mail transport works.", kind="test")
+        mail_id = row.id
+        db.session.commit()
+        db.remove()
+    send_due(app)
+    from tribes.mail.models import OutboxMail
+
+    with app.app_context():
+        sent = db.session.get(OutboxMail, mail_id)
+        status, error = (sent.status, sent.last_error) if sent else ("missing", None)
+        db.remove()
+    if status != "sent":
+        raise click.ClickException(f"the test mail was not sent ({status}): {error}")
+    where = app.config.get("SMTP_URL") and "the SMTP server" or f"{app.instance_path}/mail/"
+    click.echo(f"test mail to {address} handed to {where}")
 
 
 @cli.group()

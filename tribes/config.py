@@ -108,5 +108,13 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "CONTACT_DECLINE_COOLDOWN_DAYS": _int("TRIBES_CONTACT_DECLINE_COOLDOWN_DAYS", 90),
         # Meetups: in-app reminder this many minutes before the start.
         "MEETUP_REMINDER_MINUTES": _int("TRIBES_MEETUP_REMINDER_MINUTES", 24 * 60),
+        # Mail: SMTP (else .eml files under instance/mail/), sender, polling, retries.
+        "SMTP_URL": env("TRIBES_SMTP_URL") or None,
+        "SMTP_CA_FILE": env("TRIBES_SMTP_CA_FILE") or None,
+        "MAIL_FROM": env("TRIBES_MAIL_FROM") or "Tribes <tribes@localhost>",
+        "MAIL_POLL_SECONDS": float(env("TRIBES_MAIL_POLL_SECONDS") or 5),
+        "MAIL_RETRY_SECONDS": float(env("TRIBES_MAIL_RETRY_SECONDS") or 30),
+        "MAIL_GIVE_UP_HOURS": float(env("TRIBES_MAIL_GIVE_UP_HOURS") or 24),
+        "LIMIT_PASSWORD_RESET": env("TRIBES_LIMIT_PASSWORD_RESET") or "5 per hour",
         "RUN_BACKGROUND_JOBS": _flag("TRIBES_RUN_BACKGROUND_JOBS", True),
     }

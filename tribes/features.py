@@ -10,6 +10,7 @@ FEATURES = (
     "accounts",
     "groups",
     "notifications",
+    "mail",
     "contacts",
     "privacy",
     "chat",
