@@ -1,7 +1,7 @@
 """Mail preferences: per person and kind (`notification_settings`), per membership (`memberships.email`).
 
 Revision ID: 0013
-Revises: 0010
+Revises: 0012
 Create Date: 2026-12-01 10:00:00
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import tribes.db
 
 revision: str = '0013'
-down_revision: str | Sequence[str] | None = '0010'
+down_revision: str | Sequence[str] | None = '0012'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
