@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
-from tribes.extensions import socketio
+from tribes import jobs
 from tribes.mail.outbox import send_due
-
-log = logging.getLogger(__name__)
 
 
 def interval(app: Any) -> float:
@@ -18,19 +15,9 @@ def interval(app: Any) -> float:
 
 def mail_loop(app: Any, sleep: Any = None, passes: int | None = None) -> None:
     """Send due mails forever (or `passes` times), sleeping between passes."""
-    sleep = sleep or socketio.sleep
-    done = 0
-    while passes is None or done < passes:
-        sent = send_due(app)
-        if sent:
-            log.info("sent %d mail(s)", sent)
-        done += 1
-        if passes is None or done < passes:
-            sleep(interval(app))
+    jobs.run_loop(app, send_due, interval, "sent %d mail(s)", sleep=sleep, passes=passes)
 
 
 def start_background(app: Any) -> None:
     """Start the loop as a gevent-friendly background task, unless RUN_BACKGROUND_JOBS is off."""
-    if not app.config.get("RUN_BACKGROUND_JOBS", True):
-        return
-    socketio.start_background_task(mail_loop, app)
+    jobs.start_background(app, mail_loop)

@@ -5,14 +5,11 @@ No transaction here: each pass is `reminders.run_once`, the one place the job co
 
 from __future__ import annotations
 
-import logging
 import os
 from typing import Any
 
-from tribes.extensions import socketio
+from tribes import jobs
 from tribes.meetups.reminders import run_once
-
-log = logging.getLogger(__name__)
 
 
 def interval(app: Any) -> float:
@@ -23,19 +20,9 @@ def interval(app: Any) -> float:
 
 def reminder_loop(app: Any, sleep: Any = None, passes: int | None = None) -> None:
     """Send due reminders forever (or `passes` times), sleeping between passes."""
-    sleep = sleep or socketio.sleep
-    done = 0
-    while passes is None or done < passes:
-        sent = run_once(app)
-        if sent:
-            log.info("sent reminders for %d meetup(s)", sent)
-        done += 1
-        if passes is None or done < passes:
-            sleep(interval(app))
+    jobs.run_loop(app, run_once, interval, "sent reminders for %d meetup(s)", sleep=sleep, passes=passes)
 
 
 def start_background(app: Any) -> None:
     """Start the loop as a gevent-friendly background task, unless RUN_BACKGROUND_JOBS is off."""
-    if not app.config.get("RUN_BACKGROUND_JOBS", True):
-        return
-    socketio.start_background_task(reminder_loop, app)
+    jobs.start_background(app, reminder_loop)

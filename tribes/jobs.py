@@ -1,0 +1,45 @@
+"""Background loops (meet-up reminders, mail): one pass, sleep, again — in `tribes serve`
+(gevent-friendly background tasks) or in front as `tribes worker`.
+
+A loop holds no transaction: each pass is the feature's own `run_once`-style function,
+the one place that job commits.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from tribes.extensions import socketio
+
+log = logging.getLogger(__name__)
+
+
+def run_loop(
+    app: Any,
+    step: Callable[[Any], int],
+    interval: Callable[[Any], float],
+    done_message: str,
+    *,
+    sleep: Any = None,
+    passes: int | None = None,
+) -> None:
+    """Run `step(app)` forever (or `passes` times), logging `done_message % count` when it
+    did something, sleeping `interval(app)` seconds between passes."""
+    sleep = sleep or socketio.sleep
+    done = 0
+    while passes is None or done < passes:
+        count = step(app)
+        if count:
+            log.info(done_message, count)
+        done += 1
+        if passes is None or done < passes:
+            sleep(interval(app))
+
+
+def start_background(app: Any, loop: Callable[[Any], None]) -> None:
+    """Start `loop(app)` as a background task, unless RUN_BACKGROUND_JOBS is off."""
+    if not app.config.get("RUN_BACKGROUND_JOBS", True):
+        return
+    socketio.start_background_task(loop, app)
