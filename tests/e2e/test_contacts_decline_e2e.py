@@ -23,7 +23,7 @@ def texts(page: Any, base: str, paths: list[str]) -> dict[str, str]:
         page.goto(base + path)
         if page.locator("#chat-status").count():
             # The live chat connects after load; compare the page once it has settled.
-            page.wait_for_function("document.getElementById('chat-status').textContent === 'Connected.'")
+            page.wait_for_function("() => document.getElementById('chat-status').textContent === 'Connected.'")
         result[path] = page.locator("main").inner_text()
     return result
 

@@ -27,7 +27,7 @@ def test_mention_raises_the_badge_on_another_page_and_opens_the_message(live_ser
     nav = bob.locator("header.site nav.wide a[href$='/notifications']")
     expect(nav).to_be_visible()
     expect(nav.locator(".badge")).to_have_count(0)
-    bob.wait_for_function("window.tribesSocket && window.tribesSocket.connected")
+    bob.wait_for_function("() => window.tribesSocket && window.tribesSocket.connected")
 
     message = alice.request.post(f"{base}/api/v1/tribes/{slug}/messages",
                                  data={"body": "@Bob are you coming?", "client_id": "m1"},

@@ -46,7 +46,7 @@ def test_unread_badges_count_up_live_and_drop_on_opening_the_chat(live_server: L
     quiet_card = bob.locator("ul.cards h2", has=bob.locator(f"a[href$='/t/{quiet}']")).locator(".badge")
     expect(header).to_have_count(0)
     expect(card).to_have_count(0)
-    bob.wait_for_function("window.tribesSocket && window.tribesSocket.connected")
+    bob.wait_for_function("() => window.tribesSocket && window.tribesSocket.connected")
     # a listener added after unread.js's: once it has heard a message, so has unread.js
     bob.evaluate("window.heard = []; window.tribesSocket.on('message', function (m) { window.heard.push(m.id); })")
 
@@ -57,7 +57,7 @@ def test_unread_badges_count_up_live_and_drop_on_opening_the_chat(live_server: L
 
     _post(bob, base, bob_csrf, slug, "my own words are never unread", "u-own")
     second = _post(alice, base, alice_csrf, slug, "second news", "u2")
-    bob.wait_for_function(f"window.heard.indexOf({second}) >= 0")
+    bob.wait_for_function(f"() => window.heard.indexOf({second}) >= 0")
     assert header.inner_text() == "2"                        # Bob's own message did not count
     assert card.inner_text() == "2"
     expect(quiet_card).to_have_count(0)                      # only the tribe that has news
