@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tribes.db import Base, IdType, RandomIdPK, utcnow
@@ -28,6 +28,13 @@ class User(RandomIdPK, Base):
     #: "de" or "en": the language of pages, errors, notifications and mails for this person
     locale: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: the address was confirmed by following a mailed link; only verified addresses get
+    #: mail, except verification, password-reset and invite mails
+    email_verified: Mapped[bool] = mapped_column(default=False, server_default=false())
+    #: may open the site administration (`tribes admin grant|revoke EMAIL`)
+    site_admin: Mapped[bool] = mapped_column(default=False, server_default=false())
+    #: set while a site admin has suspended the account: no sessions, no logins
+    suspended_at: Mapped[datetime | None] = mapped_column(default=None)
 
     # Flask-Login protocol; the "id" Flask-Login keeps is the raw session token, and
     # session_id is the id of its row (both set when the session is loaded or started).

@@ -194,6 +194,8 @@ class MeOut(UserCard):
     timezone: str
     locale: str
     created_at: Timestamp
+    email_verified: bool
+    site_admin: bool
 
     @classmethod
     def of(cls, user: User, *, bio: bool = True) -> MeOut:
@@ -206,6 +208,8 @@ class MeOut(UserCard):
             timezone=user.timezone,
             locale=user.locale,
             created_at=user.created_at,
+            email_verified=bool(user.email_verified),
+            site_admin=bool(user.site_admin),
         )
 
 
