@@ -14,12 +14,11 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
+from tribes.mail.outbox import Attachment
+
 if TYPE_CHECKING:
     from tribes.accounts.models import User
     from tribes.notifications.models import Notification
-
-#: (filename, content type "maintype/subtype", content), as tribes.mail.outbox takes them
-Attachment = tuple[str, str, bytes | str]
 
 
 @dataclass
