@@ -1,8 +1,9 @@
-"""Accounts get `email_verified`, `site_admin` and `suspended_at`.
+"""Accounts get `email_verified`, `site_admin` and `suspended_at`; tribes `discreet_email`.
 
 Existing addresses were never confirmed, so they start unverified (they get no notification
 mail until their owner follows a verification link); nobody is a site admin until
-`tribes admin grant EMAIL`.
+`tribes admin grant EMAIL`. `tribes.discreet_email` null means the default (discreet while
+secret).
 
 Revision ID: 0014
 Revises: 0013
@@ -28,10 +29,14 @@ def upgrade() -> None:
         batch.add_column(sa.Column('email_verified', sa.Boolean(), nullable=False, server_default=sa.false()))
         batch.add_column(sa.Column('site_admin', sa.Boolean(), nullable=False, server_default=sa.false()))
         batch.add_column(sa.Column('suspended_at', sa.DateTime(timezone=True), nullable=True))
+    with op.batch_alter_table('tribes') as batch:
+        batch.add_column(sa.Column('discreet_email', sa.Boolean(), nullable=True))
 
 
 def downgrade() -> None:
     """Drop them."""
+    with op.batch_alter_table('tribes') as batch:
+        batch.drop_column('discreet_email')
     with op.batch_alter_table('users') as batch:
         batch.drop_column('suspended_at')
         batch.drop_column('site_admin')

@@ -34,8 +34,16 @@ class Tribe(RandomIdPK, Base):
     #: hours during which a new member has stricter limits (no invites, slower chat)
     new_member_hours: Mapped[int] = mapped_column(default=24)
     member_count: Mapped[int] = mapped_column(default=0)
+    #: mails about this tribe name nothing (no tribe, person or content); null: the default,
+    #: discreet while the tribe is secret, plain while it is listed
+    discreet_email: Mapped[bool | None] = mapped_column(default=None)
     created_by_id: Mapped[int | None] = mapped_column(IdType, ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def mails_discreetly(self) -> bool:
+        """Whether mails about this tribe must name nothing (the setting, else its default)."""
+        return self.visibility == "secret" if self.discreet_email is None else bool(self.discreet_email)
 
 
 class Membership(RandomIdPK, Base):
