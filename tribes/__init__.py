@@ -76,10 +76,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     for module in feature_modules("hooks"):
         module.init_app(app)
 
-    from tribes import openapi, pages
+    from tribes import assets, health, openapi, pages
 
     app.register_blueprint(openapi.bp)
     csrf.exempt(openapi.bp)
+    app.register_blueprint(health.bp)
+    assets.init_app(app)
     pages.init_app(app)
     _wrap_wsgi(app)
     return app
