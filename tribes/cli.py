@@ -163,6 +163,52 @@ def downgrade(revision: str) -> None:
     click.echo("database downgraded")
 
 
+@cli.command()
+@click.argument("path", type=click.Path(file_okay=False, path_type=Path))
+def backup(path: Path) -> None:
+    """Back up the embedded default (SQLite database, avatars, secret key) into the new directory PATH.
+
+    Safe while `tribes serve` runs: the database is copied with SQLite's online backup API (a
+    consistent snapshot, writers are not stopped). PostgreSQL is backed up with pg_dump
+    (README, "Backups").
+    """
+    import shutil
+    import sqlite3
+
+    from sqlalchemy.engine import make_url
+
+    from tribes import create_app
+
+    app = create_app({"RUN_BACKGROUND_JOBS": False})
+    url = make_url(app.config["DATABASE_URL"])
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        raise click.ClickException(
+            "tribes backup copies the embedded SQLite database; back up PostgreSQL with pg_dump (README, Backups)."
+        )
+    if path.exists():
+        raise click.ClickException(f"{path} exists already; name a new directory.")
+    path.mkdir(parents=True, mode=0o700)
+    target = sqlite3.connect(path / "tribes.db")
+    source = sqlite3.connect(f"file:{url.database}?mode=ro", uri=True)
+    try:
+        with target:
+            source.backup(target, pages=1024)
+    finally:
+        source.close()
+        target.close()
+    with app.app_context():
+        from tribes.accounts.avatars import avatar_dir
+
+        avatars = avatar_dir()
+    if avatars.is_dir():
+        shutil.copytree(avatars, path / "avatars")
+    secret = Path(app.instance_path) / "secret_key"
+    if secret.is_file():
+        shutil.copy2(secret, path / "secret_key")
+        (path / "secret_key").chmod(0o600)
+    click.echo(f"backed up {url.database} (and avatars, secret key) to {path}")
+
+
 def engine_options(database_url: str, mode: str) -> dict[str, Any]:
     """Engine settings for the server process.
 
