@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -95,7 +97,7 @@ def serve(host: str, port: int, demo: bool) -> None:
     access_log = bool(os.environ.get("TRIBES_ACCESS_LOG"))
     if mode == "gevent":
         serve_gevent(app, host, port, access_log)
-        return
+        _exit_now()
     socketio.run(  # threading: only for the benchmark comparison
         app, host=host, port=port, log_output=access_log, allow_unsafe_werkzeug=True,
     )
@@ -112,8 +114,55 @@ def serve_gevent(app: Any, host: str, port: int, access_log: bool) -> None:
     from tribes.wsgi import gevent_handler_class
 
     handler = gevent_handler_class(app.config["IDLE_TIMEOUT_SECONDS"], app.config["READ_TIMEOUT_SECONDS"])
-    server = pywsgi.WSGIServer((host, port), app, handler_class=handler, log="default" if access_log else None)
+    import gevent
+    from gevent.pool import Pool
+
+    # a pool (unbounded) rather than bare greenlets, so that stopping can wait for the requests in flight
+    server = pywsgi.WSGIServer(
+        (host, port), app, handler_class=handler, log="default" if access_log else None, spawn=Pool(None),
+    )
+
+    gevent.signal_handler(signal.SIGTERM, _stop_gracefully, server)
+    gevent.signal_handler(signal.SIGINT, _stop_gracefully, server)
     server.serve_forever()
+
+
+def _exit_now() -> None:
+    """After a graceful stop: close the database connections and leave at once (the interpreter's
+    own shutdown spends seconds collecting garbage that the process no longer needs)."""
+    from tribes.extensions import db
+
+    if db.engine is not None:
+        db.engine.dispose()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
+
+
+#: seconds a stopping process gives requests in flight before it exits (systemd waits 15)
+STOP_GRACE_SECONDS = 8.0
+
+
+def _stop_gracefully(server: Any) -> None:
+    """SIGTERM: stop accepting, close every Socket.IO connection (clients reconnect to another
+    process behind the proxy), let requests in flight finish, then exit."""
+    import gevent
+
+    from tribes.extensions import socketio
+    from tribes.wsgi import close_idle_connections
+
+    def stop() -> None:
+        click.echo("Tribes is stopping: no new connections; finishing requests in flight", err=True)
+        began = time.monotonic()
+        server.close()   # the listening socket: the proxy sends new connections elsewhere
+        close_idle_connections()   # kept-alive connections between requests
+        engine = getattr(socketio.server, "eio", None)
+        if engine is not None:
+            engine.disconnect()   # every client, at once
+        server.stop(timeout=STOP_GRACE_SECONDS)
+        click.echo(f"Tribes stopped ({time.monotonic() - began:.1f} s)", err=True)
+
+    gevent.spawn(stop)
 
 
 @cli.command()
