@@ -44,6 +44,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     app.config.setdefault("RATELIMIT_STRATEGY", "moving-window")
     app.config.setdefault("RATELIMIT_KEY_PREFIX", "tribes")
+    # while Redis is away, limits are counted in the process's memory instead of failing requests
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", bool(redis_url))
     limiter.init_app(app)
     from tribes.chat.fanout import client_manager
 

@@ -31,9 +31,12 @@ def _database_ok() -> bool:
     try:
         db.session.execute(text("SELECT 1"))
         return True
-    except Exception:  # any failure means "not ready"; the reason goes to the log only
-        log.warning("readiness: the database does not answer", exc_info=True)
-        db.session.rollback()
+    except Exception as exc:  # any failure means "not ready"; the reason goes to the log only
+        log.warning("readiness: the database does not answer (%s)", type(exc).__name__)
+        try:
+            db.session.rollback()
+        except Exception:  # the connection is gone with the database
+            db.remove()
         return False
 
 
@@ -46,8 +49,8 @@ def _redis_ok(url: str) -> bool:
             return bool(client.ping())
         finally:
             client.close()
-    except Exception:  # as above
-        log.warning("readiness: Redis does not answer", exc_info=True)
+    except Exception as exc:  # as above
+        log.warning("readiness: Redis does not answer (%s)", type(exc).__name__)
         return False
 
 

@@ -29,6 +29,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from tribes.db import rowcount, utcnow
+from tribes.jobs import pass_failed
 from tribes.mail.models import OutboxMail
 from tribes.mail.transport import FileTransport, PermanentFailure, TemporaryFailure, transport_for
 
@@ -213,9 +214,9 @@ def send_due(app: Any, now: datetime | None = None) -> int:
                 total += sent
                 if sent < BATCH:  # a short or troubled batch: the next pass tries again
                     break
-        except Exception:
+        except Exception as exc:
             db.session.rollback()
-            log.exception("sending mail failed")
+            pass_failed(log, "sending mail", exc)
         finally:
             db.remove()
     return total
