@@ -11,7 +11,6 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy import func, select
 
-from tests.mail.conftest import smtp_server  # noqa: F401
 from tests.meetups.conftest import iso, soon
 from tests.meetups.mails import ics_of, mail_notifications, rsvp_links, text_of
 from tribes.db import utcnow

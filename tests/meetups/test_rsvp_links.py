@@ -10,7 +10,6 @@ from typing import Any
 from itsdangerous import URLSafeSerializer
 from sqlalchemy import update
 
-from tests.mail.conftest import smtp_server  # noqa: F401
 from tests.meetups.mails import mail_notifications, rsvp_links, text_of
 from tribes.db import utcnow
 from tribes.meetups.models import Meetup
