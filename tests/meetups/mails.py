@@ -23,15 +23,16 @@ from tribes.notifications.models import Notification
 from tribes.notifications.texts import Reader, describe
 
 
-def mail_notifications(app: Any, user_id: int, kind: str) -> int:
-    """Queue a mail for every notification of `kind` the user has, then send the outbox."""
+def mail_notifications(app: Any, user_id: int, kind: str, skip: int = 0) -> int:
+    """Queue a mail for every notification of `kind` the user has (but the first `skip`,
+    mailed before), then send the outbox."""
     with app.app_context():
         user = db.session.get(User, user_id)
         assert user is not None
         items = list(db.session.scalars(
             select(Notification).where(Notification.user_id == user_id, Notification.kind == kind)
             .order_by(Notification.created_at, Notification.id)
-        ))
+        ))[skip:]
         for notification in items:
             [(sentence, _url)] = describe(db.session, [notification], Reader.of(user))
             with force_locale(user.locale):

@@ -76,11 +76,16 @@ def test_forged_tokens_are_refused(app, client, crowd, new_meetup):
     good = token_for(app, member, meetup, "going").removeprefix("/rsvp/")
     payload, _, signature = good.partition(".")
     with app.app_context():
-        swapped = URLSafeSerializer(app.secret_key, salt=SALT).dumps([member.user["id"], other["id"], "going"])
+        signer = URLSafeSerializer(app.secret_key, salt=SALT)
+        swapped = signer.dumps([member.user["id"], other["id"], "going"])
+        other_answer = signer.dumps([member.user["id"], meetup["id"], "not_going"])
+        other_person = signer.dumps([owner.user["id"], meetup["id"], "going"])
     wrong_key = URLSafeSerializer("not-the-secret", salt=SALT).dumps([member.user["id"], meetup["id"], "going"])
     wrong_salt = URLSafeSerializer(app.secret_key, salt="other").dumps([member.user["id"], meetup["id"], "going"])
     forged = [
         f"{swapped.partition('.')[0]}.{signature}",  # another meetup's payload with this token's signature
+        f"{other_answer.partition('.')[0]}.{signature}",  # the other answer
+        f"{other_person.partition('.')[0]}.{signature}",  # another person
         f"{payload}.{signature[:-2]}xx",
         wrong_key, wrong_salt, "nonsense", "x" * 400,
     ]

@@ -134,7 +134,7 @@ def calendar_file(meetup: Meetup, user: User, kind: str, rsvp: Rsvp | None) -> t
     method = "CANCEL" if meetup.status == "cancelled" else METHODS.get(kind, "PUBLISH")
     page = base_url() + url_for("meetups_pages.meetup_page", meetup_id=meetup.id)
     data = ical.calendar([meetup], lambda _m: page, method=method, people=_people(meetup, user, method, rsvp))
-    return "meetup.ics", f"text/calendar; method={method}", data
+    return "meetup.ics", f"text/calendar; method={method}; charset=utf-8", data
 
 
 def build_extras(session: Session, notification: Notification, user: User) -> MailExtras | None:
