@@ -1,4 +1,4 @@
-"""Wiring: RSVPs end with the membership or the account, the feed with the credentials; page sections."""
+"""Wiring: RSVPs end with the membership or the account, the feed with the credentials; mail extras; page sections."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from tribes import events
 from tribes.i18n import lazy_gettext
+from tribes.meetups import mailing
 from tribes.meetups.ical import drop_token
 from tribes.meetups.seats import drop_rsvps
 
@@ -31,6 +32,7 @@ def _on_credentials_reset(user_id: int, session: Session, **_: Any) -> None:
 events.membership_ending.connect(_on_membership_ending, weak=False)
 events.user_deleting.connect(_on_user_deleting, weak=False)
 events.credentials_reset.connect(_on_credentials_reset, weak=False)
+mailing.register()
 
 
 def init_app(app: Flask) -> None:
