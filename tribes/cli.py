@@ -57,6 +57,13 @@ def cli() -> None:
     """Tribes: invite-only professional communities."""
 
 
+def _configure_logging() -> None:
+    """TRIBES_LOG_FORMAT (text | json) and TRIBES_LOG_LEVEL (default INFO) for the server processes."""
+    from tribes.logs import configure
+
+    configure(os.environ.get("TRIBES_LOG_FORMAT", "text"), os.environ.get("TRIBES_LOG_LEVEL", "INFO"))
+
+
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
@@ -66,6 +73,7 @@ def serve(host: str, port: int, demo: bool) -> None:
     from tribes import create_app
     from tribes.extensions import socketio
 
+    _configure_logging()
     mode = os.environ.get("TRIBES_ASYNC_MODE", "gevent")
     if mode == "gevent":
         for problem in check_gevent_runtime():
@@ -76,14 +84,7 @@ def serve(host: str, port: int, demo: bool) -> None:
     app = create_app({"SOCKETIO_ASYNC_MODE": mode, "ENGINE_OPTIONS": engine_options(url, mode)})
     upgrade_database(app.config["DATABASE_URL"])
     if demo:
-        import logging
-
         from tribes.demo import load_demo
-
-        if not app.config.get("SMTP_URL"):  # show where each mail is written
-            mail_log = logging.getLogger("tribes.mail.transport")
-            mail_log.setLevel(logging.INFO)
-            mail_log.addHandler(logging.StreamHandler())
 
         with app.app_context():
             for line in load_demo():
@@ -174,6 +175,7 @@ def worker(once: bool) -> None:
     from tribes.mail.jobs import mail_loop
     from tribes.meetups.jobs import reminder_loop
 
+    _configure_logging()
     app = create_app({"RUN_BACKGROUND_JOBS": False})
     click.echo("Tribes worker: sending meetup reminders and mail", err=True)
     if once:
