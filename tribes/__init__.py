@@ -58,11 +58,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         cookie=None,
     )
 
-    from tribes import logs
+    from tribes import logs, metrics
     from tribes.errors import register_error_handlers
     from tribes.features import feature_modules
 
     logs.init_app(app)
+    metrics.init_app(app)
 
     register_error_handlers(app)
     from tribes.endpoint import commit_successful_request

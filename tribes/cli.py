@@ -64,6 +64,15 @@ def _configure_logging() -> None:
     configure(os.environ.get("TRIBES_LOG_FORMAT", "text"), os.environ.get("TRIBES_LOG_LEVEL", "INFO"))
 
 
+def _serve_metrics(app: Any) -> None:
+    """Prometheus metrics on TRIBES_METRICS_ADDRESS:TRIBES_METRICS_PORT, when a port is set."""
+    from tribes import metrics
+
+    port = os.environ.get("TRIBES_METRICS_PORT")
+    if port:
+        metrics.serve(app, int(port), os.environ.get("TRIBES_METRICS_ADDRESS") or "127.0.0.1")
+
+
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
@@ -89,6 +98,7 @@ def serve(host: str, port: int, demo: bool) -> None:
         with app.app_context():
             for line in load_demo():
                 click.echo(line)
+    _serve_metrics(app)
     with app.app_context():
         from tribes.features import feature_modules
 
@@ -177,6 +187,7 @@ def worker(once: bool) -> None:
 
     _configure_logging()
     app = create_app({"RUN_BACKGROUND_JOBS": False})
+    _serve_metrics(app)
     click.echo("Tribes worker: sending meetup reminders and mail", err=True)
     if once:
         mail_loop(app, passes=1)
