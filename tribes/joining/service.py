@@ -165,7 +165,7 @@ def queue_query(tribe_id: int) -> Any:
                                      _not_banned())
 
 
-def _visible_pending(session: Session, request_id: int, user_id: int) -> tuple[JoinRequest, Tribe, Membership]:
+def visible_pending(session: Session, request_id: int, user_id: int) -> tuple[JoinRequest, Tribe, Membership]:
     """A pending request with its tribe and my membership there; 404 for anyone else and for any
     request members may not know of (swallowed, declined, decided, the tribe takes none)."""
     row = session.execute(
@@ -182,7 +182,7 @@ def _visible_pending(session: Session, request_id: int, user_id: int) -> tuple[J
 
 def vouch(session: Session, request_id: int, user: User) -> None:
     """Say "I know this person" (members; again is a no-op)."""
-    req, _tribe, _me = _visible_pending(session, request_id, user.id)
+    req, _tribe, _me = visible_pending(session, request_id, user.id)
     try:
         with session.begin_nested():
             session.add(JoinVouch(request_id=req.id, user_id=user.id, created_at=utcnow()))
@@ -216,7 +216,7 @@ def sharing_other_tribes(session: Session, tribe_id: int, viewer_id: int, user_i
 
 def get_for_admin(session: Session, request_id: int, user_id: int) -> tuple[JoinRequest, Tribe, Membership]:
     """A pending request for its tribe's admins (404 outsiders and hidden ones, 403 members)."""
-    req, tribe, me = _visible_pending(session, request_id, user_id)
+    req, tribe, me = visible_pending(session, request_id, user_id)
     policy.require_role(me, "admin")
     return req, tribe, me
 
