@@ -255,8 +255,9 @@ def decline(session: Session, request_id: int, admin: User) -> None:
     """Decline quietly: nobody is told; the requester keeps reading "pending"."""
     req, tribe, _me = get_for_admin(session, request_id, admin.id)
     _decide(session, req, "declined", admin.id)
-    record_audit(session, tribe.id, admin.id, "join_request_declined", target_user_id=req.user_id,
-                 details={"request_id": req.id})
+    # admins' audit only: no target_user_id, which would put it in the requester's export
+    record_audit(session, tribe.id, admin.id, "join_request_declined",
+                 details={"request_id": req.id, "user_id": req.user_id, "name": req.user.display_name})
 
 
 # ---------------------------------------------------------------- closing and forgetting
