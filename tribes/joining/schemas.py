@@ -6,8 +6,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from tribes.accounts.schemas import Strict
-from tribes.accounts.schemas import card
+from tribes.accounts.schemas import Strict, card
 from tribes.endpoint import Out, Timestamp
 from tribes.joining.models import JoinRequest, JoinVouch
 

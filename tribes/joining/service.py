@@ -21,7 +21,7 @@ from tribes.groups.bans import is_banned
 from tribes.groups.models import Ban, Membership, Tribe
 from tribes.groups.service import add_member
 from tribes.i18n import _
-from tribes.joining.models import OPEN, JoinRequest, JoinVouch
+from tribes.joining.models import JoinRequest, JoinVouch
 from tribes.notifications import kinds
 from tribes.notifications.service import notify
 

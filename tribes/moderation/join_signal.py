@@ -14,7 +14,13 @@ from tribes.accounts.schemas import card
 from tribes.db import utcnow
 from tribes.groups.models import Tribe
 from tribes.joining.models import JoinRequest
-from tribes.moderation.astroturf import EVIDENCE_LIMIT, fingerprint, is_signal_worthy, normalise, setting
+from tribes.moderation.astroturf import (
+    EVIDENCE_LIMIT,
+    fingerprint,
+    is_signal_worthy,
+    normalise,
+    setting,
+)
 from tribes.moderation.models import Report
 
 #: the pattern named in the evidence of a join-request cluster
