@@ -36,6 +36,7 @@ def cooldown() -> timedelta:
 
 
 def _tribe_ref(tribe: Tribe) -> dict[str, str]:
+    """The tribe as notification data names it."""
     return {"slug": tribe.slug, "name": tribe.name}
 
 
@@ -83,6 +84,7 @@ def _quiet(session: Session, tribe_id: int, user_id: int) -> bool:
 
 
 def _open_request(session: Session, tribe_id: int, user_id: int) -> JoinRequest | None:
+    """The person's open request to the tribe, if any."""
     return session.scalar(select(JoinRequest).where(
         JoinRequest.tribe_id == tribe_id, JoinRequest.user_id == user_id, JoinRequest.open_slot == 1))
 
@@ -156,6 +158,7 @@ def _queued(session: Session, tribe: Tribe, req: JoinRequest) -> None:
 
 
 def _not_banned() -> Any:
+    """SQL: the requester is not banned from the request's tribe."""
     return ~exists().where(and_(Ban.tribe_id == JoinRequest.tribe_id, Ban.user_id == JoinRequest.user_id))
 
 

@@ -68,11 +68,13 @@ def about(slug: str) -> Any:
 
 
 def _pending_page(tribe: Tribe) -> tuple[list[JoinRequest], str | None]:
+    """One page of the tribe's pending requests, oldest first."""
     return keyset_page(db.session, service.queue_query(tribe.id), **time_id_keyset(JoinRequest.queued_at, JoinRequest.id),
                        limit=PAGE_SIZE, cursor=request.args.get("cursor") or None)
 
 
 def _space(template: str, tribe: Tribe, me: Any, tab: str, **context: Any) -> Any:
+    """Render a page inside the tribe's space (its tab bar on `tab`)."""
     return render_template(template, tribe=tribe, me=me, may=policy.can(tribe, me), tab=tab, **context)
 
 

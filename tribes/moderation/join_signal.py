@@ -106,6 +106,7 @@ def _file_report(session: Session, tribe_id: int, key: str, firsts: list[JoinReq
 
 
 def _open(session: Session, tribe_id: int, key: str) -> Report | None:
+    """The open report of a cluster in the tribe, if any."""
     return session.scalar(
         select(Report).where(Report.tribe_id == tribe_id, Report.cluster_key == key, Report.status == "open")
     )
