@@ -29,6 +29,8 @@ TEST_LIMITS = {
     "LIMIT_CHAT_NEW_MEMBER": "10000 per minute",
     "LIMIT_CONTACT_REQUESTS": "10000 per day",
     "LIMIT_CONTACT_REQUESTS_NEW": "10000 per day",
+    "LIMIT_JOIN_REQUESTS": "10000 per day",
+    "LIMIT_JOIN_REQUESTS_NEW": "10000 per day",
     "LIMIT_INVITES": "10000 per day",
     "LIMIT_REPORTS": "10000 per day",
     "LIMIT_TRIBES": "10000 per day",

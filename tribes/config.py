@@ -94,6 +94,13 @@ def load_config(instance_path: str) -> dict[str, Any]:
         or env("TRIBES_LIMIT_CONTACT_REQUESTS")
         or "5 per day",
         "LIMIT_INVITES": env("TRIBES_LIMIT_INVITES") or "50 per day",
+        # Join requests per account (tribes.joining), stricter for accounts younger than a week.
+        "LIMIT_JOIN_REQUESTS": env("TRIBES_LIMIT_JOIN_REQUESTS") or "10 per day",
+        "LIMIT_JOIN_REQUESTS_NEW": env("TRIBES_LIMIT_JOIN_REQUESTS_NEW")
+        or env("TRIBES_LIMIT_JOIN_REQUESTS")
+        or "3 per day",
+        # A declined requester's next request stays quiet (never reaches the admins) this long.
+        "JOIN_DECLINE_COOLDOWN_DAYS": _int("TRIBES_JOIN_DECLINE_COOLDOWN_DAYS", 90),
         "LIMIT_REPORTS": env("TRIBES_LIMIT_REPORTS") or "30 per hour",
         "LIMIT_TRIBES": env("TRIBES_LIMIT_TRIBES") or "10 per day",
         "LIMIT_TRIBES_NEW": env("TRIBES_LIMIT_TRIBES_NEW") or env("TRIBES_LIMIT_TRIBES") or "3 per day",

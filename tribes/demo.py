@@ -66,13 +66,29 @@ def load_demo() -> list[str]:
         _demo_meetup(session, tribe, users)
         _demo_contact_request(session, users[NEWCOMER], users[MEMBER])
         _demo_report(session, tribe, users[MEMBER])
+        _demo_joining(session, tribe, users)
         session.commit()
         lines.append("(demo data loaded)")
     for email, name in PEOPLE:
         lines.append(f"  {name}: {email}")
     lines.append("Dana joined a moment ago, so she may not invite yet (new-member hours); Cleo has a")
     lines.append("contact request from Dana, Ada an open report, the meet-up is full with Cleo waitlisted.")
+    lines.append("Ben's listed tribe Podcast Makers takes join requests; Cleo has asked to join it.")
     return lines
+
+
+def _demo_joining(session: Session, tribe: Tribe, users: list[User]) -> None:
+    """Join requests: on for the demo tribe, and a second listed tribe (Ben's) with Cleo's request."""
+    from tribes.joining import service as joining
+
+    groups.update_tribe(session, tribe, {"join_requests": True,
+                                         "join_questions": ["What do you work on?", "Who in the tribe knows you?"]})
+    podcasts = groups.create_tribe(
+        session, users[ORGANISER], "Podcast Makers", slug="podcast-makers",
+        description="Producers and hosts swapping editing tips.", visibility="listed",
+    )
+    groups.update_tribe(session, podcasts, {"join_requests": True, "join_questions": ["Which show do you make?"]})
+    joining.ask(session, podcasts, users[MEMBER], ["A weekly show about UX writing"], "Ben suggested I ask.")
 
 
 def _demo_chat(session: Session, tribe: Tribe, users: list[User]) -> None:

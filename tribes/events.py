@@ -43,6 +43,14 @@ invite_targeted = signals.signal("invite-targeted")
 #: sender=tribe_id; kwargs: session, user_id, slug, name, until. Receivers flush, never commit.
 member_muted = signals.signal("member-muted")
 
+#: SYNCHRONOUS, inside the transaction: a tribe stopped taking join requests (switched off,
+#: or it turned secret). sender=tribe_id; kwargs: session. Receivers flush, never commit.
+join_requests_closed = signals.signal("join-requests-closed")
+#: SYNCHRONOUS, inside the transaction: a join request reached a tribe's admins.
+#: sender=tribe_id; kwargs: session, request (id, tribe_id, user_id, answers, message, created_at).
+#: Receivers flush, never commit.
+join_requested = signals.signal("join-requested")
+
 #: sender=tribe_id; kwargs: session, message (id, tribe_id, author_id, body, created_at).
 #: A chat message was stored and broadcast: sent after its commit, outside the tribe's
 #: send lock, in a new transaction the sender commits. Receivers flush, never commit.

@@ -15,6 +15,7 @@ FEATURES = (
     "privacy",
     "chat",
     "meetups",
+    "joining",
     "moderation",
 )
 

@@ -52,6 +52,11 @@ for rule in app.url_map.iter_rules():
 """
 
 
+#: joining pages of the demo's second listed tribe (Ben's): outsiders see its public page with
+#: the "Ask to join" form (Cleo: her request is with the admins), Ben its queue and list
+JOINING_PAGES = ["/t/podcast-makers/about", "/t/podcast-makers/admin/join-requests", "/t/podcast-makers/join-requests"]
+
+
 def page_rules(tmp: Path) -> list[str]:
     """The GET page routes of the app, from its URL map."""
     import subprocess
@@ -154,6 +159,7 @@ def test_every_page_fits_phones_and_passes_axe(live_server_factory: Any, browser
     # a mail's RSVP link that works (the filled-in rule above shows the page of a broken one)
     paths.append("/rsvp/" + make_token(int(ids["user_id"]), int(ids["meetup_id"]), "going", secret=SECRET))
     assert len(paths) >= 15, paths
+    paths += JOINING_PAGES
     rows: list[tuple[str, str, str, int, int, int, str]] = []
     problems: list[str] = []
     for who, email in [("anon", None), *PEOPLE_SEEN.items()]:

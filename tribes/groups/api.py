@@ -64,11 +64,13 @@ def directory() -> Page[DirectoryCardOut]:
 
 @bp.get("/tribes/<slug>")
 @endpoint(schemas.TribeOrCard)
-def get_tribe(slug: str) -> TribeOut | DirectoryCardOut:
-    """A tribe for members; the directory card for outsiders of a listed tribe."""
+def get_tribe(slug: str) -> TribeOut | schemas.OutsiderCardOut:
+    """A tribe for members; the directory card and how to ask to join for outsiders of a listed tribe."""
     tribe, member = policy.get_visible_tribe(db.session, current_user.id, slug)
     if member is None:
-        return DirectoryCardOut.of(tribe)
+        from tribes.joining.service import my_open_request_id
+
+        return schemas.OutsiderCardOut.outsider(tribe, my_open_request_id(db.session, tribe, current_user.id))
     unread = reads.unread_counts(db.session, current_user.id, [tribe.id])
     return TribeOut.of(tribe, member, unread.get(tribe.id, 0))
 

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tribes.accounts.models import User
@@ -39,6 +48,12 @@ class Tribe(RandomIdPK, Base):
     discreet_email: Mapped[bool | None] = mapped_column(default=None)
     created_by_id: Mapped[int | None] = mapped_column(IdType, ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # -- joining (tribes.joining): outsiders of a listed tribe may ask to join
+    #: whether the tribe takes join requests (listed tribes only; off whenever it turns secret)
+    join_requests: Mapped[bool] = mapped_column(default=False, server_default=false())
+    #: up to five questions a requester answers, in order
+    join_questions: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
+    # -- end joining
 
     @property
     def mails_discreetly(self) -> bool:

@@ -49,11 +49,25 @@ class TribePatch(Strict):
     invite_policy: Literal["admins", "members"] | None = None
     max_guests: int | None = Field(default=None, ge=0, le=20)
     new_member_hours: int | None = Field(default=None, ge=0, le=24 * 30)
+    # -- joining: listed tribes may take join requests, with up to five questions
+    join_requests: bool | None = None
+    join_questions: list[str] | None = Field(default=None, max_length=5)
+    # -- end joining
 
     @field_validator("name")
     @classmethod
     def _clean(cls, value: str | None) -> str | None:
         return None if value is None else _name(value)
+
+    @field_validator("join_questions")
+    @classmethod
+    def _clean_questions(cls, value: list[str] | None) -> list[str] | None:
+        if value is None:
+            return None
+        cleaned = [" ".join(q.split()) for q in value]
+        if any(not 1 <= len(q) <= 300 for q in cleaned):
+            raise ValueError(_("Each question needs 1 to %(max)s characters.", max=300))
+        return cleaned
 
 
 EmailVolume = Literal["all", "mentions", "none"]
@@ -114,6 +128,9 @@ class TribeOut(Out):
     unread_messages: int
     #: my read marker: the newest message I have read, null before the first
     last_read_message_id: int | None
+    #: whether outsiders may ask to join (tribes.joining), and what they are asked
+    join_requests: bool
+    join_questions: list[str]
 
     @classmethod
     def of(cls, tribe: Tribe, member: Membership | None, unread_messages: int = 0) -> TribeOut:
@@ -125,6 +142,7 @@ class TribeOut(Out):
             my_role=member.role if member else None, created_at=tribe.created_at,
             unread_messages=unread_messages,
             last_read_message_id=member.last_read_message_id if member else None,
+            join_requests=tribe.join_requests, join_questions=list(tribe.join_questions or []),
         )
 
 
@@ -142,8 +160,33 @@ class DirectoryCardOut(Out):
         return cls(slug=tribe.slug, name=tribe.name, description=tribe.description, member_count=tribe.member_count)
 
 
-class TribeOrCard(RootModel[TribeOut | DirectoryCardOut]):
-    """GET /tribes/{slug}: the tribe for members, the directory card for outsiders of a listed tribe."""
+class MyJoinRequestRef(Out):
+    """An outsider's own open join request, as they see it (always pending until accepted)."""
+
+    id: int
+    status: Literal["pending"]
+
+
+class OutsiderCardOut(DirectoryCardOut):
+    """What an outsider sees of a listed tribe: the directory card and how to ask to join."""
+
+    join_requests: bool
+    join_questions: list[str]
+    my_join_request: MyJoinRequestRef | None
+
+    @classmethod
+    def outsider(cls, tribe: Tribe, my_request_id: int | None) -> OutsiderCardOut:
+        """The card with the joining fields; `my_request_id` is my open request, if any."""
+        taking = bool(tribe.join_requests)
+        return cls(
+            **DirectoryCardOut.of(tribe).__dict__, join_requests=taking,
+            join_questions=list(tribe.join_questions or []) if taking else [],
+            my_join_request=MyJoinRequestRef(id=my_request_id, status="pending") if my_request_id else None,
+        )
+
+
+class TribeOrCard(RootModel[TribeOut | OutsiderCardOut]):
+    """GET /tribes/{slug}: the tribe for members, the card (with joining fields) for outsiders of a listed tribe."""
 
 
 class MemberOut(Out):

@@ -15,10 +15,10 @@ from sqlalchemy.orm import Session
 from tribes import events
 from tribes.accounts.models import User
 from tribes.db import rowcount, utcnow
-from tribes.errors import Conflict, Forbidden, NotFound
-from tribes.groups import policy
+from tribes.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from tribes.groups import policy, reads
 from tribes.groups.audit import record as record_audit
-from tribes.groups.models import Membership, Tribe
+from tribes.groups.models import InviteEdge, Membership, Tribe
 from tribes.i18n import _
 
 SLUG_RE = re.compile(r"^[a-z0-9-]{3,64}$")
@@ -127,16 +127,64 @@ def directory_query() -> Any:
 
 
 def update_tribe(session: Session, tribe: Tribe, changes: dict[str, Any], actor_id: int | None = None) -> Tribe:
-    """Change name, description, visibility, invite policy or member settings (audited)."""
+    """Change name, description, visibility, invite policy, member or joining settings (audited)."""
+    _check_joining(tribe, changes)
+    was_taking = tribe.join_requests
     changed: dict[str, Any] = {}
-    for key in ("name", "description", "visibility", "invite_policy", "max_guests", "new_member_hours"):
+    for key in ("name", "description", "visibility", "invite_policy", "max_guests", "new_member_hours",
+                "join_requests", "join_questions"):
         if changes.get(key) is not None and getattr(tribe, key) != changes[key]:
             changed[key] = {"from": getattr(tribe, key), "to": changes[key]}
             setattr(tribe, key, changes[key])
+    if tribe.visibility == "secret" and tribe.join_requests:  # a secret tribe takes no requests
+        changed["join_requests"] = {"from": True, "to": False}
+        tribe.join_requests = False
     session.flush()
     if changed:
         record_audit(session, tribe.id, actor_id, "tribe_updated", details=changed)
+    if was_taking and not tribe.join_requests:
+        # joining (above) closes the open requests: they are hidden from their requesters now
+        events.join_requests_closed.send(tribe.id, session=session)
     return tribe
+
+
+def _check_joining(tribe: Tribe, changes: dict[str, Any]) -> None:
+    """Join requests can be switched on only for a listed tribe (422 otherwise)."""
+    visibility = changes.get("visibility") or tribe.visibility
+    if changes.get("join_requests") and visibility != "listed":
+        raise ValidationFailed({"join_requests": _("Only a listed tribe can take join requests.")})
+
+
+def add_member(
+    session: Session, tribe: Tribe, user_id: int, *, invited_by_id: int | None, actor_id: int | None, via: str,
+) -> tuple[Membership, bool]:
+    """Make `user_id` a member (role member), counted, with its invite-tree edge and an audit
+    entry `via`; returns (membership, created) — an existing membership is returned as is."""
+    existing = policy.membership(session, tribe.id, user_id)
+    if existing is not None:
+        return existing, False
+    now = utcnow()
+    try:
+        with session.begin_nested():
+            member = Membership(tribe_id=tribe.id, user_id=user_id, role="member", joined_at=now,
+                                invited_by_id=invited_by_id,
+                                last_read_message_id=reads.latest_message_id(session, tribe.id))
+            session.add(member)
+            session.flush()
+    except IntegrityError:
+        existing = policy.membership(session, tribe.id, user_id)
+        if existing is None:
+            raise
+        return existing, False
+    session.execute(update(Tribe).where(Tribe.id == tribe.id).values(member_count=Tribe.member_count + 1))
+    if session.scalar(select(InviteEdge.id).where(InviteEdge.tribe_id == tribe.id,
+                                                  InviteEdge.invitee_id == user_id)) is None:
+        session.add(InviteEdge(tribe_id=tribe.id, inviter_id=invited_by_id, invitee_id=user_id, created_at=now))
+    session.flush()
+    session.refresh(tribe)
+    record_audit(session, tribe.id, actor_id, via, target_user_id=user_id,
+                 details={"invited_by_id": invited_by_id})
+    return member, True
 
 
 def delete_tribe(session: Session, tribe: Tribe) -> None:

@@ -92,7 +92,7 @@ ROLE_LABELS = {
 
 #: registered tribe sections that belong to another tab than the chat, by their template's folder
 #: (the meetups tab is the meetups feature's own page, so its summary section is not repeated)
-SECTION_TABS = {"meetups": "meetups", "moderation": "admin"}
+SECTION_TABS = {"meetups": "meetups", "moderation": "admin", "joining": "admin"}
 
 
 def _sections(tab: str) -> list[str]:

@@ -1,4 +1,4 @@
-"""Moderation's wiring: the astroturfing signal on new messages, account deletion, the tribe-home section."""
+"""Moderation's wiring: the astroturfing signal on new messages and join requests, account deletion, the tribe-home section."""
 
 from __future__ import annotations
 
@@ -19,6 +19,16 @@ def _on_message_posted(tribe_id: int, *, session: Session, message: Any, **_: An
 
 
 events.message_posted.connect(_on_message_posted, weak=False)
+
+
+def _on_join_requested(tribe_id: int, *, session: Session, request: Any, **_: Any) -> None:
+    """Feed a join request that reached the admins to the astroturfing signal (its answers)."""
+    from tribes.moderation.join_signal import check_join_request
+
+    check_join_request(session, request)
+
+
+events.join_requested.connect(_on_join_requested, weak=False)
 
 
 def _on_user_deleting(user_id: int, *, session: Session, erase_messages: bool = False, **_: Any) -> None:

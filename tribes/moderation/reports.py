@@ -181,7 +181,12 @@ def _apply(session: Session, report: Report, tribe: Tribe, actor: Membership, ac
                 groups.remove_member(session, tribe, actor, target)
                 done.append(uid)
         else:
-            bans.ban(session, tribe, actor, uid, note or report.reason)
+            try:
+                bans.ban(session, tribe, actor, uid, note or report.reason)
+            except NotFound:
+                if automatic:
+                    continue  # never in the tribe (a join-request cluster): decline them in the queue
+                raise
             done.append(uid)
     return done
 

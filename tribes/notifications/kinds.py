@@ -34,6 +34,8 @@ MEETUP_PROMOTED = "meetup_promoted"
 MEETUP_REMINDER = "meetup_reminder"
 REPORT_FILED = "report_filed"
 REPORT_HANDLED = "report_handled"
+JOIN_REQUEST = "join_request"
+JOIN_ACCEPTED = "join_accepted"
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,8 @@ KINDS: tuple[Kind, ...] = (
     Kind(MUTED, lazy_gettext("You were muted in a tribe"), "digest"),
     Kind(REPORT_FILED, lazy_gettext("Content was reported in a tribe you moderate"), "digest", personal=False),
     Kind(REPORT_HANDLED, lazy_gettext("A moderator handled your report"), "digest"),
+    Kind(JOIN_REQUEST, lazy_gettext("Someone asks to join a tribe you run"), "instant", personal=False),
+    Kind(JOIN_ACCEPTED, lazy_gettext("Your request to join a tribe was accepted"), "instant"),
 )
 BY_NAME: dict[str, Kind] = {k.name: k for k in KINDS}
 NAMES: tuple[str, ...] = tuple(BY_NAME)

@@ -209,6 +209,11 @@ class _Sentence:
             return _("Someone reported content in %(tribe)s.", tribe=tribe), url
         if kind == kinds.REPORT_HANDLED:
             return _("A moderator of %(tribe)s handled your report.", tribe=tribe), self.tribe_url()
+        if kind == kinds.JOIN_REQUEST:
+            url = url_for("joining_pages.queue", slug=self.tribe.slug) if self.tribe and self.member else None
+            return _("%(name)s asks to join %(tribe)s.", name=self.person("user"), tribe=tribe), url
+        if kind == kinds.JOIN_ACCEPTED:
+            return _("Welcome: your request to join %(tribe)s was accepted.", tribe=tribe), self.tribe_url()
         return str(d.get("text") or d.get("title") or kind.replace("_", " ")), None
 
 
