@@ -4,9 +4,13 @@ A rolled-back cause sends nothing (the row never commits). Senders (the backgrou
 every `tribes serve` and `tribes worker`) claim due mails in queue order with a conditional
 UPDATE (status still `queued`, or a claim whose lease ran out); on PostgreSQL the candidates
 are first selected `FOR UPDATE SKIP LOCKED`, so several processes never wait on or win the
-same row. The claim commits before the SMTP conversation (no lock is held while the network
-is slow), and each result commits right after: sent, retried with exponential back-off
-(server down, 4xx), or failed (5xx, or still not taken 24 hours after it was queued).
+same row; the due mails are found through an index in queue order, never by reading the
+mail history (sent mails stay in the table). The claim commits before the SMTP conversation
+(no lock is held while the network is slow), and each result commits right after: sent,
+retried with exponential back-off (server down, 4xx), or failed (5xx, or still not taken
+24 hours after it was queued). One SMTP connection carries every mail of a pass. A sender
+held up by a slow server begins no mail whose claim is about to run out (MARGIN): it gives
+the rest of its batch back, so no other sender can take over a mail it is still sending.
 
 A sender that dies between the server's "250 OK" and its own commit leaves the mail claimed;
 it is retried when the lease ends, with the same Message-ID, so a receiving server or client
@@ -134,7 +138,7 @@ def _candidates(session: Session, now: datetime, limit: int) -> list[int]:
     queue order and stops after `limit` rows; sent mails (the outbox keeps them) are never read.
     """
     locking = session.get_bind().dialect.name == "postgresql"
-    found: list[tuple[datetime, int, int]] = []
+    found: list[tuple[datetime, int]] = []
     for condition in (
         (OutboxMail.status == "sending") & (OutboxMail.claimed_until < now),  # a sender died or stalled
         (OutboxMail.status == "queued") & (OutboxMail.next_attempt_at <= now),
