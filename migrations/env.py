@@ -8,6 +8,8 @@ import tribes.models  # noqa: F401  (registers every table)
 from tribes.db import Base, make_engine
 
 config = context.config
+#: the PostgreSQL advisory lock key that serialises migration runs ("tribes" in ASCII)
+MIGRATION_LOCK = 0x747269626573
 target_metadata = Base.metadata
 
 
@@ -42,6 +44,10 @@ def _run(connection) -> None:  # type: ignore[no-untyped-def]
         compare_type=True,
     )
     with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            # several processes starting at once (tribes@8001, tribes@8002, the worker) queue
+            # here; the next one then finds the schema current and has nothing to do
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
         context.run_migrations()
     if connection.in_transaction():
         connection.commit()

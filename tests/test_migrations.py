@@ -89,3 +89,19 @@ def test_cli_upgrade_and_downgrade(tmp_path: Path) -> None:
     down = subprocess.run([*run, "downgrade"], env=env, capture_output=True, text=True, timeout=120)
     assert down.returncode == 0, down.stderr
     assert table_names(url) == set()
+
+
+def test_processes_starting_at_once_on_postgresql_migrate_once(tmp_path: Path) -> None:
+    """Three processes (two web units and the worker) start together on a fresh database: all
+    succeed, and the schema is migrated once (the others wait for the advisory lock)."""
+    if not os.environ.get("TRIBES_TEST_DATABASE_URL", "").startswith("postgresql"):
+        pytest.skip("TRIBES_TEST_DATABASE_URL does not point at PostgreSQL")
+    for url in scratch_postgres():
+        env = {**os.environ, "TRIBES_DATABASE_URL": url, "TRIBES_SECRET_KEY": "m", "TRIBES_INSTANCE_PATH": str(tmp_path)}
+        run = [sys.executable, "-c", "from tribes.cli import main; main()", "db", "upgrade"]
+        processes = [subprocess.Popen(run, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                     for _ in range(3)]
+        outcomes = [(p.wait(timeout=180), p.stderr.read() if p.stderr else "") for p in processes]
+        assert [code for code, _ in outcomes] == [0, 0, 0], [err[-2000:] for _, err in outcomes]
+        assert table_names(url) == set(Base.metadata.tables)
+        assert differences(url) == []

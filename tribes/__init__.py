@@ -44,6 +44,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     app.config.setdefault("RATELIMIT_STRATEGY", "moving-window")
     app.config.setdefault("RATELIMIT_KEY_PREFIX", "tribes")
+    # while Redis is away, limits are counted in the process's memory instead of failing requests
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", bool(redis_url))
     limiter.init_app(app)
     from tribes.chat.fanout import client_manager
 
@@ -56,8 +58,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         cookie=None,
     )
 
+    from tribes import logs, metrics
     from tribes.errors import register_error_handlers
     from tribes.features import feature_modules
+
+    logs.init_app(app)
+    metrics.init_app(app)
 
     register_error_handlers(app)
     from tribes.endpoint import commit_successful_request
@@ -76,10 +82,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     for module in feature_modules("hooks"):
         module.init_app(app)
 
-    from tribes import openapi, pages
+    from tribes import assets, health, openapi, pages
 
     app.register_blueprint(openapi.bp)
     csrf.exempt(openapi.bp)
+    app.register_blueprint(health.bp)
+    assets.init_app(app)
     pages.init_app(app)
     _wrap_wsgi(app)
     return app

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +57,22 @@ def cli() -> None:
     """Tribes: invite-only professional communities."""
 
 
+def _configure_logging() -> None:
+    """TRIBES_LOG_FORMAT (text | json) and TRIBES_LOG_LEVEL (default INFO) for the server processes."""
+    from tribes.logs import configure
+
+    configure(os.environ.get("TRIBES_LOG_FORMAT", "text"), os.environ.get("TRIBES_LOG_LEVEL", "INFO"))
+
+
+def _serve_metrics(app: Any) -> None:
+    """Prometheus metrics on TRIBES_METRICS_ADDRESS:TRIBES_METRICS_PORT, when a port is set."""
+    from tribes import metrics
+
+    port = os.environ.get("TRIBES_METRICS_PORT")
+    if port:
+        metrics.serve(app, int(port), os.environ.get("TRIBES_METRICS_ADDRESS") or "127.0.0.1")
+
+
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
@@ -64,6 +82,7 @@ def serve(host: str, port: int, demo: bool) -> None:
     from tribes import create_app
     from tribes.extensions import socketio
 
+    _configure_logging()
     mode = os.environ.get("TRIBES_ASYNC_MODE", "gevent")
     if mode == "gevent":
         for problem in check_gevent_runtime():
@@ -74,18 +93,12 @@ def serve(host: str, port: int, demo: bool) -> None:
     app = create_app({"SOCKETIO_ASYNC_MODE": mode, "ENGINE_OPTIONS": engine_options(url, mode)})
     upgrade_database(app.config["DATABASE_URL"])
     if demo:
-        import logging
-
         from tribes.demo import load_demo
-
-        if not app.config.get("SMTP_URL"):  # show where each mail is written
-            mail_log = logging.getLogger("tribes.mail.transport")
-            mail_log.setLevel(logging.INFO)
-            mail_log.addHandler(logging.StreamHandler())
 
         with app.app_context():
             for line in load_demo():
                 click.echo(line)
+    _serve_metrics(app)
     with app.app_context():
         from tribes.features import feature_modules
 
@@ -95,7 +108,7 @@ def serve(host: str, port: int, demo: bool) -> None:
     access_log = bool(os.environ.get("TRIBES_ACCESS_LOG"))
     if mode == "gevent":
         serve_gevent(app, host, port, access_log)
-        return
+        _exit_now()
     socketio.run(  # threading: only for the benchmark comparison
         app, host=host, port=port, log_output=access_log, allow_unsafe_werkzeug=True,
     )
@@ -112,8 +125,55 @@ def serve_gevent(app: Any, host: str, port: int, access_log: bool) -> None:
     from tribes.wsgi import gevent_handler_class
 
     handler = gevent_handler_class(app.config["IDLE_TIMEOUT_SECONDS"], app.config["READ_TIMEOUT_SECONDS"])
-    server = pywsgi.WSGIServer((host, port), app, handler_class=handler, log="default" if access_log else None)
+    import gevent
+    from gevent.pool import Pool
+
+    # a pool (unbounded) rather than bare greenlets, so that stopping can wait for the requests in flight
+    server = pywsgi.WSGIServer(
+        (host, port), app, handler_class=handler, log="default" if access_log else None, spawn=Pool(None),
+    )
+
+    gevent.signal_handler(signal.SIGTERM, _stop_gracefully, server)
+    gevent.signal_handler(signal.SIGINT, _stop_gracefully, server)
     server.serve_forever()
+
+
+def _exit_now() -> None:
+    """After a graceful stop: close the database connections and leave at once (the interpreter's
+    own shutdown spends seconds collecting garbage that the process no longer needs)."""
+    from tribes.extensions import db
+
+    if db.engine is not None:
+        db.engine.dispose()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
+
+
+#: seconds a stopping process gives requests in flight before it exits (systemd waits 15)
+STOP_GRACE_SECONDS = 8.0
+
+
+def _stop_gracefully(server: Any) -> None:
+    """SIGTERM: stop accepting, close every Socket.IO connection (clients reconnect to another
+    process behind the proxy), let requests in flight finish, then exit."""
+    import gevent
+
+    from tribes.extensions import socketio
+    from tribes.wsgi import close_idle_connections
+
+    def stop() -> None:
+        click.echo("Tribes is stopping: no new connections; finishing requests in flight", err=True)
+        began = time.monotonic()
+        server.close()   # the listening socket: the proxy sends new connections elsewhere
+        close_idle_connections()   # kept-alive connections between requests
+        engine = getattr(socketio.server, "eio", None)
+        if engine is not None:
+            engine.disconnect()   # every client, at once
+        server.stop(timeout=STOP_GRACE_SECONDS)
+        click.echo(f"Tribes stopped ({time.monotonic() - began:.1f} s)", err=True)
+
+    gevent.spawn(stop)
 
 
 @cli.command()
@@ -125,7 +185,9 @@ def worker(once: bool) -> None:
     from tribes.mail.jobs import mail_loop
     from tribes.meetups.jobs import reminder_loop
 
+    _configure_logging()
     app = create_app({"RUN_BACKGROUND_JOBS": False})
+    _serve_metrics(app)
     click.echo("Tribes worker: sending meetup reminders and mail", err=True)
     if once:
         mail_loop(app, passes=1)
@@ -161,6 +223,52 @@ def downgrade(revision: str) -> None:
     url = load_config(os.environ.get("TRIBES_INSTANCE_PATH") or str(Path.cwd() / "instance"))["DATABASE_URL"]
     command.downgrade(alembic_config(url), revision)
     click.echo("database downgraded")
+
+
+@cli.command()
+@click.argument("path", type=click.Path(file_okay=False, path_type=Path))
+def backup(path: Path) -> None:
+    """Back up the embedded default (SQLite database, avatars, secret key) into the new directory PATH.
+
+    Safe while `tribes serve` runs: the database is copied with SQLite's online backup API (a
+    consistent snapshot, writers are not stopped). PostgreSQL is backed up with pg_dump
+    (README, "Backups").
+    """
+    import shutil
+    import sqlite3
+
+    from sqlalchemy.engine import make_url
+
+    from tribes import create_app
+
+    app = create_app({"RUN_BACKGROUND_JOBS": False})
+    url = make_url(app.config["DATABASE_URL"])
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        raise click.ClickException(
+            "tribes backup copies the embedded SQLite database; back up PostgreSQL with pg_dump (README, Backups)."
+        )
+    if path.exists():
+        raise click.ClickException(f"{path} exists already; name a new directory.")
+    path.mkdir(parents=True, mode=0o700)
+    target = sqlite3.connect(path / "tribes.db")
+    source = sqlite3.connect(f"file:{url.database}?mode=ro", uri=True)
+    try:
+        with target:
+            source.backup(target, pages=1024)
+    finally:
+        source.close()
+        target.close()
+    with app.app_context():
+        from tribes.accounts.avatars import avatar_dir
+
+        avatars = avatar_dir()
+    if avatars.is_dir():
+        shutil.copytree(avatars, path / "avatars")
+    secret = Path(app.instance_path) / "secret_key"
+    if secret.is_file():
+        shutil.copy2(secret, path / "secret_key")
+        (path / "secret_key").chmod(0o600)
+    click.echo(f"backed up {url.database} (and avatars, secret key) to {path}")
 
 
 def engine_options(database_url: str, mode: str) -> dict[str, Any]:

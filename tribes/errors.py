@@ -32,6 +32,7 @@ _STATUS_CODES = {
     422: "validation_failed",
     429: "rate_limited",
     500: "internal_error",
+    503: "service_unavailable",
 }
 _MESSAGES: dict[int, Any] = {
     400: lazy_gettext("The request could not be understood."),
@@ -42,6 +43,7 @@ _MESSAGES: dict[int, Any] = {
     408: lazy_gettext("The request did not arrive in time."),
     409: lazy_gettext("That conflicts with the current state."),
     413: lazy_gettext("The request is too large."),
+    503: lazy_gettext("The service is briefly unavailable. Try again in a few seconds."),
     415: lazy_gettext("Send the body as application/json."),
     422: lazy_gettext("Some fields are not valid."),
     429: lazy_gettext("Too many requests; try again later."),
@@ -335,6 +337,48 @@ def _endpoints() -> Any:
     return current_app.view_functions
 
 
+#: seconds a client is asked to wait while the database or Redis is away
+RETRY_UNAVAILABLE = 5
+
+
+def unavailable(exc: BaseException) -> bool:
+    """Whether the exception says the database or Redis cannot be reached (an outage or a
+    restart), rather than a bug: connection refused or lost, pool exhausted."""
+    from sqlalchemy.exc import DBAPIError
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    if isinstance(exc, PoolTimeout):
+        return True
+    if isinstance(exc, DBAPIError):
+        return bool(exc.connection_invalidated) or type(exc.orig).__name__ in ("OperationalError", "InterfaceError")
+    try:
+        import redis.exceptions
+    except ImportError:  # pragma: no cover - redis is a dependency
+        return False
+    return isinstance(exc, redis.exceptions.ConnectionError | redis.exceptions.TimeoutError)
+
+
+def _quiet_rollback() -> None:
+    """Roll back, and when the database is the thing that is gone, drop the session instead."""
+    try:
+        db.session.rollback()
+    except Exception:  # the connection is dead: nothing to roll back on it
+        db.remove()
+
+
+def _unavailable(exc: BaseException) -> Response:
+    """503 in the contract's shape while the database or Redis is away; one log line, no trace."""
+    from flask import g
+
+    from tribes.extensions import login_manager
+
+    log.warning("%s %s: service unavailable (%s)", request.method, request.path, type(exc).__name__)
+    _quiet_rollback()
+    # the person cannot be loaded now: answer as to a visitor (language from the browser)
+    g._login_user = login_manager.anonymous_user()
+    return _respond(503, "service_unavailable", _MESSAGES[503], None, {"Retry-After": str(RETRY_UNAVAILABLE)})
+
+
 def register_error_handlers(app: Flask) -> None:
     """Install handlers so every error, including 404/405/500, has the contract's shape."""
 
@@ -364,7 +408,10 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> Response:
-        db.session.rollback()
+        original = getattr(exc, "original_exception", None)
+        if original is not None and unavailable(original):   # raised after the view (the commit)
+            return _unavailable(original)
+        _quiet_rollback()
         status = exc.code or 500
         code = _STATUS_CODES.get(status, "error")
         message = _MESSAGES.get(status) or lazy_gettext("Error.")
@@ -373,6 +420,8 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Response:
+        if unavailable(exc):
+            return _unavailable(exc)
         log.exception("unhandled error on %s %s", request.method, request.path)
         db.session.rollback()
         return _respond(500, "internal_error", _MESSAGES[500])

@@ -38,6 +38,17 @@ def run_loop(
             sleep(interval(app))
 
 
+def pass_failed(logger: logging.Logger, what: str, exc: BaseException) -> None:
+    """Log a failed pass: one line while the database or Redis is away (the next pass retries),
+    the whole traceback for anything else."""
+    from tribes.errors import unavailable
+
+    if unavailable(exc):
+        logger.warning("%s: the database or Redis is unavailable (%s); retrying", what, type(exc).__name__)
+    else:
+        logger.error("%s failed", what, exc_info=exc)
+
+
 def start_background(app: Any, loop: Callable[[Any], None]) -> None:
     """Start `loop(app)` as a background task, unless RUN_BACKGROUND_JOBS is off."""
     if not app.config.get("RUN_BACKGROUND_JOBS", True):

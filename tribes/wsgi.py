@@ -8,10 +8,12 @@ database) and the views only run once the whole body is in memory.
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import json
 import logging
 import time
+import weakref
 from collections.abc import Callable, Iterable
 from io import BytesIO
 from typing import Any
@@ -205,6 +207,31 @@ class TrustedProxies:
         return self.app(environ, start_response)
 
 
+class _Connections:
+    """The kept-alive connections waiting for their next request, so a stopping server can
+    close them at once instead of waiting for their idle timeout."""
+
+    def __init__(self) -> None:
+        self.idle: weakref.WeakSet[Any] = weakref.WeakSet()
+        self.stopping = False
+
+
+CONNECTIONS = _Connections()
+
+
+def close_idle_connections() -> int:
+    """Stopping: idle kept-alive connections close now, busy ones after their request."""
+    import socket
+
+    CONNECTIONS.stopping = True
+    closed = 0
+    for handler in list(CONNECTIONS.idle):
+        with contextlib.suppress(OSError, AttributeError):
+            handler.socket.shutdown(socket.SHUT_RDWR)
+            closed += 1
+    return closed
+
+
 def gevent_handler_class(idle_timeout: float, read_timeout: float) -> type:
     """gevent-websocket's handler with TCP_NODELAY, an idle timeout and a request read deadline.
 
@@ -241,7 +268,13 @@ def gevent_handler_class(idle_timeout: float, read_timeout: float) -> type:
                 self._stop_timer()
 
         def read_requestline(self) -> Any:
-            self.rfile.peek(1)  # idle: waits at most idle_timeout for the next request
+            if CONNECTIONS.stopping:
+                return None  # the server is stopping: no next request on this connection
+            CONNECTIONS.idle.add(self)
+            try:
+                self.rfile.peek(1)  # idle: waits at most idle_timeout for the next request
+            finally:
+                CONNECTIONS.idle.discard(self)
             self._deadline = time.monotonic() + read_timeout
             self._timer = gevent.Timeout(read_timeout, RequestTimeout())
             self._timer.start()

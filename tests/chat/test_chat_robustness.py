@@ -18,7 +18,7 @@ def test_unknown_tribes_do_not_grow_the_lock_table(make_user: Any, make_tribe: A
     tribe = make_tribe(owner=alice)
     sock = make_socket(alice)
     size = len(ordering._locks)
-    for n in range(20_000):
+    for n in range(2_000):   # any growth would show as 2,000 more entries
         assert send(sock, f"no-such-tribe-{n}", "hello", "same") == {"ok": False, "error": "not_found"}
     assert len(ordering._locks) == size
     assert send(sock, tribe["slug"], "still works")["ok"]

@@ -12,6 +12,7 @@ from tests.live_server import (  # noqa: F401  (live-server fixtures for test_me
     live_server_factory,
     pytest_runtest_makereport,
 )
+from tests.mail.conftest import smtp_server  # noqa: F401  (a real SMTP server for the meetup mail tests)
 
 
 def iso(dt: datetime) -> str:

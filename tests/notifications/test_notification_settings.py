@@ -9,7 +9,7 @@ from tribes.extensions import db
 from tribes.notifications.kinds import KINDS, NAMES
 from tribes.notifications.preferences import mail_mode
 
-INSTANT = {"contact_request", "contact_accepted", "mention", "meetup_changed", "meetup_cancelled",
+INSTANT = {"contact_request", "contact_accepted", "mention", "meetup_created", "meetup_changed", "meetup_cancelled",
            "meetup_reminder", "meetup_promoted", "tribe_invite"}
 
 

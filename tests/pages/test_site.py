@@ -31,7 +31,7 @@ def test_pages_have_no_inline_script_style_or_handlers(person: Any) -> None:
         html = me.get(path).get_data(as_text=True)
         assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), path
         assert not re.search(r"<style|\sstyle=|\son[a-z]+=", html), path
-        assert "confirm.js" in html and "site.js" in html
+        assert re.search(r"/static/confirm\.[0-9a-f]{12}\.js", html) and re.search(r"/static/site\.[0-9a-f]{12}\.js", html)
 
 
 def test_a_form_posted_after_the_session_expired_keeps_its_input(person: Any, make_page_client: Any) -> None:

@@ -96,6 +96,45 @@ class TribesRedisManager(python_socketio.RedisManager):
         """Send a control operation to the other server processes."""
         self._publish({"method": CONTROL, "host_id": self.host_id, "data": data})
 
+    #: longest pause between two attempts to listen again while Redis is away (upstream: 60 s)
+    LISTEN_RETRY_MAX = 2.0
+
+    def _redis_listen_with_retries(self) -> Any:
+        """Listen on a Redis client of its own, and come back within seconds of Redis.
+
+        Upstream's listener shares `self.redis` with the publisher: a publish that reconnects
+        replaces that client, and dropping the old one closed the listener's connection, so
+        after an outage the two kept knocking each other over; and its pause between attempts
+        doubled up to a minute. Here the listener owns its client and pauses at most
+        LISTEN_RETRY_MAX seconds.
+
+        Pub/sub keeps nothing for an absent listener: what every process emitted while Redis
+        was away never reached any socket. So once it listens again, this process closes the
+        connections of its sockets: clients reconnect at once and catch up from their last
+        message id (`join` with `after_id`), as after any other interruption.
+        """
+        import time
+
+        module = self._get_redis_module()
+        pause = 0.25
+        interrupted = False
+        while True:
+            try:
+                client = module.Redis.from_url(self.redis_url, **self.redis_options)
+                pubsub = client.pubsub(ignore_subscribe_messages=True)
+                pubsub.subscribe(self.channel)
+                pause = 0.25
+                if interrupted:
+                    interrupted = False
+                    log.warning("Redis is back: closing this process's sockets so that clients catch up")
+                    self.server.eio.disconnect()
+                yield from pubsub.listen()
+            except Exception as exc:  # Redis away: try again shortly
+                interrupted = True
+                log.warning("Cannot receive from Redis (%s); retrying in %.2g s", type(exc).__name__, pause)
+                time.sleep(pause)
+                pause = min(pause * 2, self.LISTEN_RETRY_MAX)
+
     def _listen(self) -> Any:
         for message in super()._listen():
             try:

@@ -7,7 +7,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy.orm import Session
 
-from tribes import events
+from tribes import events, metrics
 from tribes.chat import fanout
 from tribes.extensions import socketio
 
@@ -34,6 +34,13 @@ def _on_user_deleting(user_id: int, *, session: Session, erase_messages: bool = 
     forget_author(session, user_id, erase=erase_messages)
 
 
+def _open_sockets() -> dict[tuple[str, ...], float]:
+    from tribes.chat.sockets import _identities
+
+    return {(): float(len(_identities))}
+
+
+metrics.gauge("tribes_sockets_open", "Socket.IO connections open on this process.", _open_sockets)
 events.membership_ended.connect(_on_membership_ended, weak=False)
 events.sessions_ended.connect(_on_sessions_ended, weak=False)
 events.notification_created.connect(_on_notification_created, weak=False)

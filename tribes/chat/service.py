@@ -16,7 +16,7 @@ from limits import parse as parse_limit
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
-from tribes import events
+from tribes import events, ratelimits
 from tribes.accounts.models import User
 from tribes.accounts.service import card
 from tribes.chat import fanout
@@ -24,7 +24,6 @@ from tribes.chat.models import Message
 from tribes.chat.schemas import MessageOut
 from tribes.db import utcnow
 from tribes.errors import ApiError, Forbidden, NotFound, RateLimited
-from tribes.extensions import limiter
 from tribes.groups import policy
 from tribes.groups.models import Membership, Tribe
 from tribes.i18n import _
@@ -94,9 +93,9 @@ def check_rate_for(user_id: int, joined_at: datetime, new_member_hours: int) -> 
     if joined_at > utcnow() - timedelta(hours=new_member_hours):
         config_key = "LIMIT_CHAT_NEW_MEMBER"
     item = _parsed_limit(current_app.config[config_key])
-    if not limiter.limiter.hit(item, "chat", config_key, str(user_id)):
-        stats = limiter.limiter.get_window_stats(item, "chat", config_key, str(user_id))
-        raise RateLimited(int(stats.reset_time - utcnow().timestamp()) + 1)
+    if not ratelimits.hit(item, "chat", config_key, str(user_id)):
+        reset = ratelimits.reset_in(item, "chat", config_key, str(user_id))
+        raise RateLimited(int(reset - utcnow().timestamp()) + 1)
 
 
 @functools.lru_cache(maxsize=64)

@@ -22,14 +22,14 @@ from flask_socketio import ConnectionRefusedError, disconnect, join_room, leave_
 from pydantic import BaseModel
 from sqlalchemy import select
 
-from tribes import events
+from tribes import events, metrics
 from tribes.accounts.models import UserSession
 from tribes.accounts.service import card
 from tribes.chat import fanout, schemas, service, socket_cap
 from tribes.chat.schemas import MessageOut
 from tribes.chat.sending import SessionEnded, send_message
 from tribes.endpoint import commit
-from tribes.errors import ApiError, ValidationFailed
+from tribes.errors import ApiError, ValidationFailed, unavailable
 from tribes.extensions import db, socketio
 from tribes.groups import policy
 from tribes.groups.models import Tribe
@@ -44,28 +44,45 @@ TYPING_INTERVAL = 2.0
 _last_typing: dict[tuple[str, str], float] = {}
 
 
+def _quiet_rollback() -> None:
+    try:
+        db.session.rollback()
+    except Exception:  # the connection went with the database: nothing to roll back
+        db.remove()
+
+
 def scoped_db(handler: Callable[..., Any]) -> Callable[..., Any]:
     """Run a socket handler with a fresh DB session: commit when it returns (the one
     commit of socket events), roll back on errors, always remove the session."""
 
+    event = handler.__name__.removeprefix("on_")
+
     @functools.wraps(handler)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        started, outcome = time.perf_counter(), "ok"
         try:
             result = handler(*args, **kwargs)
             commit()
+            if isinstance(result, dict) and result.get("ok") is False:
+                outcome = str(result.get("error"))
             return result
         except ApiError as exc:
             db.session.rollback()
+            outcome = exc.code
             return {"ok": False, "error": exc.code}
         except ConnectionRefusedError:
             db.session.rollback()
+            outcome = "refused"
             raise
-        except Exception:
-            db.session.rollback()
-            log.exception("socket handler %s failed", handler.__name__)
-            return {"ok": False, "error": "internal_error"}
+        except Exception as exc:
+            outcome = "service_unavailable" if unavailable(exc) else "internal_error"
+            _quiet_rollback()
+            if outcome == "internal_error":
+                log.exception("socket handler %s failed", handler.__name__)
+            return {"ok": False, "error": outcome}
         finally:
             db.remove()
+            metrics.observe_socket_event(event, outcome, time.perf_counter() - started)
 
     return wrapper
 

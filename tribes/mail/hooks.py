@@ -8,7 +8,7 @@ from flask import Flask
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
-from tribes import events
+from tribes import events, metrics
 from tribes.mail.models import OutboxMail, PasswordResetToken
 
 
@@ -23,6 +23,37 @@ def _on_credentials_reset(user_id: int, session: Session, **_: Any) -> None:
     session.execute(delete(PasswordResetToken).where(PasswordResetToken.user_id == user_id))
 
 
+def _outbox_depth() -> dict[tuple[str, ...], float]:
+    """Mails in the outbox by status (sent ones included: a rising `failed` is the alarm)."""
+    from sqlalchemy import func, select
+
+    from tribes.extensions import db
+
+    try:
+        rows = db.session.execute(select(OutboxMail.status, func.count()).group_by(OutboxMail.status)).all()
+        return {(status,): float(count) for status, count in rows}
+    finally:
+        db.remove()
+
+
+def _outbox_lag() -> dict[tuple[str, ...], float]:
+    """Seconds since the oldest mail that is due became due (0 when none waits)."""
+    from sqlalchemy import func, select
+
+    from tribes.db import utcnow
+    from tribes.extensions import db
+
+    try:
+        now = utcnow()
+        oldest = db.session.scalar(select(func.min(OutboxMail.next_attempt_at)).where(
+            OutboxMail.status == "queued", OutboxMail.next_attempt_at <= now))
+        return {(): max(0.0, (now - oldest).total_seconds()) if oldest is not None else 0.0}
+    finally:
+        db.remove()
+
+
+metrics.gauge("tribes_outbox_mails", "Mails in the outbox by status.", _outbox_depth, ("status",))
+metrics.gauge("tribes_outbox_lag_seconds", "How long the oldest due mail has been waiting.", _outbox_lag)
 events.user_deleting.connect(_on_user_deleting, weak=False)
 events.credentials_reset.connect(_on_credentials_reset, weak=False)
 

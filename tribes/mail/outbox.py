@@ -33,6 +33,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from tribes.db import rowcount, utcnow
+from tribes.jobs import pass_failed
 from tribes.mail.models import OutboxMail
 from tribes.mail.transport import (
     FileTransport,
@@ -270,9 +271,9 @@ def send_due(app: Any, now: datetime | None = None) -> int:
                 total += sent
                 if sent < BATCH:  # a short or troubled batch: the next pass tries again
                     break
-        except Exception:
+        except Exception as exc:
             db.session.rollback()
-            log.exception("sending mail failed")
+            pass_failed(log, "sending mail", exc)
         finally:
             transport.close()
             db.remove()

@@ -1,4 +1,4 @@
-"""Wiring: RSVPs end with the membership or the account, the feed with the credentials; page sections."""
+"""Wiring: RSVPs end with the membership or the account, the feed with the credentials; mail extras; page sections."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from typing import Any
 from flask import Flask
 from sqlalchemy.orm import Session
 
-from tribes import events
+from tribes import events, metrics
 from tribes.i18n import lazy_gettext
+from tribes.meetups import mailing
 from tribes.meetups.ical import drop_token
 from tribes.meetups.seats import drop_rsvps
 
@@ -31,6 +32,30 @@ def _on_credentials_reset(user_id: int, session: Session, **_: Any) -> None:
 events.membership_ending.connect(_on_membership_ending, weak=False)
 events.user_deleting.connect(_on_user_deleting, weak=False)
 events.credentials_reset.connect(_on_credentials_reset, weak=False)
+mailing.register()
+
+
+def _reminder_lag() -> dict[tuple[str, ...], float]:
+    """Seconds since the oldest reminder that is due became due (0 when none waits)."""
+    from datetime import timedelta
+
+    from sqlalchemy import func, select
+
+    from tribes.db import utcnow
+    from tribes.extensions import db
+    from tribes.meetups.models import Meetup
+    from tribes.meetups.reminders import _due
+    from tribes.meetups.service import reminder_lead_minutes
+
+    try:
+        now, lead = utcnow(), timedelta(minutes=reminder_lead_minutes())
+        oldest = db.session.scalar(select(func.min(Meetup.starts_at)).where(_due(now, lead)))
+        return {(): max(0.0, (now - (oldest - lead)).total_seconds()) if oldest is not None else 0.0}
+    finally:
+        db.remove()
+
+
+metrics.gauge("tribes_reminder_lag_seconds", "How long the oldest due meet-up reminder has been waiting.", _reminder_lag)
 
 
 def init_app(app: Flask) -> None:

@@ -50,17 +50,25 @@ def _event(meetup: Meetup, meetup_url: str | None) -> Event:
     return event
 
 
-def calendar(meetups: list[Meetup], url_for_meetup: Any = None, name: str | None = None) -> bytes:
-    """A VCALENDAR with one VEVENT per meetup and a VTIMEZONE for every zone used."""
+def calendar(
+    meetups: list[Meetup], url_for_meetup: Any = None, name: str | None = None, method: str = "PUBLISH",
+    people: Any = None,
+) -> bytes:
+    """A VCALENDAR with one VEVENT per meetup and a VTIMEZONE for every zone used.
+
+    `people(meetup, event)` may add ORGANIZER and ATTENDEE to each event (iTIP mails)."""
     cal = Calendar()
     cal.add("prodid", "-//Tribes//Meetups//EN")
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
-    cal.add("method", "PUBLISH")
+    cal.add("method", method)
     if name:
         cal.add("x-wr-calname", name)
     for meetup in meetups:
-        cal.add_component(_event(meetup, url_for_meetup(meetup) if url_for_meetup else None))
+        event = _event(meetup, url_for_meetup(meetup) if url_for_meetup else None)
+        if people is not None:
+            people(meetup, event)
+        cal.add_component(event)
     if meetups:
         # a year either side, so every VTIMEZONE carries the DST transitions around its events;
         # clamped to the accepted years (older data far away gets no transitions, never an error)

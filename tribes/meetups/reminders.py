@@ -107,15 +107,16 @@ def run_once(app: Any) -> int:
     """
     from tribes.db import utcnow
     from tribes.extensions import db
+    from tribes.jobs import pass_failed
 
     with app.app_context():
         try:
             sent = send_due_reminders(db.session, utcnow())
             db.session.commit()
             return sent
-        except Exception:
+        except Exception as exc:
             db.session.rollback()
-            log.exception("sending meetup reminders failed")
+            pass_failed(log, "sending meetup reminders", exc)
             return 0
         finally:
             db.remove()

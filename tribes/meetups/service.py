@@ -125,7 +125,22 @@ def create_meetup(session: Session, tribe: Tribe, actor_id: int, data: dict[str,
     )
     session.add(meetup)
     session.flush()
+    _notify_members(session, meetup, actor_id)
     return meetup
+
+
+def _notify_members(session: Session, meetup: Meetup, actor_id: int) -> None:
+    """Tell every member of the tribe but the creator about a new meetup (one INSERT for all)."""
+    actor = session.get(User, actor_id)
+    data = {"meetup_id": meetup.id, "tribe": meetup.tribe.slug, "title": meetup.title,
+            "starts_at": meetup.starts_at.isoformat()}
+    if actor is not None:
+        data["by"] = card(actor)
+    member_ids = session.scalars(
+        select(Membership.user_id).where(Membership.tribe_id == meetup.tribe_id, Membership.user_id != actor_id)
+    ).all()
+    for user_id in member_ids:
+        notify(session, user_id, "meetup_created", data, about_user_id=actor_id)
 
 
 def _broadcast(session: Session, meetup: Meetup) -> None:

@@ -89,3 +89,21 @@ def clamp_to_accepted(value: datetime) -> datetime:
     first = datetime(FIRST_YEAR, 1, 1, tzinfo=UTC)
     last = datetime(LAST_YEAR, 12, 31, 23, 59, tzinfo=UTC)
     return min(max(value, first), last)
+
+
+def spoken(starts_at: datetime, ends_at: datetime, zone_name: str, locale: str) -> str:
+    """A meetup's time span for people, in their zone and language, with the zone's abbreviation
+    ("Thu, Dec 3, 2026, 19:00–21:00 CET" / "Do., 3. Dez. 2026, 19:00–21:00 CET")."""
+    from babel.dates import format_skeleton, format_time
+
+    start, end = local(starts_at, zone_name), local(ends_at, zone_name)
+
+    def day(moment: datetime) -> str:
+        return str(format_skeleton("yMMMEd", moment, tzinfo=moment.tzinfo, locale=locale))
+
+    def hour(moment: datetime) -> str:
+        return str(format_time(moment, "short", tzinfo=moment.tzinfo, locale=locale))
+
+    if start.date() == end.date():
+        return f"{day(start)}, {hour(start)}–{hour(end)} {end.tzname()}"
+    return f"{day(start)}, {hour(start)} {start.tzname()} – {day(end)}, {hour(end)} {end.tzname()}"

@@ -15,10 +15,10 @@ from pydantic import ValidationError
 
 from tribes.accounts.schemas import timezone_names
 from tribes.errors import ApiError, pydantic_fields
-from tribes.extensions import db
+from tribes.extensions import csrf, db
 from tribes.groups import policy
 from tribes.i18n import _, current_locale
-from tribes.meetups import ical, schemas, seats, service
+from tribes.meetups import ical, rsvp_links, schemas, seats, service
 from tribes.meetups.models import Meetup, Rsvp
 from tribes.meetups.schemas import MeetupOut
 from tribes.meetups.times import local
@@ -244,3 +244,31 @@ def calendar_feed(token: str) -> Any:
 
     data = ical.calendar(ical.feed_meetups(db.session, user.id), meetup_url, name=_("Tribes meetups"))
     return Response(data, mimetype="text/calendar", headers={"Cache-Control": "private, max-age=300"})
+
+
+@bp.route("/rsvp/<token>", methods=["GET", "POST"])
+@csrf.exempt
+def rsvp_link(token: str) -> Any:
+    """An RSVP link from a mail, no login needed: GET shows what it will do (and changes
+    nothing), POST gives the answer; in the linked person's language and time zone."""
+    user = rsvp_links.person(db.session, token)
+    with rsvp_links.in_language_of(user):
+        try:
+            if request.method == "POST":
+                link, answer, position = rsvp_links.answer(db.session, token)
+                context: dict[str, Any] = {"done": True, "answer": answer, "position": position}
+            else:
+                link = rsvp_links.target(db.session, token)
+                context = {"done": False, "answer": link.rsvp, "position": None}
+            page = render_template("meetups/rsvp_link.html", link=link, token=token, status=200,
+                                   when=rsvp_links.when(link), **context)
+            status = 200
+        except ApiError as exc:
+            db.session.rollback()
+            page = render_template("meetups/rsvp_link.html", link=None, status=exc.status, message=exc.message)
+            status = exc.status
+    response = Response(page, status=status, mimetype="text/html")
+    response.headers["Referrer-Policy"] = "no-referrer"  # the token stays out of other sites' logs
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response

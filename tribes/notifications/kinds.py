@@ -27,6 +27,7 @@ CONTACT_ACCEPTED = "contact_accepted"
 TRIBE_INVITE = "tribe_invite"
 MENTION = "mention"
 MUTED = "muted"
+MEETUP_CREATED = "meetup_created"
 MEETUP_CHANGED = "meetup_changed"
 MEETUP_CANCELLED = "meetup_cancelled"
 MEETUP_PROMOTED = "meetup_promoted"
@@ -50,6 +51,8 @@ KINDS: tuple[Kind, ...] = (
     Kind(CONTACT_ACCEPTED, lazy_gettext("Someone accepted your contact request"), "instant"),
     Kind(TRIBE_INVITE, lazy_gettext("You are invited to a tribe"), "instant"),
     Kind(MENTION, lazy_gettext("Someone mentioned you"), "instant"),
+    Kind(MEETUP_CREATED, lazy_gettext("A new meet-up was scheduled in one of your tribes"), "instant",
+         personal=False),
     Kind(MEETUP_CHANGED, lazy_gettext("A meet-up you are going to moved or changed place"), "instant"),
     Kind(MEETUP_CANCELLED, lazy_gettext("A meet-up you are going to was cancelled"), "instant"),
     Kind(MEETUP_REMINDER, lazy_gettext("Reminder before a meet-up you are going to"), "instant"),

@@ -169,6 +169,12 @@ class _Sentence:
         if kind == kinds.MUTED:
             return (_("You were muted in %(tribe)s until %(time)s.", tribe=tribe, time=self.when("until")),
                     self.tribe_url())
+        if kind == kinds.MEETUP_CREATED:
+            if isinstance(d.get("by"), dict):
+                return (_("%(name)s scheduled '%(title)s' in %(tribe)s for %(time)s.", name=self.person("by"),
+                          title=self.meetup_title(), tribe=tribe, time=self.when()), self.meetup_url())
+            return (_("'%(title)s' was scheduled in %(tribe)s for %(time)s.",
+                      title=self.meetup_title(), tribe=tribe, time=self.when()), self.meetup_url())
         if kind == kinds.MEETUP_CHANGED:
             changed = d.get("changed") or []
             named = isinstance(d.get("by"), dict)
