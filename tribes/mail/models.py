@@ -20,6 +20,8 @@ class OutboxMail(RandomIdPK, Base):
     __tablename__ = "outbox_mails"
     __table_args__ = (
         Index("ix_outbox_mails_status_next_attempt_at", "status", "next_attempt_at"),
+        #: the senders' claim walks this in queue order (sent mails stay in the table)
+        Index("ix_outbox_mails_status_created_at", "status", "created_at", "id"),
         Index("ix_outbox_mails_user_id_created_at", "user_id", "created_at"),
     )
 

@@ -4,9 +4,13 @@ A rolled-back cause sends nothing (the row never commits). Senders (the backgrou
 every `tribes serve` and `tribes worker`) claim due mails in queue order with a conditional
 UPDATE (status still `queued`, or a claim whose lease ran out); on PostgreSQL the candidates
 are first selected `FOR UPDATE SKIP LOCKED`, so several processes never wait on or win the
-same row. The claim commits before the SMTP conversation (no lock is held while the network
-is slow), and each result commits right after: sent, retried with exponential back-off
-(server down, 4xx), or failed (5xx, or still not taken 24 hours after it was queued).
+same row; the due mails are found through an index in queue order, never by reading the
+mail history (sent mails stay in the table). The claim commits before the SMTP conversation
+(no lock is held while the network is slow), and each result commits right after: sent,
+retried with exponential back-off (server down, 4xx), or failed (5xx, or still not taken
+24 hours after it was queued). One SMTP connection carries every mail of a pass. A sender
+held up by a slow server begins no mail whose claim is about to run out (MARGIN): it gives
+the rest of its batch back, so no other sender can take over a mail it is still sending.
 
 A sender that dies between the server's "250 OK" and its own commit leaves the mail claimed;
 it is retried when the lease ends, with the same Message-ID, so a receiving server or client
@@ -31,7 +35,13 @@ from sqlalchemy.orm import Session
 from tribes.db import rowcount, utcnow
 from tribes.jobs import pass_failed
 from tribes.mail.models import OutboxMail
-from tribes.mail.transport import FileTransport, PermanentFailure, TemporaryFailure, transport_for
+from tribes.mail.transport import (
+    FileTransport,
+    PermanentFailure,
+    TemporaryFailure,
+    Transport,
+    transport_for,
+)
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +49,10 @@ log = logging.getLogger(__name__)
 BATCH = 20
 #: how long a claim lasts before another sender may take the mail again
 LEASE = timedelta(minutes=15)
+#: a mail is begun only while this much of its claim is left: far more than one SMTP
+#: conversation takes (transport.SMTP_TIMEOUT per reply), so a sender held up by a slow
+#: server never hands over a mail that another sender may meanwhile have taken
+MARGIN = timedelta(minutes=5)
 #: RFC 5322 with CRLF line ends and only 7-bit bytes (quoted-printable/base64 bodies)
 POLICY = email.policy.SMTP.clone(cte_type="7bit")
 
@@ -118,12 +132,29 @@ def _due(now: datetime) -> Any:
     )
 
 
+def _candidates(session: Session, now: datetime, limit: int) -> list[int]:
+    """Ids of up to `limit` due mails, oldest first, each kind found through an index.
+
+    Two queries instead of one with OR: each walks `ix_outbox_mails_status_created_at` in
+    queue order and stops after `limit` rows; sent mails (the outbox keeps them) are never read.
+    """
+    locking = session.get_bind().dialect.name == "postgresql"
+    found: list[tuple[datetime, int]] = []
+    for condition in (
+        (OutboxMail.status == "sending") & (OutboxMail.claimed_until < now),  # a sender died or stalled
+        (OutboxMail.status == "queued") & (OutboxMail.next_attempt_at <= now),
+    ):
+        stmt = (select(OutboxMail.created_at, OutboxMail.id).where(condition)
+                .order_by(OutboxMail.status, OutboxMail.created_at, OutboxMail.id).limit(limit))
+        if locking:
+            stmt = stmt.with_for_update(skip_locked=True)
+        found.extend(session.execute(stmt).tuples())
+    return [mail_id for _, mail_id in sorted(found)[:limit]]
+
+
 def claim(session: Session, now: datetime, limit: int = BATCH) -> list[OutboxMail]:
     """Claim up to `limit` due mails, oldest first; returns the ones this sender won (flushed)."""
-    stmt = select(OutboxMail.id).where(_due(now)).order_by(OutboxMail.created_at, OutboxMail.id).limit(limit)
-    if session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update(skip_locked=True)
-    candidates = list(session.scalars(stmt))
+    candidates = _candidates(session, now, limit)
     if not candidates:
         return []
     won = list(session.scalars(
@@ -156,46 +187,71 @@ def _finish(session: Session, mail_id: int, held: datetime | None, /, **values: 
     return done == 1
 
 
-def send_batch(session: Session, config: Any, instance_path: str, now: datetime | None = None) -> int:
-    """Claim and send one batch; returns how many mails the server (or the .eml folder) took."""
+def _release(session: Session, mails: list[OutboxMail]) -> None:
+    """Give claimed mails that were not begun back to the queue at once (no attempt counted)."""
+    for mail in mails:
+        _finish(session, mail.id, mail.claimed_until, status="queued", claimed_until=None)
+
+
+def _send_one(transport: Transport, sender: str, mail: OutboxMail) -> None:
+    """Hand one mail to the transport (raises TemporaryFailure or PermanentFailure)."""
+    raw = mail.message.encode("ascii", "replace")
+    if isinstance(transport, FileTransport):
+        name = f"{mail.created_at:%Y%m%dT%H%M%S%f}-{mail.id}"
+        transport.send(sender, mail.to_address, raw, name=name, subject=mail.subject)
+    else:
+        transport.send(sender, mail.to_address, raw)
+
+
+def send_batch(
+    session: Session, config: Any, instance_path: str, now: datetime | None = None,
+    transport: Transport | None = None,
+) -> int:
+    """Claim and send one batch; returns how many mails the server (or the .eml folder) took.
+
+    `transport` (one connection kept for a whole pass) is used when given, else one is
+    opened and closed for this batch.
+    """
     now = now or utcnow()
     mails = claim(session, now)
     session.commit()
     if not mails:
         return 0
-    transport = transport_for(config, instance_path)
+    own = transport is None
+    transport = transport or transport_for(config, instance_path)
     sender = parseaddr(mail_from(config))[1] or "tribes@localhost"
     retry_base = float(config.get("MAIL_RETRY_SECONDS", 30))
     give_up = timedelta(hours=float(config.get("MAIL_GIVE_UP_HOURS", 24)))
     sent = 0
     try:
-        for mail in mails:
-            raw = mail.message.encode("ascii", "replace")
+        for index, mail in enumerate(mails):
+            held = mail.claimed_until
+            assert held is not None
+            if max(now, utcnow()) > held - MARGIN:  # a slow server: never begin a mail another may take
+                _release(session, mails[index:])
+                break
             try:
-                if isinstance(transport, FileTransport):
-                    name = f"{mail.created_at:%Y%m%dT%H%M%S%f}-{mail.id}"
-                    transport.send(sender, mail.to_address, raw, name=name, subject=mail.subject)
-                else:
-                    transport.send(sender, mail.to_address, raw)
+                _send_one(transport, sender, mail)
             except PermanentFailure as exc:
                 log.warning("mail %s to %s failed for good: %s", mail.id, mail.to_address, exc)
-                _finish(session, mail.id, mail.claimed_until, status="failed", attempts=mail.attempts + 1,
+                _finish(session, mail.id, held, status="failed", attempts=mail.attempts + 1,
                         last_error=str(exc)[:500], claimed_until=None)
             except TemporaryFailure as exc:
                 attempts = mail.attempts + 1
                 at = max(now, utcnow())
                 expired = at - mail.created_at >= give_up
                 log.info("mail %s to %s not sent (attempt %d): %s", mail.id, mail.to_address, attempts, exc)
-                _finish(session, mail.id, mail.claimed_until,
+                _finish(session, mail.id, held,
                         status="failed" if expired else "queued", attempts=attempts,
-                        next_attempt_at=max(now, at) + backoff(attempts, retry_base),
+                        next_attempt_at=at + backoff(attempts, retry_base),
                         last_error=str(exc)[:500], claimed_until=None)
             else:
-                if _finish(session, mail.id, mail.claimed_until, status="sent", sent_at=utcnow(),
+                if _finish(session, mail.id, held, status="sent", sent_at=utcnow(),
                            attempts=mail.attempts + 1, claimed_until=None, last_error=None):
                     sent += 1
     finally:
-        transport.close()
+        if own:
+            transport.close()
     return sent
 
 
@@ -208,9 +264,10 @@ def send_due(app: Any, now: datetime | None = None) -> int:
 
     total = 0
     with app.app_context():
+        transport = transport_for(app.config, app.instance_path)  # one SMTP connection per pass
         try:
             while True:
-                sent = send_batch(db.session, app.config, app.instance_path, now)
+                sent = send_batch(db.session, app.config, app.instance_path, now, transport)
                 total += sent
                 if sent < BATCH:  # a short or troubled batch: the next pass tries again
                     break
@@ -218,6 +275,7 @@ def send_due(app: Any, now: datetime | None = None) -> int:
             db.session.rollback()
             pass_failed(log, "sending mail", exc)
         finally:
+            transport.close()
             db.remove()
     return total
 
