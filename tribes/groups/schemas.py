@@ -49,6 +49,8 @@ class TribePatch(Strict):
     invite_policy: Literal["admins", "members"] | None = None
     max_guests: int | None = Field(default=None, ge=0, le=20)
     new_member_hours: int | None = Field(default=None, ge=0, le=24 * 30)
+    #: mails about the tribe name nothing (no tribe, person or content)
+    discreet_email: bool | None = None
 
     @field_validator("name")
     @classmethod
@@ -114,6 +116,8 @@ class TribeOut(Out):
     unread_messages: int
     #: my read marker: the newest message I have read, null before the first
     last_read_message_id: int | None
+    #: mails about this tribe name nothing (the setting, else true while secret)
+    discreet_email: bool
 
     @classmethod
     def of(cls, tribe: Tribe, member: Membership | None, unread_messages: int = 0) -> TribeOut:
@@ -125,6 +129,7 @@ class TribeOut(Out):
             my_role=member.role if member else None, created_at=tribe.created_at,
             unread_messages=unread_messages,
             last_read_message_id=member.last_read_message_id if member else None,
+            discreet_email=tribe.mails_discreetly,
         )
 
 

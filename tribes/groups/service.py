@@ -127,9 +127,10 @@ def directory_query() -> Any:
 
 
 def update_tribe(session: Session, tribe: Tribe, changes: dict[str, Any], actor_id: int | None = None) -> Tribe:
-    """Change name, description, visibility, invite policy or member settings (audited)."""
+    """Change name, description, visibility, invite policy, member or mail settings (audited)."""
     changed: dict[str, Any] = {}
-    for key in ("name", "description", "visibility", "invite_policy", "max_guests", "new_member_hours"):
+    keys = ("name", "description", "visibility", "invite_policy", "max_guests", "new_member_hours", "discreet_email")
+    for key in keys:
         if changes.get(key) is not None and getattr(tribe, key) != changes[key]:
             changed[key] = {"from": getattr(tribe, key), "to": changes[key]}
             setattr(tribe, key, changes[key])
