@@ -119,17 +119,20 @@ def serve_gevent(app: Any, host: str, port: int, access_log: bool) -> None:
 @cli.command()
 @click.option("--once", is_flag=True, help="Send the reminders and mails due now, then exit.")
 def worker(once: bool) -> None:
-    """Run the background jobs (meetup reminders, the mail outbox) in the foreground, for a separate process."""
+    """Run the background jobs (meetup reminders, digests, the mail outbox) in the foreground, for a separate process."""
     from tribes import create_app
+    from tribes.digest.jobs import digest_loop
     from tribes.extensions import socketio
     from tribes.mail.jobs import mail_loop
     from tribes.meetups.jobs import reminder_loop
 
     app = create_app({"RUN_BACKGROUND_JOBS": False})
-    click.echo("Tribes worker: sending meetup reminders and mail", err=True)
+    click.echo("Tribes worker: sending meetup reminders, digests and mail", err=True)
     if once:
+        digest_loop(app, passes=1)
         mail_loop(app, passes=1)
     else:
+        socketio.start_background_task(digest_loop, app)
         socketio.start_background_task(mail_loop, app)
     reminder_loop(app, passes=1 if once else None)
 
@@ -198,7 +201,18 @@ def check_gevent_runtime() -> list[str]:
 
 @cli.group()
 def mail() -> None:
-    """E-mail: test the transport."""
+    """E-mail: test the transport, queue the due digests."""
+
+
+@mail.command("digest")
+def mail_digest() -> None:
+    """Build and queue every due digest now, whatever the hour of its reader; prints how many."""
+    from tribes import create_app
+    from tribes.digest.jobs import run_digests
+
+    app = create_app({"RUN_BACKGROUND_JOBS": False})
+    count = run_digests(app, by_clock=False)
+    click.echo(f"{count} digest(s) queued")
 
 
 @mail.command("test")

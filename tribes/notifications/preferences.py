@@ -94,7 +94,7 @@ def mail_mode(session: Session, user_id: int, kind: str, tribe_id: int | None = 
     return mode
 
 
-def _with_volume(spec_personal: bool, mode: Mode, volume: str | None) -> Mode:
+def with_volume(spec_personal: bool, mode: Mode, volume: str | None) -> Mode:
     """A kind's mode after a tribe's volume: "none" silences it, "mentions" keeps only personal kinds."""
     if mode == "off" or volume is None:
         return mode
@@ -141,7 +141,7 @@ def mail_modes(session: Session, wanted: Iterable[Wanted]) -> dict[Wanted, Mode]
             modes[key] = "off"
             continue
         volume = volumes.get((user_id, tribe_id)) if tribe_id is not None else None
-        modes[key] = _with_volume(spec.personal, settings[user_id].email[kind], volume)
+        modes[key] = with_volume(spec.personal, settings[user_id].email[kind], volume)
     return modes
 
 
