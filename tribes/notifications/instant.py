@@ -101,7 +101,8 @@ def _queue_one(session: Session, user: User, notification: Notification, out: No
         attachments: Sequence[tuple[str, str, bytes | str]] = ()
         if discreet:
             subject = _("There is new activity in one of your tribes")
-            paragraphs = [subject + ".", _("See it on Tribes: %(link)s", link=f"{base_url()}/notifications")]
+            inbox = base_url() + "/notifications"
+            paragraphs = [subject + ".", _("See it on Tribes: %(link)s", link=inbox)]
             reason = _("You get this mail because you chose to hear right away about one kind of news, "
                        "and this tribe mails discreetly.")
         else:
