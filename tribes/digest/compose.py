@@ -34,14 +34,14 @@ def compose(user: User, activity: Activity, weekly: bool) -> tuple[str, list[str
         paragraphs = [_("Hello %(name)s, here is what is new for you on Tribes.", name=user.display_name)]
         if activity.notices:
             lines = [_("Notifications:")]
-            lines += [f"- {text}" + (f"\n  {base}{url}" if url else "") for text, url in activity.notices]
+            lines += [f"- {text}" + (f"\n  {letters.absolute(url)}" if url else "") for text, url in activity.notices]
             paragraphs.append("\n".join(lines))
         if activity.chats:
             lines = [_("Unread messages:")]
             for tribe, count in activity.chats:
                 lines.append("- " + ngettext("%(tribe)s: %(num)d new message", "%(tribe)s: %(num)d new messages",
                                              count, tribe=tribe.name))
-                lines.append(f"  {base}{url_for('groups_pages.tribe_home', slug=tribe.slug)}")
+                lines.append(f"  {letters.absolute(url_for('groups_pages.tribe_home', slug=tribe.slug))}")
             paragraphs.append("\n".join(lines))
         if activity.meetups:
             lines = [_("New meet-ups:")]
@@ -50,7 +50,7 @@ def compose(user: User, activity: Activity, weekly: bool) -> tuple[str, list[str
                         f"{format_time(meetup.starts_at, 'short', tzinfo=zone, locale=locale)}")
                 lines.append("- " + _("%(title)s in %(tribe)s, %(time)s", title=meetup.title, tribe=tribe.name,
                                       time=when))
-                lines.append(f"  {base}{url_for('meetups_pages.meetup_page', meetup_id=meetup.id)}")
+                lines.append(f"  {letters.absolute(url_for('meetups_pages.meetup_page', meetup_id=meetup.id))}")
             paragraphs.append("\n".join(lines))
         if activity.discreet:
             paragraphs.append(_("New activity in one of your tribes.") + f"\n{base}/notifications")

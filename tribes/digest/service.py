@@ -123,7 +123,7 @@ def build_and_queue(session: Session, gatherer: Gatherer, people: list[Due], now
     how many were queued. Items mailed here are marked, chat marks move forward."""
     users = {u.id: u for u in session.scalars(select(User).where(User.id.in_([d.user_id for d in people])))}
     people = [d for d in people if d.user_id in users]
-    since = {d.user_id: max(d.checked_at, now - (WINDOW if d.weekly else timedelta(days=1))) for d in people}
+    since = {d.user_id: max(d.checked_at, now - WINDOW) for d in people}
     found = gatherer.gather([users[d.user_id] for d in people], since)
     sent: list[int] = []
     mailed: list[int] = []

@@ -107,7 +107,7 @@ def _queue_one(session: Session, user: User, notification: Notification, out: No
                        "and this tribe mails discreetly.")
         else:
             subject = out.text
-            link = f"{base_url()}{out.url}" if out.url else f"{base_url()}/notifications"
+            link = letters.absolute(out.url or "/notifications")
             paragraphs = [out.text, _("Open it on Tribes: %(link)s", link=link)]
             extras = extras_for(session, notification, user)
             paragraphs += extras.paragraphs

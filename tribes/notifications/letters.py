@@ -5,6 +5,7 @@ mail came and how to stop it."""
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 from markupsafe import Markup, escape
 
@@ -13,6 +14,14 @@ from tribes.mail.links import base_url
 from tribes.notifications import unsubscribe
 
 _LINK = re.compile(r"(https?://[^\s<>\"]+)")
+
+
+def absolute(url: str) -> str:
+    """A link on this site for a mail: the public address (TRIBES_BASE_URL) and the path of `url`
+    (outside a request, Flask may have built `url` on SERVER_NAME)."""
+    parts = urlsplit(url)
+    path = parts.path + (f"?{parts.query}" if parts.query else "") + (f"#{parts.fragment}" if parts.fragment else "")
+    return base_url() + path
 
 
 def settings_link() -> str:
