@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_skeleton, format_time
@@ -25,6 +27,20 @@ def _zone(user: User) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
+@lru_cache(maxsize=4096)
+def _link(base: str, endpoint: str, key: str, value: int | str) -> str:
+    """An absolute link to a page (the same few tribe and meet-up pages recur in every digest)."""
+    return letters.absolute(url_for(endpoint, **{key: value}))
+
+
+@lru_cache(maxsize=4096)
+def _when(starts_at: datetime, zone: str, locale: str) -> str:
+    """A meet-up's start in one reader's zone and language (shared by every reader alike)."""
+    tz = ZoneInfo(zone)
+    return (f"{format_skeleton('MMMEd', starts_at, tzinfo=tz, locale=locale)}, "
+            f"{format_time(starts_at, 'short', tzinfo=tz, locale=locale)}")
+
+
 def compose(user: User, activity: Activity, weekly: bool) -> tuple[str, list[str]]:
     """Subject and paragraphs of one person's digest (the caller adds nothing but the footer)."""
     locale = user.locale if user.locale in LOCALES else LOCALES[0]
@@ -41,16 +57,15 @@ def compose(user: User, activity: Activity, weekly: bool) -> tuple[str, list[str
             for tribe, count in activity.chats:
                 lines.append("- " + ngettext("%(tribe)s: %(num)d new message", "%(tribe)s: %(num)d new messages",
                                              count, tribe=tribe.name))
-                lines.append(f"  {letters.absolute(url_for('groups_pages.tribe_home', slug=tribe.slug))}")
+                lines.append(f"  {_link(base, 'groups_pages.tribe_home', 'slug', tribe.slug)}")
             paragraphs.append("\n".join(lines))
         if activity.meetups:
             lines = [_("New meet-ups:")]
             for meetup, tribe in activity.meetups:
-                when = (f"{format_skeleton('MMMEd', meetup.starts_at, tzinfo=zone, locale=locale)}, "
-                        f"{format_time(meetup.starts_at, 'short', tzinfo=zone, locale=locale)}")
+                when = _when(meetup.starts_at, zone.key, locale)
                 lines.append("- " + _("%(title)s in %(tribe)s, %(time)s", title=meetup.title, tribe=tribe.name,
                                       time=when))
-                lines.append(f"  {letters.absolute(url_for('meetups_pages.meetup_page', meetup_id=meetup.id))}")
+                lines.append(f"  {_link(base, 'meetups_pages.meetup_page', 'meetup_id', meetup.id)}")
             paragraphs.append("\n".join(lines))
         if activity.discreet:
             paragraphs.append(_("New activity in one of your tribes.") + f"\n{base}/notifications")
