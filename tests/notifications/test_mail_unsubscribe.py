@@ -75,3 +75,10 @@ def test_the_password_reset_mail_has_no_unsubscribe_header(mailbox, make_user, c
     assert client.post("auth/password-reset", {"email": user.user["email"]}).status_code == 202
     [mail] = mailbox.of(user)
     assert mail["List-Unsubscribe"] is None and mail["List-Unsubscribe-Post"] is None
+
+
+def test_the_settings_page_says_only_a_verified_address_gets_mail(make_user):
+    verified, unverified = make_user("Vera"), make_user("Una", verified=False)
+    assert "Yours is verified." in verified.http.get("/settings").get_data(as_text=True)
+    page = unverified.http.get("/settings").get_data(as_text=True)
+    assert "yours is not verified yet" in page and 'id="digest"' in page
