@@ -21,6 +21,7 @@ MAIL_KIND = "digest"
 
 
 def _zone(user: User) -> ZoneInfo:
+    """The reader's time zone (UTC when unknown)."""
     try:
         return ZoneInfo(user.timezone or "UTC")
     except (KeyError, ValueError):

@@ -87,6 +87,7 @@ class Gatherer:
         self.meetups: dict[int, list[Meetup]] = {}
 
     def _load_tribes(self, tribe_ids: set[int]) -> None:
+        """Read tribes not seen yet in this run, with their recent messages and upcoming meet-ups."""
         missing = tribe_ids - set(self.tribes)
         if not missing:
             return

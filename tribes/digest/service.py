@@ -52,10 +52,12 @@ class Due:
 
 
 def _periods(slack: timedelta) -> tuple[timedelta, timedelta]:
+    """How old a last look must be for the daily and the weekly digest."""
     return timedelta(days=1) - slack, timedelta(days=7) - slack
 
 
 def _due_condition(now: datetime, slack: timedelta) -> ColumnElement[bool]:
+    """SQL: the person's last look is a day (weekly: a week) old, or never happened."""
     daily, weekly = _periods(slack)
     rhythm = func.coalesce(NotificationSettings.digest, "daily")
     last = func.coalesce(DigestState.checked_at, NEVER)

@@ -26,6 +26,7 @@ _SALT = "tribes.unsubscribe"
 
 
 def _serializer() -> URLSafeSerializer:
+    """The signer of unsubscribe tokens (the app's secret key, this feature's salt)."""
     return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=_SALT)
 
 
