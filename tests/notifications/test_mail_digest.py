@@ -31,12 +31,14 @@ def handled(app: Any, user: Any, slug: str) -> None:
         db.remove()
 
 
-def meetup(owner: Any, slug: str, title: str) -> None:
+def meetup(owner: Any, slug: str, title: str) -> dict[str, Any]:
     """A meet-up next month."""
     start = (utcnow() + timedelta(days=30)).replace(microsecond=0)
     body = {"title": title, "starts_at": start.isoformat(), "ends_at": (start + timedelta(hours=2)).isoformat(),
             "timezone": "UTC"}
-    assert owner.post(f"tribes/{slug}/meetups", body).status_code == 201
+    created = owner.post(f"tribes/{slug}/meetups", body)
+    assert created.status_code == 201
+    return created.get_json()
 
 
 def a_day_passes(app: Any) -> None:
@@ -160,3 +162,18 @@ def test_the_cli_queues_only_the_due_digests(app, mailbox, make_user, make_tribe
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "1 digest(s) queued"
     assert len(mailbox.of(rex)) == 2 and len(mailbox.of(ria)) == 1
+
+
+def test_a_meetup_already_announced_by_its_own_notification_is_not_listed_again(app, mailbox, make_user, make_tribe):
+    ada, ria = make_user("Ada"), make_user("Ria")
+    tribe = make_tribe(ada, [ria], name="Garden", visibility="listed")
+    announced = meetup(ada, tribe["slug"], "Seed swap")
+    meetup(ada, tribe["slug"], "Compost day")
+    with app.app_context():
+        notify(db.session, ria.user["id"], "meetup_created", {"meetup_id": announced["id"], "tribe": tribe["slug"]})
+        db.session.commit()
+        db.remove()
+    handled(app, ria, tribe["slug"])  # something else new, so the digest goes out
+    assert run_digests(app, utcnow(), by_clock=False) == 1
+    digest = next(m for m in mailbox.of(ria) if m["Subject"] == "Your Tribes digest")
+    assert "Seed swap in Garden," not in text_of(digest)

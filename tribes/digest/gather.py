@@ -30,6 +30,9 @@ from tribes.notifications.texts import Reader, describe_many
 WINDOW = timedelta(days=7)
 #: unread notifications older than this are left to the app
 NOTIFICATION_AGE = timedelta(days=30)
+#: the notification kind announcing a new meet-up: a meet-up a person was told about that way
+#: is not listed again under "New meet-ups"
+MEETUP_CREATED = "meetup_created"
 
 
 @dataclass
@@ -127,6 +130,11 @@ class Gatherer:
             .order_by(Notification.created_at, Notification.id)
         ))
         self._load_tribes({t for _u, t, _v, _r in members} | {n.tribe_id for n in notes if n.tribe_id})
+        told = {(uid, int(data.get("meetup_id") or 0)) for uid, data in s.execute(
+            select(Notification.user_id, Notification.data)
+            .where(Notification.user_id.in_(ids), Notification.kind == MEETUP_CREATED,
+                   Notification.created_at > self.floor)
+        ).tuples() if isinstance(data, dict)}
         volumes = {(u, t): v for u, t, v, _r in members}
         found = {uid: Activity(on="digest" in settings[uid].email.values()) for uid in ids}
         to_render: dict[int, list[Notification]] = {}
@@ -153,16 +161,19 @@ class Gatherer:
             if volume != "all" or tribe is None:
                 continue
             self._chat_and_meetups(found[user_id], user_id, tribe, since[user_id],
-                                   max(last_read or 0, marks.get((user_id, tribe_id), 0)))
+                                   max(last_read or 0, marks.get((user_id, tribe_id), 0)), told)
         return found
 
-    def _chat_and_meetups(self, activity: Activity, user_id: int, tribe: Tribe, since: datetime, after: int) -> None:
+    def _chat_and_meetups(
+        self, activity: Activity, user_id: int, tribe: Tribe, since: datetime, after: int, told: set[tuple[int, int]]
+    ) -> None:
         """Add one tribe's unread chat and new meet-ups to a person's digest, and move their mark."""
         chat = self.chats[tribe.id]
         unread = chat.unread(user_id, after, since)
         if chat.ids and chat.ids[-1] > after:
             activity.marks[tribe.id] = chat.ids[-1]
-        fresh = [m for m in self.meetups[tribe.id] if m.created_at > since and m.created_by_id != user_id]
+        fresh = [m for m in self.meetups[tribe.id]
+                 if m.created_at > since and m.created_by_id != user_id and (user_id, m.id) not in told]
         if tribe.mails_discreetly:
             activity.discreet = activity.discreet or bool(unread or fresh)
             return
