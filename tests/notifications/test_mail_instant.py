@@ -179,3 +179,15 @@ def test_a_notification_to_fifty_members_costs_the_same_queries_as_to_five(app, 
     assert many <= five, (five, many)
     mailbox.deliver()
     assert len(mailbox.server.mails) == 50
+
+
+def test_kinds_other_than_mentions_are_never_held_back(app, mailbox, make_user, make_tribe):
+    reader, other = make_user("Rhea"), make_user("Otto")
+    tribe = make_tribe(other, [reader], visibility="listed")
+    for n in range(3):
+        with app.app_context():
+            notify(db.session, reader.user["id"], "meetup_changed",
+                   {"tribe": tribe["slug"], "meetup_id": n + 1, "title": f"Meet {n}", "starts_at": "2030-06-01T10:00:00+00:00"})
+            db.session.commit()
+            db.remove()
+    assert len(mailbox.of(reader)) == 3

@@ -6,9 +6,11 @@ not suspended and `mail_mode` (kind, then the tribe's volume) says "instant". Th
 shared by the whole batch: a notification to fifty members costs the same few queries as
 one to a single member, plus one INSERT of the mails and one UPDATE marking them mailed.
 
-Coalescing: at most one instant mail per person, kind and tribe in `COALESCE` (10 minutes).
-What comes meanwhile (a burst of mentions) is not mailed now; it stays unmailed, so the next
-digest gathers it unless it was read in the app first.
+Coalescing, for the kinds that come in bursts from chat (`COALESCED_KINDS`: mentions): at
+most one instant mail per person, kind and tribe in `COALESCE` (10 minutes). What comes
+meanwhile (a mention storm) is not mailed now; it stays unmailed, so the next digest gathers
+it unless it was read in the app first. Other kinds are never held back (each meet-up change
+carries the calendar's current version).
 
 Discreet tribes (`Tribe.mails_discreetly`): the mail names no tribe, person or content, links
 only to /notifications (a tribe's address contains its slug), and no feature extras
@@ -41,6 +43,8 @@ if TYPE_CHECKING:
 
 #: at most one instant mail per (person, kind, tribe) in this window; the rest waits for the digest
 COALESCE = timedelta(minutes=10)
+#: kinds that come in bursts and are coalesced (the others are mailed every time)
+COALESCED_KINDS = frozenset({"mention"})
 #: the outbox kind of notification mails
 MAIL_KIND = "notification"
 
@@ -79,9 +83,10 @@ def mail_instantly(
     mailed: list[int] = []
     for user, notification, out in candidates:
         key = (user.id, notification.kind, notification.tribe_id)
-        if key in taken:
-            continue
-        taken.add(key)
+        if notification.kind in COALESCED_KINDS:
+            if key in taken:
+                continue
+            taken.add(key)
         tribe = tribes.get(notification.tribe_id) if notification.tribe_id is not None else None
         discreet = tribe is not None and tribe.mails_discreetly
         _queue_one(session, user, notification, out, discreet)
