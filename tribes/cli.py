@@ -179,8 +179,9 @@ def _stop_gracefully(server: Any) -> None:
 @cli.command()
 @click.option("--once", is_flag=True, help="Send the reminders and mails due now, then exit.")
 def worker(once: bool) -> None:
-    """Run the background jobs (meetup reminders, the mail outbox) in the foreground, for a separate process."""
+    """Run the background jobs (meetup reminders, digests, the mail outbox) in the foreground, for a separate process."""
     from tribes import create_app
+    from tribes.digest.jobs import digest_loop
     from tribes.extensions import socketio
     from tribes.mail.jobs import mail_loop
     from tribes.meetups.jobs import reminder_loop
@@ -188,10 +189,12 @@ def worker(once: bool) -> None:
     _configure_logging()
     app = create_app({"RUN_BACKGROUND_JOBS": False})
     _serve_metrics(app)
-    click.echo("Tribes worker: sending meetup reminders and mail", err=True)
+    click.echo("Tribes worker: sending meetup reminders, digests and mail", err=True)
     if once:
+        digest_loop(app, passes=1)
         mail_loop(app, passes=1)
     else:
+        socketio.start_background_task(digest_loop, app)
         socketio.start_background_task(mail_loop, app)
     reminder_loop(app, passes=1 if once else None)
 
@@ -306,7 +309,18 @@ def check_gevent_runtime() -> list[str]:
 
 @cli.group()
 def mail() -> None:
-    """E-mail: test the transport."""
+    """E-mail: test the transport, queue the due digests."""
+
+
+@mail.command("digest")
+def mail_digest() -> None:
+    """Build and queue every due digest now, whatever the hour of its reader; prints how many."""
+    from tribes import create_app
+    from tribes.digest.jobs import run_digests
+
+    app = create_app({"RUN_BACKGROUND_JOBS": False})
+    count = run_digests(app, by_clock=False)
+    click.echo(f"{count} digest(s) queued")
 
 
 @mail.command("test")

@@ -120,6 +120,7 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "SMTP_CA_FILE": env("TRIBES_SMTP_CA_FILE") or None,
         "MAIL_FROM": env("TRIBES_MAIL_FROM") or "Tribes <tribes@localhost>",
         "MAIL_POLL_SECONDS": float(env("TRIBES_MAIL_POLL_SECONDS") or 5),
+        "DIGEST_POLL_SECONDS": float(env("TRIBES_DIGEST_POLL_SECONDS") or 300),
         "MAIL_RETRY_SECONDS": float(env("TRIBES_MAIL_RETRY_SECONDS") or 30),
         "MAIL_GIVE_UP_HOURS": float(env("TRIBES_MAIL_GIVE_UP_HOURS") or 24),
         "LIMIT_PASSWORD_RESET": env("TRIBES_LIMIT_PASSWORD_RESET") or "5 per hour",

@@ -17,6 +17,7 @@ FEATURES = (
     "meetups",
     "joining",
     "moderation",
+    "digest",
 )
 
 

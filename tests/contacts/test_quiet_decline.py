@@ -13,6 +13,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from tests.mail.conftest import smtp_server  # noqa: F401  (the sender's mailbox is compared too)
+from tribes.mail.outbox import send_due
+
 #: values that differ on every call whatever happens (export time, time-signed CSRF token)
 VOLATILE_KEYS = {"exported_at", "csrf_token"}
 FILL = {"user_id": "recipient", "slug": "tribe", "request_id": "request"}
@@ -43,6 +46,12 @@ def sender_paths(app: Any, known: dict[str, Any]) -> list[str]:
     return sorted(set(paths))
 
 
+def mailbox_of(app: Any, server: Any, client: Any) -> list[bytes]:
+    """Every mail the client's address has received, as raw bytes, after sending the outbox."""
+    send_due(app)
+    return [m.as_bytes() for m in server.handler.to(client.user["email"])]
+
+
 def snapshot(client: Any, paths: list[str]) -> dict[str, tuple[int, Any]]:
     """Status and JSON of every path, as bytes-stable JSON (volatile keys dropped)."""
     result = {}
@@ -55,9 +64,12 @@ def snapshot(client: Any, paths: list[str]) -> dict[str, tuple[int, Any]]:
     return result
 
 
-def test_decline_changes_nothing_the_sender_can_read(app, make_user, make_tribe):
+def test_decline_changes_nothing_the_sender_can_read(app, make_user, make_tribe, smtp_server):  # noqa: F811
     sender, recipient = make_user("Sam Sender"), make_user("Rita Recipient")
-    tribe = make_tribe(recipient, [sender], name="Shared")
+    tribe = make_tribe(recipient, [sender], name="Shared", visibility="listed")
+    # the sender has mail already (a mention), so their mailbox is not trivially empty
+    assert recipient.post(f"tribes/{tribe['slug']}/messages", {"body": "hi @Sam Sender", "client_id": "m1"}
+                          ).status_code == 201
     sent = sender.post("contacts/requests", {"user_id": recipient.user["id"], "message": "hello"})
     assert sent.status_code == 202
     known = {"recipient": recipient.user["id"], "tribe": tribe["slug"], "request": sent.get_json()["id"]}
@@ -70,7 +82,11 @@ def test_decline_changes_nothing_the_sender_can_read(app, make_user, make_tribe)
     ):
         assert must in paths
     resend_before = sender.post("contacts/requests", {"user_id": recipient.user["id"], "message": "hello"})
+    a_day_later_digests(app)
+    mails_before = mailbox_of(app, smtp_server, sender)
     before = snapshot(sender, paths)
+    assert len(mails_before) == 2  # the mention, then a digest with the unread message
+    assert len(mailbox_of(app, smtp_server, recipient)) == 1  # the request's mail, once (the re-send adds none)
 
     rid = recipient.get("contacts/requests/incoming").get_json()["items"][0]["id"]
     assert recipient.post(f"contacts/requests/{rid}/decline").status_code == 204
@@ -80,14 +96,36 @@ def test_decline_changes_nothing_the_sender_can_read(app, make_user, make_tribe)
     assert (resend_after.status_code, resend_after.data) == (resend_before.status_code, resend_before.data)
     for path in paths:
         assert after[path] == before[path], path
+    assert mailbox_of(app, smtp_server, sender) == mails_before
+    a_day_later_digests(app)
+    assert mailbox_of(app, smtp_server, sender) == mails_before
     # The export's requests-sent part reads pending.
     export = sender.get("me/export").get_json()
     assert [r["status"] for r in export["contact_requests_sent"]] == ["pending"]
 
 
-def test_block_swallows_requests_silently(app, make_user, make_tribe):
+def a_day_later_digests(app: Any) -> None:
+    """Everyone's digest comes due and the digest job runs (what the sender gets must not change)."""
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from tribes.db import utcnow
+    from tribes.digest.jobs import run_digests
+    from tribes.digest.models import DigestState
+    from tribes.extensions import db
+
+    with app.app_context():
+        db.session.execute(update(DigestState).values(checked_at=utcnow() - timedelta(days=8)))
+        db.session.commit()
+        db.remove()
+    run_digests(app, by_clock=False)
+
+
+def test_block_swallows_requests_silently(app, make_user, make_tribe, smtp_server):  # noqa: F811
     sender, blocker = make_user("Sam"), make_user("Bea")
     tribe = make_tribe(blocker, [sender])
+    mails_before = mailbox_of(app, smtp_server, sender)
     first = sender.post("contacts/requests", {"user_id": blocker.user["id"]})
     known = {"recipient": blocker.user["id"], "tribe": tribe["slug"], "request": first.get_json()["id"]}
     paths = sender_paths(app, known)
@@ -99,3 +137,6 @@ def test_block_swallows_requests_silently(app, make_user, make_tribe):
     assert snapshot(sender, paths) == before
     assert blocker.get("contacts/requests/incoming").get_json()["items"] == []
     assert blocker.get("notifications").get_json()["items"] == notes_before
+    assert mailbox_of(app, smtp_server, sender) == mails_before
+    a_day_later_digests(app)
+    assert mailbox_of(app, smtp_server, sender) == mails_before

@@ -101,6 +101,16 @@ def demo_ids(server: LiveServer) -> dict[str, str]:
             "report_id": str(reports[0]["id"]) if reports else "1"}
 
 
+#: the live server's secret key, so the test can sign an unsubscribe link like the server's mails
+
+
+def unsubscribe_page(ids: dict[str, str]) -> str:
+    """A real one-click unsubscribe page (its token signed like the mails' links), not only its 404."""
+    from itsdangerous import URLSafeSerializer
+
+    return "/unsubscribe/" + str(URLSafeSerializer(SECRET, salt="tribes.unsubscribe").dumps([int(ids["user_id"]), "mention"]))
+
+
 def fill(rule: str, ids: dict[str, str]) -> str:
     return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", lambda m: ids.get(m.group(1), "1"), rule)
 
@@ -155,7 +165,7 @@ def assert_axe_can_fail(page: Any, url: str) -> None:
 def test_every_page_fits_phones_and_passes_axe(live_server_factory: Any, browser: Any, tmp_path: Path) -> None:
     server = live_server_factory(args=("--demo",), env={"TRIBES_SECRET_KEY": SECRET})
     ids = demo_ids(server)
-    paths = html_pages(server, [fill(rule, ids) for rule in page_rules(tmp_path)])
+    paths = html_pages(server, [fill(rule, ids) for rule in page_rules(tmp_path)] + [unsubscribe_page(ids)])
     # a mail's RSVP link that works (the filled-in rule above shows the page of a broken one)
     paths.append("/rsvp/" + make_token(int(ids["user_id"]), int(ids["meetup_id"]), "going", secret=SECRET))
     assert len(paths) >= 15, paths

@@ -49,9 +49,12 @@ def new_meetup() -> Any:
 def crowd(make_user: Any, make_tribe: Any) -> Any:
     """A tribe owned by an organiser-level owner with `n` plain members: (tribe, owner, members)."""
 
-    def factory(n: int, **tribe_fields: Any) -> tuple[dict[str, Any], Any, list[Any]]:
+    def factory(n: int, discreet_email: bool | None = None, **tribe_fields: Any) -> tuple[dict[str, Any], Any, list[Any]]:
         members = [make_user() for _ in range(n)]
         tribe = make_tribe(members=members, **tribe_fields)
+        if discreet_email is not None:  # a secret tribe mails discreetly unless told otherwise
+            changed = tribe["owner"].patch(f"tribes/{tribe['slug']}", {"discreet_email": discreet_email})
+            assert changed.status_code == 200, changed.get_json()
         return tribe, tribe["owner"], members
 
     return factory

@@ -1,48 +1,32 @@
-"""Meet-up notification mails as the notification mail (branch mail/notify) will build them:
-subject = the notification's sentence, text = sentence + extras' paragraphs, the extras'
-attachments; queued in the outbox and sent to the test SMTP server.
-
-Until the generic part is on main, this stands in for it; the lead switches the tests to
-the real path at the merge.
-"""
+"""Meet-up notification mails as members receive them: the notification mail
+(tribes/notifications/instant.py) queues them with the cause; the tests send the outbox to the
+test SMTP server and pick a person's mails of one kind (read from the signed one-click
+unsubscribe link every notification mail carries)."""
 
 from __future__ import annotations
 
+import re
 from email.message import EmailMessage
 from typing import Any
 
-from flask_babel import force_locale
 from icalendar import Calendar
-from sqlalchemy import select
+from itsdangerous import URLSafeSerializer
 
-from tribes.accounts.models import User
-from tribes.extensions import db
-from tribes.mail.outbox import queue, send_due
-from tribes.notifications.mailing import extras_for
-from tribes.notifications.models import Notification
-from tribes.notifications.texts import Reader, describe
+from tribes.mail.outbox import send_due
 
 
-def mail_notifications(app: Any, user_id: int, kind: str, skip: int = 0) -> int:
-    """Queue a mail for every notification of `kind` the user has (but the first `skip`,
-    mailed before), then send the outbox."""
-    with app.app_context():
-        user = db.session.get(User, user_id)
-        assert user is not None
-        items = list(db.session.scalars(
-            select(Notification).where(Notification.user_id == user_id, Notification.kind == kind)
-            .order_by(Notification.created_at, Notification.id)
-        ))[skip:]
-        for notification in items:
-            [(sentence, _url)] = describe(db.session, [notification], Reader.of(user))
-            with force_locale(user.locale):
-                extras = extras_for(db.session, notification, user)
-            queue(db.session, to=user.email, subject=sentence, text="\n\n".join([sentence, *extras.paragraphs]),
-                  kind=kind, user_id=user.id, attachments=extras.attachments)
-        db.session.commit()
-        db.remove()
+def _kind_of(app: Any, mail: EmailMessage) -> str | None:
+    link = re.search(r"/unsubscribe/([^>\s]+)>", str(mail.get("List-Unsubscribe", "")))
+    if link is None:
+        return None
+    _user_id, kind = URLSafeSerializer(app.config["SECRET_KEY"], salt="tribes.unsubscribe").loads(link[1])
+    return str(kind)
+
+
+def mails_of(app: Any, smtp_server: Any, person: Any, kind: str) -> list[EmailMessage]:
+    """Send the outbox; the mails of `kind` that `person` (an ApiClient) received, oldest first."""
     send_due(app)
-    return len(items)
+    return [m for m in smtp_server.handler.to(person.user["email"]) if _kind_of(app, m) == kind]
 
 
 def text_of(mail: EmailMessage) -> str:
@@ -61,6 +45,4 @@ def ics_of(mail: EmailMessage) -> tuple[Calendar, EmailMessage]:
 
 def rsvp_links(mail: EmailMessage) -> list[str]:
     """The /rsvp/ links in the mail's text, in order."""
-    import re
-
     return re.findall(r"https?://\S+/rsvp/\S+", text_of(mail))

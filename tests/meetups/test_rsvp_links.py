@@ -10,7 +10,7 @@ from typing import Any
 from itsdangerous import URLSafeSerializer
 from sqlalchemy import update
 
-from tests.meetups.mails import mail_notifications, rsvp_links, text_of
+from tests.meetups.mails import mails_of, rsvp_links, text_of
 from tribes.db import utcnow
 from tribes.meetups.models import Meetup
 from tribes.meetups.rsvp_links import SALT, make_token
@@ -122,15 +122,14 @@ def test_a_removed_member_gets_a_404(app, client, crowd, new_meetup):
 
 
 def test_promotion_mail_link_gives_the_seat_back_to_the_next_in_line(app, client, crowd, new_meetup, smtp_server):
-    tribe, owner, [first, second, third] = crowd(3)
+    tribe, owner, [first, second, third] = crowd(3, discreet_email=False)
     meetup = new_meetup(owner, tribe["slug"], capacity=1)
     for member in (first, second, third):
         member.put(f"meetups/{meetup['id']}/rsvp", {"status": "going"})
     first.put(f"meetups/{meetup['id']}/rsvp", {"status": "not_going"})
     assert second.get(f"meetups/{meetup['id']}/rsvp").get_json()["status"] == "going"
 
-    mail_notifications(app, second.user["id"], "meetup_promoted")
-    [mail] = smtp_server.handler.to(second.user["email"])
+    [mail] = mails_of(app, smtp_server, second, "meetup_promoted")
     assert "A seat came free: you are going." in text_of(mail)
     [give_back] = rsvp_links(mail)
     page = client.http.get(path_of(give_back))

@@ -53,6 +53,8 @@ class TribePatch(Strict):
     join_requests: bool | None = None
     join_questions: list[str] | None = Field(default=None, max_length=5)
     # -- end joining
+    #: mails about the tribe name nothing (no tribe, person or content)
+    discreet_email: bool | None = None
 
     @field_validator("name")
     @classmethod
@@ -131,6 +133,8 @@ class TribeOut(Out):
     #: whether outsiders may ask to join (tribes.joining), and what they are asked
     join_requests: bool
     join_questions: list[str]
+    #: mails about this tribe name nothing (the setting, else true while secret)
+    discreet_email: bool
 
     @classmethod
     def of(cls, tribe: Tribe, member: Membership | None, unread_messages: int = 0) -> TribeOut:
@@ -143,6 +147,7 @@ class TribeOut(Out):
             unread_messages=unread_messages,
             last_read_message_id=member.last_read_message_id if member else None,
             join_requests=tribe.join_requests, join_questions=list(tribe.join_questions or []),
+            discreet_email=tribe.mails_discreetly,
         )
 
 

@@ -127,12 +127,12 @@ def directory_query() -> Any:
 
 
 def update_tribe(session: Session, tribe: Tribe, changes: dict[str, Any], actor_id: int | None = None) -> Tribe:
-    """Change name, description, visibility, invite policy, member or joining settings (audited)."""
+    """Change name, description, visibility, invite policy, member, joining or mail settings (audited)."""
     _check_joining(tribe, changes)
     was_taking = tribe.join_requests
     changed: dict[str, Any] = {}
     for key in ("name", "description", "visibility", "invite_policy", "max_guests", "new_member_hours",
-                "join_requests", "join_questions"):
+                "join_requests", "join_questions", "discreet_email"):
         if changes.get(key) is not None and getattr(tribe, key) != changes[key]:
             changed[key] = {"from": getattr(tribe, key), "to": changes[key]}
             setattr(tribe, key, changes[key])

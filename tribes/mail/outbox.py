@@ -104,8 +104,10 @@ def queue(
     user_id: int | None = None,
     headers: dict[str, str] | None = None,
     attachments: Iterable[Attachment] = (),
+    flush: bool = True,
 ) -> OutboxMail:
-    """Queue a mail in the caller's transaction (flushed, never committed here)."""
+    """Queue a mail in the caller's transaction (flushed, never committed here; with
+    `flush=False` the caller flushes, so many mails are one INSERT)."""
     Address(addr_spec=to)  # a malformed address fails here, in the cause's transaction
     message = build_message(
         to=to, subject=subject, text=text, html=html, sender=mail_from(), headers=headers,
@@ -118,7 +120,8 @@ def queue(
         status="queued", attempts=0, created_at=now, next_attempt_at=now,
     )
     session.add(row)
-    session.flush()
+    if flush:
+        session.flush()
     return row
 
 

@@ -278,7 +278,9 @@ def settings(slug: str) -> Any:
         return redirect(url_for("moderation_pages.settings", slug=tribe.slug))
 
     def values() -> dict[str, Any]:
-        return {k: request.form.get(k, "") for k in SETTINGS_FIELDS}
+        discreet = request.form.get("discreet_email") == "1"  # left at its default unless changed
+        return {**{k: request.form.get(k, "") for k in SETTINGS_FIELDS},
+                "discreet_email": discreet if discreet != tribe.mails_discreetly else None}
 
     return form_page(
         "moderation/settings.html", TribePatch,

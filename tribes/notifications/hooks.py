@@ -23,6 +23,7 @@ def _on_invite_targeted(
         "tribe_invite",
         {"tribe": {"name": tribe_name}, "invited_by": invited_by, "invite_id": invite_id},
         about_user_id=inviter_id,
+        tribe_id=tribe_id,
     )
 
 

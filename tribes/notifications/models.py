@@ -29,6 +29,11 @@ class Notification(RandomIdPK, Base):
     about_user_id: Mapped[int | None] = mapped_column(IdType, ForeignKey("users.id", ondelete="CASCADE"))
     read_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: the tribe it is about (found from its data when stored): that tribe's mail volume and
+    #: discretion apply to its mail; null for contact news or once the tribe is deleted
+    tribe_id: Mapped[int | None] = mapped_column(IdType, ForeignKey("tribes.id", ondelete="SET NULL"))
+    #: when it went out by mail, instantly or in a digest (a mailed notification is never mailed again)
+    mailed_at: Mapped[datetime | None]
 
 
 class NotificationSettings(RandomIdPK, Base):

@@ -7,7 +7,7 @@ tribes.notifications.kinds, so a kind added later starts at its default for ever
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import delete, select
@@ -92,6 +92,57 @@ def mail_mode(session: Session, user_id: int, kind: str, tribe_id: int | None = 
     if volume == "mentions" and not spec.personal:
         return "off"
     return mode
+
+
+def with_volume(spec_personal: bool, mode: Mode, volume: str | None) -> Mode:
+    """A kind's mode after a tribe's volume: "none" silences it, "mentions" keeps only personal kinds."""
+    if mode == "off" or volume is None:
+        return mode
+    if volume == "none" or (volume == "mentions" and not spec_personal):
+        return "off"
+    return mode
+
+
+#: (user id, kind, tribe id or None)
+Wanted = tuple[int, str, int | None]
+
+
+def settings_of(session: Session, user_ids: Iterable[int]) -> dict[int, Settings]:
+    """Several people's settings, defaults filled in, in one query."""
+    ids = set(user_ids)
+    rows = {row.user_id: row for row in session.scalars(
+        select(NotificationSettings).where(NotificationSettings.user_id.in_(ids))
+    )} if ids else {}
+    return {uid: _merge(rows.get(uid)) for uid in ids}
+
+
+def volumes_of(session: Session, pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], str]:
+    """The mail volume of each (user id, tribe id) membership, in one query (missing: not a member)."""
+    pairs = set(pairs)
+    if not pairs:
+        return {}
+    users, tribes = {u for u, _t in pairs}, {t for _u, t in pairs}
+    return {(u, t): v for u, t, v in session.execute(
+        select(Membership.user_id, Membership.tribe_id, Membership.email)
+        .where(Membership.user_id.in_(users), Membership.tribe_id.in_(tribes))
+    ).tuples() if (u, t) in pairs}
+
+
+def mail_modes(session: Session, wanted: Iterable[Wanted]) -> dict[Wanted, Mode]:
+    """`mail_mode` for many (user, kind, tribe) at once: two queries in all."""
+    wanted = set(wanted)
+    settings = settings_of(session, {u for u, _k, _t in wanted})
+    volumes = volumes_of(session, {(u, t) for u, _k, t in wanted if t is not None})
+    modes: dict[Wanted, Mode] = {}
+    for key in wanted:
+        user_id, kind, tribe_id = key
+        spec = BY_NAME.get(kind)
+        if spec is None:
+            modes[key] = "off"
+            continue
+        volume = volumes.get((user_id, tribe_id)) if tribe_id is not None else None
+        modes[key] = with_volume(spec.personal, settings[user_id].email[kind], volume)
+    return modes
 
 
 def delete_settings(session: Session, user_id: int) -> None:

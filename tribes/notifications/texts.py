@@ -61,31 +61,37 @@ class _Known:
     invites: dict[int, Invite] = field(default_factory=dict)
 
 
-def _slug(data: dict[str, Any]) -> str | None:
+def tribe_slug(data: dict[str, Any]) -> str | None:
+    """The slug of the tribe a notification's data names (a string or `{slug, name}`)."""
     tribe = data.get("tribe")
     if isinstance(tribe, dict):
         return tribe.get("slug")
     return tribe if isinstance(tribe, str) else None
 
 
-def _lookup(session: Session, notifications: Sequence[Notification], reader: Reader) -> _Known:
-    known = _Known()
-    slugs = {s for n in notifications if (s := _slug(n.data or {}))}
+def _lookup(session: Session, notifications: Sequence[Notification], reader_ids: set[int]) -> dict[int, _Known]:
+    """Tribes, invites and the readers' memberships the notifications name: at most three
+    queries, however many notifications and readers."""
+    known = {uid: _Known() for uid in reader_ids}
+    slugs = {s for n in notifications if (s := tribe_slug(n.data or {}))}
     invite_ids = {int(i) for n in notifications if n.kind == kinds.TRIBE_INVITE and (i := (n.data or {}).get("invite_id"))}
+    invites: dict[int, Invite] = {}
     if invite_ids:
-        known.invites = {i.id: i for i in session.scalars(select(Invite).where(Invite.id.in_(invite_ids)))}
-    tribe_ids = {i.tribe_id for i in known.invites.values()}
+        invites = {i.id: i for i in session.scalars(select(Invite).where(Invite.id.in_(invite_ids)))}
+    tribe_ids = {i.tribe_id for i in invites.values()}
+    by_slug: dict[str, Tribe] = {}
+    by_id: dict[int, Tribe] = {}
     if slugs or tribe_ids:
-        rows = session.execute(
-            select(Tribe, Membership.id)
-            .outerjoin(Membership, (Membership.tribe_id == Tribe.id) & (Membership.user_id == reader.user_id))
-            .where(Tribe.slug.in_(slugs) | Tribe.id.in_(tribe_ids))
-        ).all()
-        for tribe, membership_id in rows:
-            known.by_slug[tribe.slug] = tribe
-            known.by_id[tribe.id] = tribe
-            if membership_id is not None:
-                known.member_of.add(tribe.id)
+        for tribe in session.scalars(select(Tribe).where(Tribe.slug.in_(slugs) | Tribe.id.in_(tribe_ids))):
+            by_slug[tribe.slug], by_id[tribe.id] = tribe, tribe
+    if by_id:
+        for tribe_id, user_id in session.execute(
+            select(Membership.tribe_id, Membership.user_id)
+            .where(Membership.tribe_id.in_(by_id), Membership.user_id.in_(reader_ids))
+        ).tuples():
+            known[user_id].member_of.add(tribe_id)
+    for entry in known.values():
+        entry.by_slug, entry.by_id, entry.invites = by_slug, by_id, invites
     return known
 
 
@@ -101,7 +107,7 @@ class _Sentence:
                 self.tribe = known.by_id.get(invite.tribe_id)
             self.may_name = invite is not None and invite.for_user_id == reader.user_id and invite.revoked_at is None
         else:
-            slug = _slug(self.data)
+            slug = tribe_slug(self.data)
             self.tribe = known.by_slug.get(slug) if slug else None
             self.may_name = False
         self.member = self.tribe is not None and self.tribe.id in known.member_of
@@ -219,8 +225,20 @@ class _Sentence:
 
 def describe(session: Session, notifications: Sequence[Notification], reader: Reader) -> list[tuple[str, str | None]]:
     """(text, url) of each notification, in the reader's language and time zone."""
-    if not notifications:
-        return []
-    known = _lookup(session, notifications, reader)
-    with force_locale(reader.locale):
-        return [_Sentence(n, known, reader).render() for n in notifications]
+    return describe_many(session, [(reader, notifications)])[0]
+
+
+def describe_many(
+    session: Session, batches: Sequence[tuple[Reader, Sequence[Notification]]]
+) -> list[list[tuple[str, str | None]]]:
+    """(text, url) of each reader's notifications, in that reader's language and time zone;
+    the lookups are shared (at most three queries for all readers together)."""
+    everything = [n for _reader, items in batches for n in items]
+    if not everything:
+        return [[] for _ in batches]
+    known = _lookup(session, everything, {reader.user_id for reader, _items in batches})
+    results: list[list[tuple[str, str | None]]] = []
+    for reader, items in batches:
+        with force_locale(reader.locale):
+            results.append([_Sentence(n, known[reader.user_id], reader).render() for n in items])
+    return results

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, redirect, render_template, request, url_for
+from flask import abort, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from tribes.db import time_id_keyset
-from tribes.extensions import db
+from tribes.extensions import csrf, db
 from tribes.i18n import _, lazy_gettext
-from tribes.notifications import preferences, service
+from tribes.notifications import preferences, service, unsubscribe
 from tribes.notifications.kinds import KINDS
 from tribes.notifications.models import Notification
 from tribes.notifications.schemas import NotificationSettingsIn
@@ -68,6 +68,7 @@ def settings_section_context(user: Any) -> dict[str, Any]:
         "mail_modes": MODE_LABELS,
         "mail_digest": settings.digest,
         "mail_digests": DIGEST_LABELS,
+        "mail_verified": bool(user.email_verified),
     }
 
 
@@ -83,3 +84,30 @@ def email_settings() -> Any:
         return preferences.update_settings(db.session, current_user.id, data.chosen_modes(), data.digest)
 
     return form_action(url_for("privacy_pages.settings") + "#email", _("Your e-mail settings are saved."), save)
+
+
+def _unsubscribe_page(token: str, done: bool) -> Any:
+    """The one-click page: which mails stop (GET) or that they stopped (POST); bad token → 404."""
+    found = unsubscribe.read_token(db.session, token)
+    if found is None:
+        abort(404)
+    user, kind = found
+    if done:
+        unsubscribe.unsubscribe(db.session, user.id, kind)
+    page = render_template("notifications/unsubscribe.html", label=unsubscribe.label(kind), done=done, token=token)
+    response = make_response(page)
+    response.headers["Referrer-Policy"] = "no-referrer"  # the token stays out of other sites' logs
+    return response
+
+
+@bp.get("/unsubscribe/<token>")
+def unsubscribe_confirm(token: str) -> Any:
+    """Name the mails the link stops, with a button that stops them (no login; GET changes nothing)."""
+    return _unsubscribe_page(token, done=False)
+
+
+@bp.post("/unsubscribe/<token>")
+@csrf.exempt  # RFC 8058: the mail client posts without any cookie; the signed token is the proof
+def unsubscribe_now(token: str) -> Any:
+    """Turn that kind of mail off → 200 (the RFC 8058 one-click POST, or the page's button)."""
+    return _unsubscribe_page(token, done=True)
