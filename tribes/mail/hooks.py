@@ -1,31 +1,64 @@
-"""Wiring: an account's mails and reset links go with it."""
+"""Wiring: confirmation links at registration, invite mails, an account's mails and links go
+with it; the "E-mail address" settings section and the banner for an unconfirmed address."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask
+from flask import Flask, request
+from flask_login import current_user
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from tribes import events
-from tribes.mail.models import OutboxMail, PasswordResetToken
+from tribes.mail.models import EmailToken, OutboxMail, PasswordResetToken
 
 
 def _on_user_deleting(user_id: int, session: Session, **_: Any) -> None:
-    """An account is deleted: its mails (sent or still queued) and reset links are removed."""
+    """An account is deleted: its mails (sent or still queued) and its links are removed."""
     session.execute(delete(OutboxMail).where(OutboxMail.user_id == user_id))
     session.execute(delete(PasswordResetToken).where(PasswordResetToken.user_id == user_id))
+    session.execute(delete(EmailToken).where(EmailToken.user_id == user_id))
 
 
 def _on_credentials_reset(user_id: int, session: Session, **_: Any) -> None:
-    """Password changed or logged out everywhere: open reset links stop working too."""
+    """Password changed or logged out everywhere: open reset and address-change links stop working too."""
     session.execute(delete(PasswordResetToken).where(PasswordResetToken.user_id == user_id))
+    session.execute(delete(EmailToken).where(EmailToken.user_id == user_id, EmailToken.purpose == "change"))
+
+
+def _on_user_registered(user_id: int, *, session: Session, user: Any, **_: Any) -> None:
+    """A new account with an unproven address gets a confirmation link."""
+    from tribes.mail.verification import send_verification
+
+    send_verification(session, user)
+
+
+def _on_invite_mailed(tribe_id: int, *, session: Session, invite: Any, tribe: Any, token: str, **_: Any) -> None:
+    """An invite made for an e-mail address is mailed there."""
+    from tribes.mail.invite_mail import queue_invite_mail
+
+    queue_invite_mail(session, invite, tribe, token)
 
 
 events.user_deleting.connect(_on_user_deleting, weak=False)
 events.credentials_reset.connect(_on_credentials_reset, weak=False)
+events.user_registered.connect(_on_user_registered, weak=False)
+events.invite_mailed.connect(_on_invite_mailed, weak=False)
 
 
 def init_app(app: Flask) -> None:
-    """Nothing to register on the app yet (the sender starts from tribes.mail.jobs)."""
+    """The settings section and the banner (the sender starts from tribes.mail.jobs)."""
+    from tribes.mail.views import settings_section_context
+    from tribes.pages import add_settings_section
+
+    add_settings_section(app, "mail/_settings_section.html", settings_section_context)
+
+    @app.context_processor
+    def _address_banner() -> dict[str, Any]:
+        """The "confirm your address" banner for a logged-in, unconfirmed account (None: no banner),
+        with the page its resend button comes back to."""
+        if not current_user.is_authenticated or current_user.email_verified:
+            return {"unconfirmed_address": None}
+        back = request.full_path.rstrip("?") if request.method == "GET" else ""
+        return {"unconfirmed_address": {"back": back}}
