@@ -94,7 +94,7 @@ def _settings_context() -> dict[str, Any]:
     return {**sections(current_user), **settings_context(current_user)}
 
 
-@bp.post("/settings/email/verification")
+@bp.post("/settings/address/verification")
 @login_required
 @limits.verification_per_account
 def resend_verification() -> Any:
@@ -110,7 +110,7 @@ def _change_requested(_result: None) -> Any:
     return redirect(url_for("privacy_pages.settings") + "#email-address")
 
 
-@bp.post("/settings/email")
+@bp.post("/settings/address")
 @login_required
 @limits.verification_per_account
 @account_limits.wrong_password_per_account
