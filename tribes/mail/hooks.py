@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask
 from flask_login import current_user
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
@@ -56,9 +56,8 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def _address_banner() -> dict[str, Any]:
-        """The "confirm your address" banner for a logged-in, unconfirmed account (None: no banner),
-        with the page its resend button comes back to."""
-        if not current_user.is_authenticated or current_user.email_verified:
-            return {"unconfirmed_address": None}
-        back = request.full_path.rstrip("?") if request.method == "GET" else ""
-        return {"unconfirmed_address": {"back": back}}
+        """Whether the page shows the "confirm your address" banner: a logged-in, unconfirmed account.
+
+        The banner is the same on every page (its resend button leads to the settings section),
+        so a page's bytes still depend on nothing but what it shows."""
+        return {"unconfirmed_address": bool(current_user.is_authenticated and not current_user.email_verified)}

@@ -1,7 +1,8 @@
 """Address confirmation by mail: a link `<base>/verify/<token>` (256 random bits, only its
 SHA-256 stored, single use, valid 48 hours), mailed at registration, on request again, and to
 a new address the account wants to move to. Following it marks the address verified; for an
-address change the account switches to the new address then, and the old one gets a notice.
+address change the account switches to the new address then, and the old one (if it was
+confirmed) gets a notice.
 
 A change to an address another account uses gets the same answer after the same work (a token
 hashed, a mail built, nothing queued), so the answer does not tell that the address is taken.
@@ -149,11 +150,12 @@ def confirm(session: Session, raw: str) -> User:
 
 
 def _switch_address(session: Session, user: User, address: str) -> None:
-    """Move the account to a confirmed address; its other links end; the old address is told."""
+    """Move the account to a confirmed address; its other links end; the old address, if it was
+    confirmed, gets a notice."""
     taken = ValidationFailed({"token": _("Another account uses this address now. Choose a different one.")})
     if session.scalar(select(User.id).where(User.email == address, User.id != user.id)) is not None:
         raise taken
-    old = user.email
+    old, old_verified = user.email, bool(user.email_verified)
     try:
         with session.begin_nested():
             user.email = address
@@ -164,8 +166,9 @@ def _switch_address(session: Session, user: User, address: str) -> None:
     # links mailed to the old address (reset, confirmation) stop working
     session.execute(delete(EmailToken).where(EmailToken.user_id == user.id))
     session.execute(delete(PasswordResetToken).where(PasswordResetToken.user_id == user.id))
-    subject, text = notice_mail(user.display_name, address, user.locale)
-    queue(session, to=old, subject=subject, text=text, kind=NOTICE_KIND, user_id=user.id)
+    if old_verified:  # an address never confirmed may not be the owner's: it is told nothing
+        subject, text = notice_mail(user.display_name, address, user.locale)
+        queue(session, to=old, subject=subject, text=text, kind=NOTICE_KIND, user_id=user.id)
 
 
 def pending_change(session: Session, user_id: int) -> EmailToken | None:

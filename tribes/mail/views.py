@@ -13,7 +13,7 @@ from tribes.errors import ApiError, ValidationFailed
 from tribes.extensions import db
 from tribes.i18n import _
 from tribes.mail import limits, reset, schemas, verification
-from tribes.pages import form_action, form_page, local_path, page_blueprint
+from tribes.pages import form_action, form_page, page_blueprint
 
 bp = page_blueprint("mail_pages", __name__)
 
@@ -98,9 +98,8 @@ def _settings_context() -> dict[str, Any]:
 @login_required
 @limits.verification_per_account
 def resend_verification() -> Any:
-    """Mail the confirmation link again (from the settings section or the banner)."""
-    back = local_path(request.form.get("next")) or url_for("privacy_pages.settings") + "#email-address"
-    return form_action(back, _("A new confirmation link is on its way to %(address)s.", address=current_user.email),
+    """Mail the confirmation link again (from the settings section or the banner); back to the section."""
+    return form_action(url_for("privacy_pages.settings") + "#email-address", _("A new confirmation link is on its way to %(address)s.", address=current_user.email),
                        lambda: verification.send_verification(db.session, current_user._get_current_object()))
 
 
