@@ -57,7 +57,7 @@ def end_login() -> None:
 def register(data: schemas.RegisterIn) -> AuthOut:
     """Create an account and log it in; with `invite_token`, join the invite's tribe in the same step."""
     if data.invite_token is not None:
-        from tribes.groups.joining import register_through_invite
+        from tribes.groups.signup import register_through_invite
 
         user, _member, _tribe = register_through_invite(
             db.session, data.invite_token, data.email, data.password, data.display_name,

@@ -12,7 +12,7 @@ from tribes.accounts.views import log_in, register_from_form
 from tribes.db import time_id_keyset
 from tribes.errors import ApiError, Forbidden, NotFound, pydantic_fields
 from tribes.extensions import db, limiter
-from tribes.groups import invites, joining, limits, policy, reads, schemas, service
+from tribes.groups import invites, limits, policy, reads, schemas, service, signup
 from tribes.groups.api import invite_url
 from tribes.groups.models import Invite, Membership, Tribe
 from tribes.i18n import _, lazy_gettext
@@ -248,7 +248,7 @@ def invite_landing(token: str) -> Any:
                                form={"email": invite.email} if invite.email else {})
     new_account = user is None
     if new_account:
-        user, errors = register_from_form(lambda data, **where: joining.register_through_invite(
+        user, errors = register_from_form(lambda data, **where: signup.register_through_invite(
             db.session, token, data.email, data.password, data.display_name, **where)[0])
         if errors or user is None:
             if "invite_token" in errors:  # the address is not the one the invite was mailed to
