@@ -35,7 +35,11 @@
     if (!badge) { return; }
     var count = Math.max(0, (parseInt(badge.textContent, 10) || 0) + delta);
     if (!count) {
-      if (badge.previousSibling && badge.previousSibling.nodeType === 3) { badge.previousSibling.remove(); }
+      var before = badge.previousSibling;   // the space before the badge, never the link's own label
+      if (before && before.nodeType === 3) {
+        if (before.textContent.trim()) { before.textContent = before.textContent.replace(/\s+$/, ""); }
+        else { before.remove(); }
+      }
       badge.remove();
       return;
     }

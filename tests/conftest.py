@@ -183,14 +183,19 @@ def make_user(app: Any, make_client: Any) -> Any:
         )
         assert response.status_code == 201, response.get_json()
         if verified:  # as if the person followed the link mailed at registration
-            from sqlalchemy import update
+            from sqlalchemy import delete, update
 
             from tribes.accounts.models import User
             from tribes.extensions import db
+            from tribes.mail.models import EmailToken, OutboxMail
 
             assert db.engine is not None
             with db.engine.begin() as connection:
                 connection.execute(update(User).where(User.id == api.user["id"]).values(email_verified=True))
+                # the link was followed: neither it nor its mail is left over
+                connection.execute(delete(EmailToken).where(EmailToken.user_id == api.user["id"]))
+                connection.execute(delete(OutboxMail).where(OutboxMail.user_id == api.user["id"],
+                                                            OutboxMail.kind == "verify_email"))
             api.user["email_verified"] = True
         return api
 

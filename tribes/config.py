@@ -124,5 +124,7 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "MAIL_RETRY_SECONDS": float(env("TRIBES_MAIL_RETRY_SECONDS") or 30),
         "MAIL_GIVE_UP_HOURS": float(env("TRIBES_MAIL_GIVE_UP_HOURS") or 24),
         "LIMIT_PASSWORD_RESET": env("TRIBES_LIMIT_PASSWORD_RESET") or "5 per hour",
+        # Confirmation links an account may ask for (resend, address change), per account.
+        "LIMIT_VERIFICATION_MAIL": env("TRIBES_LIMIT_VERIFICATION_MAIL") or "5 per hour",
         "RUN_BACKGROUND_JOBS": _flag("TRIBES_RUN_BACKGROUND_JOBS", True),
     }

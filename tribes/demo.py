@@ -42,9 +42,10 @@ def load_demo() -> list[str]:
     session = db.session
     lines = [f"Demo logins (password for all: {DEMO_PASSWORD}):"]
     if session.scalar(select(User).where(User.email == PEOPLE[0][0])) is None:
-        users = [accounts.register(session, email, DEMO_PASSWORD, name) for email, name in PEOPLE]
-        for user in users:
-            user.email_verified = True  # demo addresses: their mails go to instance/mail/
+        # demo addresses are confirmed (their mails go to instance/mail/), but for the newcomer's:
+        # she has one confirmation mail there, and the pages show her the banner that asks for it
+        users = [accounts.register(session, email, DEMO_PASSWORD, name, email_verified=n != NEWCOMER)
+                 for n, (email, name) in enumerate(PEOPLE)]
         tribe = groups.create_tribe(
             session, users[0], "Digital Media Women Berlin",
             slug="dmw-berlin",
@@ -71,7 +72,8 @@ def load_demo() -> list[str]:
         lines.append("(demo data loaded)")
     for email, name in PEOPLE:
         lines.append(f"  {name}: {email}")
-    lines.append("Dana joined a moment ago, so she may not invite yet (new-member hours); Cleo has a")
+    lines.append("Dana joined a moment ago, so she may not invite yet (new-member hours), and has not")
+    lines.append("confirmed her address yet (the link is in instance/mail/); Cleo has a")
     lines.append("contact request from Dana, Ada an open report, the meet-up is full with Cleo waitlisted.")
     lines.append("Ben's listed tribe Podcast Makers takes join requests; Cleo has asked to join it.")
     return lines

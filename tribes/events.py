@@ -39,6 +39,14 @@ credentials_reset = signals.signal("credentials-reset")
 #: invited_by (the inviter's card, or None).
 #: Receivers flush, never commit.
 invite_targeted = signals.signal("invite-targeted")
+#: SYNCHRONOUS, inside the transaction: an account was created (flushed).
+#: sender=user_id; kwargs: session, user. Mail subscribes: an unverified address gets a
+#: verification link. Receivers flush, never commit.
+user_registered = signals.signal("user-registered")
+#: SYNCHRONOUS, inside the transaction: an invite names an e-mail address to mail it to.
+#: sender=tribe_id; kwargs: session, invite, tribe, token (the raw token of the mailed link:
+#: the receiver puts it in the mail and nowhere else). Receivers flush, never commit.
+invite_mailed = signals.signal("invite-mailed")
 #: SYNCHRONOUS, inside the transaction: a member was muted.
 #: sender=tribe_id; kwargs: session, user_id, slug, name, until. Receivers flush, never commit.
 member_muted = signals.signal("member-muted")

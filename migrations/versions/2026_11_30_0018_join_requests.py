@@ -6,7 +6,7 @@ unique (tribe_id, user_id, open_slot) allows one open request per person and tri
 SQLite and PostgreSQL alike.
 
 Revision ID: 0018
-Revises: 0016
+Revises: 0017
 Create Date: 2026-11-30 06:00:00
 """
 
@@ -20,7 +20,7 @@ from alembic import op
 from tribes.db import UTCDateTime
 
 revision: str = '0018'
-down_revision: str | Sequence[str] | None = '0016'
+down_revision: str | Sequence[str] | None = '0017'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

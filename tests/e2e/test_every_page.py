@@ -98,7 +98,25 @@ def demo_ids(server: LiveServer) -> dict[str, str]:
     token = ada.post(f"{url}/tribes/dmw-berlin/invites", json={}, timeout=30).json()["token"]
     reports = ada.get(f"{url}/tribes/dmw-berlin/reports", timeout=30).json()["items"]
     return {"slug": "dmw-berlin", "meetup_id": str(meetup["id"]), "user_id": str(dana), "token": token,
-            "report_id": str(reports[0]["id"]) if reports else "1"}
+            "report_id": str(reports[0]["id"]) if reports else "1", "verify_token": mailed_verify_token(server)}
+
+
+def mailed_verify_token(server: LiveServer, wait: float = 30.0) -> str:
+    """The token of the confirmation link the demo's newcomer got (the server's mail job writes
+    it to instance/mail/ within a few seconds)."""
+    import email
+    import email.policy
+    import time
+
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        for path in (Path(server.workdir) / "instance" / "mail").glob("*.eml"):
+            mail = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+            found = re.search(r"/verify/([A-Za-z0-9_-]+)", mail.get_body(("plain",)).get_content())  # type: ignore[union-attr]
+            if found:
+                return found.group(1)
+        time.sleep(0.5)
+    raise AssertionError("no confirmation mail in instance/mail/")
 
 
 #: the live server's secret key, so the test can sign an unsubscribe link like the server's mails
@@ -112,6 +130,8 @@ def unsubscribe_page(ids: dict[str, str]) -> str:
 
 
 def fill(rule: str, ids: dict[str, str]) -> str:
+    if rule.startswith("/verify/"):  # the confirmation page with a live link: its form is checked too
+        ids = {**ids, "token": ids["verify_token"]}
     return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", lambda m: ids.get(m.group(1), "1"), rule)
 
 

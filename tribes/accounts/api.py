@@ -55,8 +55,16 @@ def end_login() -> None:
 @limits.registration_per_address
 @endpoint(AuthOut, status=201, body=schemas.RegisterIn)
 def register(data: schemas.RegisterIn) -> AuthOut:
-    """Create an account and log it in."""
-    user = service.register(db.session, data.email, data.password, data.display_name, locale=browser_locale())
+    """Create an account and log it in; with `invite_token`, join the invite's tribe in the same step."""
+    if data.invite_token is not None:
+        from tribes.groups.signup import register_through_invite
+
+        user, _member, _tribe = register_through_invite(
+            db.session, data.invite_token, data.email, data.password, data.display_name,
+            locale=browser_locale(), timezone="UTC",
+        )
+    else:
+        user = service.register(db.session, data.email, data.password, data.display_name, locale=browser_locale())
     return begin_login(user)
 
 

@@ -62,18 +62,25 @@ def clean_display_name(value: str) -> str:
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s.]+(\.[^@\s.]+)+$")
 
 
+def valid_email(value: str) -> str:
+    """The address, stripped, if it looks like one; ValueError otherwise."""
+    value = value.strip()
+    if not EMAIL_RE.match(value):
+        raise ValueError(_("Enter a valid e-mail address."))
+    return value
+
+
 class RegisterIn(Strict):
     email: str = Field(max_length=254)
     password: str
     display_name: str
+    #: an invite to accept in the same step (its tribe is joined; see groups.signup)
+    invite_token: str | None = Field(default=None, max_length=200)
 
     @field_validator("email")
     @classmethod
     def _email(cls, value: str) -> str:
-        value = value.strip()
-        if not EMAIL_RE.match(value):
-            raise ValueError(_("Enter a valid e-mail address."))
-        return value
+        return valid_email(value)
 
     @field_validator("password")
     @classmethod

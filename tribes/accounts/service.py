@@ -35,10 +35,11 @@ def normalise_email(email: str) -> str:
 
 def register(
     session: Session, email: str, password: str, display_name: str, *, locale: str = "en",
-    timezone: str = "UTC",
+    timezone: str = "UTC", email_verified: bool = False,
 ) -> User:
     """Create an account (in the language and time zone its browser gave); a taken e-mail is
-    a field error like any other."""
+    a field error like any other. `email_verified` when the address is already proven (a
+    mailed invite's link was followed); otherwise a verification link is mailed."""
     email = normalise_email(email)
     if session.scalar(select(User.id).where(User.email == email)) is not None:
         raise ValidationFailed({"email": _("This e-mail address cannot be used.")})
@@ -51,6 +52,7 @@ def register(
         timezone=timezone,
         locale=locale,
         created_at=utcnow(),
+        email_verified=email_verified,
     )
     try:
         with session.begin_nested():
@@ -58,6 +60,7 @@ def register(
             session.flush()
     except IntegrityError as exc:
         raise ValidationFailed({"email": _("This e-mail address cannot be used.")}) from exc
+    events.user_registered.send(user.id, session=session, user=user)
     return user
 
 

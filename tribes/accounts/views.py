@@ -3,6 +3,7 @@ language and time zone, password, sessions) and the avatar files."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import (
@@ -43,15 +44,16 @@ def log_in(user: Any) -> None:
     begin_login(user)
 
 
-def register_from_form() -> tuple[Any, dict[str, str]]:
-    """Validate the registration fields of the posted form and create the user (flushed).
+def register_from_form(create: Callable[..., Any] | None = None) -> tuple[Any, dict[str, str]]:
+    """Validate the registration fields of the posted form and create the user (flushed) with
+    `create(data, locale=, timezone=)` (default: a plain registration).
 
     Returns (user, {}) or (None, field errors); used by the invite landing page.
     """
     try:
         data = schemas.RegisterIn.model_validate({k: request.form.get(k, "") for k in REGISTER_FIELDS})
-        user = service.register(db.session, data.email, data.password, data.display_name, locale=browser_locale(),
-                                timezone=schemas.browser_timezone(request.form.get("timezone")))
+        make = create or (lambda d, **kw: service.register(db.session, d.email, d.password, d.display_name, **kw))
+        user = make(data, locale=browser_locale(), timezone=schemas.browser_timezone(request.form.get("timezone")))
     except ValidationError as exc:
         return None, pydantic_fields(exc)
     except ValidationFailed as exc:

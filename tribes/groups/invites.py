@@ -7,14 +7,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tribes import events
 from tribes.accounts.blocks import has_blocked
 from tribes.accounts.models import User
-from tribes.accounts.service import card, token_hash
+from tribes.accounts.service import card, normalise_email, token_hash
 from tribes.db import rowcount, utcnow
 from tribes.errors import Forbidden, NotFound, ValidationFailed
 from tribes.groups import policy, reads
@@ -40,8 +40,10 @@ def create_invite(
     max_uses: int = 1,
     expires_in_hours: int = 168,
     for_user_id: int | None = None,
+    email: str | None = None,
 ) -> tuple[Invite, str]:
-    """Create an invite; returns it with the raw token (shown once, stored hashed)."""
+    """Create an invite; returns it with the raw token (shown once, stored hashed). With `email`
+    it is mailed there, with a link of its own, and only an account that verified it may accept."""
     if not policy.may_invite(tribe, actor):
         raise Forbidden()
     if actor.role == "member" and actor.joined_at > utcnow() - timedelta(hours=tribe.new_member_hours):
@@ -57,12 +59,17 @@ def create_invite(
         if for_user is None or not may_be_invited_by(session, actor.user_id, for_user):
             # someone the inviter may not see gets the very answer of a missing id
             raise ValidationFailed({"for_user_id": _("No such user.")})
+    if email is not None and for_user_id is not None:
+        raise ValidationFailed({"email": _("Invite either a person or an e-mail address, not both.")})
     raw = secrets.token_urlsafe(24)  # 192 bits
+    mailed = secrets.token_urlsafe(24) if email is not None else None
     invite = Invite(
         tribe_id=tribe.id,
         created_by_id=actor.user_id,
         for_user_id=for_user_id,
         token_hash=token_hash(raw),
+        email=normalise_email(email) if email is not None else None,
+        email_token_hash=token_hash(mailed) if mailed is not None else None,
         max_uses=max_uses,
         uses=0,
         expires_at=utcnow() + timedelta(hours=expires_in_hours),
@@ -72,6 +79,8 @@ def create_invite(
     session.flush()
     record_audit(session, tribe.id, actor.user_id, "invite_created", target_user_id=for_user_id,
            details={"invite_id": invite.id, "max_uses": max_uses, "expires_at": invite.expires_at.isoformat()})
+    if mailed is not None:  # the mail feature sits above groups: it queues the mail
+        events.invite_mailed.send(tribe.id, session=session, invite=invite, tribe=tribe, token=mailed)
     if for_user is not None and not policy.is_member(session, tribe.id, for_user.id):
         # notifications subscribe (groups sits below them); never the token: it is stored
         # nowhere but as its hash, the link comes from the inviter
@@ -105,8 +114,21 @@ def revoke_invite(session: Session, tribe: Tribe, actor: Membership, invite_id: 
     return invite
 
 
+def find_invite(session: Session, raw: str) -> Invite | None:
+    """The invite behind a token: the link shown to the inviter, or the one mailed."""
+    digest = token_hash(raw)
+    return session.scalar(select(Invite).where(or_(Invite.token_hash == digest, Invite.email_token_hash == digest)))
+
+
+def may_accept(invite: Invite, user: User) -> bool:
+    """Whether the invite's addressing lets this account accept (a named person, a verified address)."""
+    if invite.for_user_id is not None and invite.for_user_id != user.id:
+        return False
+    return invite.email is None or (bool(user.email_verified) and user.email == invite.email)
+
+
 def _usable_invite(session: Session, raw: str, user: User | None) -> tuple[Invite, Tribe]:
-    invite = session.scalar(select(Invite).where(Invite.token_hash == token_hash(raw)))
+    invite = find_invite(session, raw)
     if (
         invite is None
         or invite.revoked_at is not None
@@ -114,7 +136,7 @@ def _usable_invite(session: Session, raw: str, user: User | None) -> tuple[Invit
     ):
         raise NotFound()
     if user is not None:
-        if invite.for_user_id is not None and invite.for_user_id != user.id:
+        if not may_accept(invite, user):
             raise NotFound()
         if is_banned(session, invite.tribe_id, user.id):
             raise NotFound()

@@ -132,6 +132,11 @@ class Invite(RandomIdPK, Base):
     #: when set, only this user may accept
     for_user_id: Mapped[int | None] = mapped_column(IdType, ForeignKey("users.id", ondelete="CASCADE"))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: the address the invite was mailed to: only an account that verified it may accept
+    email: Mapped[str | None] = mapped_column(String(254), default=None)
+    #: SHA-256 of the token in the mailed link (not the one shown to the inviter): following
+    #: it proves the inbox, so an account registered through it starts verified
+    email_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)
     max_uses: Mapped[int] = mapped_column(default=1)
     uses: Mapped[int] = mapped_column(default=0)
     expires_at: Mapped[datetime]

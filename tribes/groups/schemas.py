@@ -13,7 +13,7 @@ from pydantic import (
 )
 
 from tribes.accounts.models import User
-from tribes.accounts.schemas import Strict
+from tribes.accounts.schemas import Strict, valid_email
 from tribes.accounts.service import card
 from tribes.endpoint import Out, Timestamp
 from tribes.groups.invites import MAX_DEPTH, InviteTree
@@ -108,6 +108,13 @@ class InviteIn(Strict):
     max_uses: int = Field(default=1, ge=1, le=1000)
     expires_in_hours: int = Field(default=168, ge=1, le=8760)
     for_user_id: int | None = None
+    #: mail the invite to this address; only an account that verified it may accept
+    email: str | None = Field(default=None, max_length=254)
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        return None if value is None else valid_email(value)
 
 
 # ---------------------------------------------------------------- responses
@@ -227,6 +234,8 @@ class InviteOut(Out):
     tribe: str
     created_by: Card
     for_user: Card
+    #: the address the invite was mailed to (its readers are the inviter and the tribe's admins)
+    email: str | None
     max_uses: int
     uses: int
     expires_at: Timestamp
@@ -238,7 +247,7 @@ class InviteOut(Out):
         """An invite of the tribe `slug`."""
         return cls(
             id=invite.id, tribe=slug, created_by=card(invite.created_by), for_user=card(invite.for_user),
-            max_uses=invite.max_uses, uses=invite.uses, expires_at=invite.expires_at,
+            email=invite.email, max_uses=invite.max_uses, uses=invite.uses, expires_at=invite.expires_at,
             revoked=invite.revoked_at is not None, created_at=invite.created_at,
         )
 

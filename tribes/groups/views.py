@@ -12,7 +12,7 @@ from tribes.accounts.views import log_in, register_from_form
 from tribes.db import time_id_keyset
 from tribes.errors import ApiError, Forbidden, NotFound, pydantic_fields
 from tribes.extensions import db, limiter
-from tribes.groups import invites, limits, policy, reads, schemas, service
+from tribes.groups import invites, limits, policy, reads, schemas, service, signup
 from tribes.groups.api import invite_url
 from tribes.groups.models import Invite, Membership, Tribe
 from tribes.i18n import _, lazy_gettext
@@ -192,21 +192,25 @@ def create_invite(slug: str) -> Any:
                    slug=tribe.slug)
     try:
         data = schemas.InviteIn.model_validate(
-            {"max_uses": request.form.get("max_uses") or 1, "expires_in_hours": request.form.get("expires_in_hours") or 168}
+            {"max_uses": request.form.get("max_uses") or 1, "expires_in_hours": request.form.get("expires_in_hours") or 168,
+             "email": request.form.get("email", "").strip() or None}
         )
         _invite, raw = invites.create_invite(db.session, tribe, me, **data.model_dump())
     except ValidationError as exc:
-        labels = {"max_uses": _("Uses"), "expires_in_hours": _("Valid for")}
+        labels = {"max_uses": _("Uses"), "expires_in_hours": _("Valid for"), "email": _("E-mail")}
         flash("; ".join(f"{labels.get(k, k)}: {v}" for k, v in pydantic_fields(exc).items()), "error")
         return redirect(home)
     except ApiError as exc:
         db.session.rollback()
         flash(exc.message, "error")
         return redirect(home)
-    link = invite_url(raw)
-    # handed to the next page in the (signed) session, never in a URL that ends up in logs
-    session["new_invite"] = [tribe.slug, link]
-    flash(_("Invite created. Copy the link now: it is shown only once."), "success")
+    if data.email:
+        flash(_("Invite mailed to %(address)s. Only an account that confirms this address can use it.",
+                address=data.email), "success")
+    else:
+        # handed to the next page in the (signed) session, never in a URL that ends up in logs
+        session["new_invite"] = [tribe.slug, invite_url(raw)]
+        flash(_("Invite created. Copy the link now: it is shown only once."), "success")
     return redirect(home)
 
 
@@ -240,11 +244,15 @@ def invite_landing(token: str) -> Any:
     if request.method == "GET":
         if user is not None and policy.is_member(db.session, tribe.id, user.id):
             return redirect(url_for("groups_pages.tribe_home", slug=tribe.slug))
-        return render_template("groups/invite.html", invite=invite, tribe=tribe, errors={}, form={})
+        return render_template("groups/invite.html", invite=invite, tribe=tribe, errors={},
+                               form={"email": invite.email} if invite.email else {})
     new_account = user is None
     if new_account:
-        user, errors = register_from_form()
+        user, errors = register_from_form(lambda data, **where: signup.register_through_invite(
+            db.session, token, data.email, data.password, data.display_name, **where)[0])
         if errors or user is None:
+            if "invite_token" in errors:  # the address is not the one the invite was mailed to
+                errors["email"] = errors.pop("invite_token")
             flash(_("Please correct the marked fields."), "error")
             return render_template("groups/invite.html", invite=invite, tribe=tribe, errors=errors, form=request.form), 422
     assert user is not None  # logged in, or registered just above

@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session
 from tribes.accounts.models import User
 from tribes.mail.models import OutboxMail
 
-#: tables holding personal data of this feature (reset tokens are secrets: never exported)
-TABLES = {"outbox_mails", "password_reset_tokens"}
+#: tables holding personal data of this feature (reset and confirmation links are secrets:
+#: never exported; a pending address change shows on the settings page)
+TABLES = {"outbox_mails", "password_reset_tokens", "email_tokens"}
 
 
 def export_user(session: Session, user: User) -> dict[str, Any]:

@@ -52,3 +52,23 @@ class PasswordResetToken(RandomIdPK, Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column()
+
+
+class EmailToken(RandomIdPK, Base):
+    """An address-confirmation link: only the SHA-256 of its token is stored; single use, 48 hours.
+
+    purpose "verify" confirms the account's address as it was when mailed; "change" switches
+    the account to `email` when followed. A new link for the same purpose replaces the older.
+    """
+
+    __tablename__ = "email_tokens"
+    __table_args__ = (Index("ix_email_tokens_user_id", "user_id"),)
+
+    user_id: Mapped[int] = mapped_column(IdType, ForeignKey("users.id", ondelete="CASCADE"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: "verify" (the current address) or "change" (to `email`)
+    purpose: Mapped[str] = mapped_column(String(16))
+    #: the address the link was mailed to (it proves that inbox, and no other)
+    email: Mapped[str] = mapped_column(String(254))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()

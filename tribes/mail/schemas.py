@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field, field_validator
 
-from tribes.accounts.schemas import EMAIL_RE, Strict, acceptable_password
+from tribes.accounts.schemas import EMAIL_RE, Strict, acceptable_password, valid_email
 from tribes.endpoint import Out
 from tribes.i18n import _
 
@@ -36,3 +36,17 @@ class PasswordResetConfirmIn(NewPasswordIn):
 
 class Accepted(Out):
     """The empty document `{}` of a 202."""
+
+
+class VerifyEmailIn(Strict):
+    token: str = Field(max_length=200)
+
+
+class EmailChangeIn(Strict):
+    new_email: str = Field(max_length=254)
+    password: str = Field(max_length=1024)
+
+    @field_validator("new_email")
+    @classmethod
+    def _email(cls, value: str) -> str:
+        return valid_email(value)

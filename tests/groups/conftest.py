@@ -1,0 +1,3 @@
+"""The real SMTP server fixture, for the invite-mail tests."""
+
+from tests.mail.conftest import smtp_server  # noqa: F401
