@@ -125,8 +125,13 @@ def serve_gevent(app: Any, host: str, port: int, access_log: bool) -> None:
     from tribes.wsgi import gevent_handler_class
 
     handler = gevent_handler_class(app.config["IDLE_TIMEOUT_SECONDS"], app.config["READ_TIMEOUT_SECONDS"])
+    import logging
+
     import gevent
     from gevent.pool import Pool
+
+    if access_log:  # gevent-websocket writes the access log through this logger
+        logging.getLogger("geventwebsocket.handler").setLevel(logging.INFO)
 
     # a pool (unbounded) rather than bare greenlets, so that stopping can wait for the requests in flight
     server = pywsgi.WSGIServer(

@@ -63,6 +63,13 @@ def configure(log_format: str = "text", level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers = [handler]
     root.setLevel(level.upper() if level.upper() in logging.getLevelNamesMapping() else "INFO")
+    for chatty in QUIET:   # their INFO lines are noise (the access log has its own switch)
+        logging.getLogger(chatty).setLevel(logging.WARNING)
+
+
+#: libraries whose INFO records would flood the log: gevent-websocket logs every request,
+#: Alembic every plugin it loads
+QUIET = ("geventwebsocket.handler", "alembic.runtime.plugins")
 
 
 def init_app(app: Flask) -> None:
