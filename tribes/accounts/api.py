@@ -55,9 +55,24 @@ def end_login() -> None:
 @limits.registration_per_address
 @endpoint(AuthOut, status=201, body=schemas.RegisterIn)
 def register(data: schemas.RegisterIn) -> AuthOut:
-    """Create an account and log it in."""
-    user = service.register(db.session, data.email, data.password, data.display_name, locale=browser_locale())
+    """Create an account and log it in; an invite-only site needs a valid `invite_token`."""
+    user = service.register(db.session, data.email, data.password, data.display_name, locale=browser_locale(),
+                            invited=invite_is_usable(data.invite_token))
     return begin_login(user)
+
+
+def invite_is_usable(token: str | None) -> bool:
+    """Whether `token` is a tribe invite that a new account could accept now."""
+    if not token:
+        return False
+    from tribes.errors import NotFound
+    from tribes.groups.invites import preview_invite
+
+    try:
+        preview_invite(db.session, token, None)
+    except NotFound:
+        return False
+    return True
 
 
 @bp.post("/auth/login")

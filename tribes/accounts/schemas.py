@@ -66,6 +66,8 @@ class RegisterIn(Strict):
     email: str = Field(max_length=254)
     password: str
     display_name: str
+    #: a tribe invite's token: needed when the site is invite-only
+    invite_token: str | None = Field(default=None, max_length=200)
 
     @field_validator("email")
     @classmethod
