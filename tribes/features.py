@@ -16,6 +16,7 @@ FEATURES = (
     "chat",
     "meetups",
     "moderation",
+    "siteadmin",
 )
 
 

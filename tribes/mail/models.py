@@ -21,6 +21,8 @@ class OutboxMail(RandomIdPK, Base):
     __table_args__ = (
         Index("ix_outbox_mails_status_next_attempt_at", "status", "next_attempt_at"),
         Index("ix_outbox_mails_user_id_created_at", "user_id", "created_at"),
+        # the site admins' outbox list: by status, newest first
+        Index("ix_outbox_mails_status_created_at_id", "status", "created_at", "id"),
     )
 
     #: the account the mail is for (None: an address without an account, e.g. an invite)

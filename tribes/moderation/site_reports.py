@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -62,6 +62,11 @@ def file_site_report(session: Session, reporter_id: int, target_id: int, reason:
 def site_queue_query(status: str) -> Any:
     """Site-level reports with the given status (page it newest first by time and id)."""
     return select(Report).where(Report.tribe_id.is_(None), Report.status == status)
+
+
+def count_open(session: Session) -> int:
+    """How many reports to the site admins are open."""
+    return int(session.scalar(select(func.count()).where(Report.tribe_id.is_(None), Report.status == "open")) or 0)
 
 
 def get_site_report(session: Session, user: Any, report_id: int) -> Report:
