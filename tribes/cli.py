@@ -235,12 +235,17 @@ def admin() -> None:
 
 
 def _set_site_admin(email: str, value: bool) -> None:
-    """Grant or revoke the site-admin right of the account with this address (audited)."""
+    """Grant or revoke the site-admin right of the account with this address (audited).
+
+    The app is the one given as the click context's `obj` (tests), else a new one."""
+    from flask import Flask
+
     from tribes import create_app
     from tribes.accounts.suspension import set_site_admin, user_by_email
     from tribes.extensions import db
 
-    app = create_app({"RUN_BACKGROUND_JOBS": False})
+    given = click.get_current_context().obj
+    app = given if isinstance(given, Flask) else create_app({"RUN_BACKGROUND_JOBS": False})
     with app.app_context():
         try:
             user = user_by_email(db.session, email)
