@@ -13,7 +13,6 @@ from tribes.chat.models import Message
 from tribes.db import utcnow
 from tribes.extensions import db
 from tribes.groups.models import Tribe
-from tribes.mail.models import OutboxMail
 from tribes.mail.outbox import queue, send_due
 from tribes.meetups.models import Meetup
 
