@@ -1,5 +1,6 @@
 """A small demo for `tribes serve --demo`: people named for their role, a listed and a secret
-tribe, chat, a meet-up with a waitlist, a pending contact request and an open report.
+tribe, chat, a meet-up with a waitlist, a pending contact request, an open report in the
+tribe and one to the site admins (the owner is the site admin).
 
 Loaded once (skipped when the first demo account exists); returns the lines to print.
 """
@@ -45,6 +46,7 @@ def load_demo() -> list[str]:
         users = [accounts.register(session, email, DEMO_PASSWORD, name) for email, name in PEOPLE]
         for user in users:
             user.email_verified = True  # demo addresses: their mails go to instance/mail/
+        users[OWNER].site_admin = True  # as after `tribes admin grant ada@demo.tribes.test`
         tribe = groups.create_tribe(
             session, users[0], "Digital Media Women Berlin",
             slug="dmw-berlin",
@@ -66,12 +68,14 @@ def load_demo() -> list[str]:
         _demo_meetup(session, tribe, users)
         _demo_contact_request(session, users[NEWCOMER], users[MEMBER])
         _demo_report(session, tribe, users[MEMBER])
+        _demo_site_report(session, users[MEMBER], users[NEWCOMER])
         session.commit()
         lines.append("(demo data loaded)")
     for email, name in PEOPLE:
         lines.append(f"  {name}: {email}")
     lines.append("Dana joined a moment ago, so she may not invite yet (new-member hours); Cleo has a")
     lines.append("contact request from Dana, Ada an open report, the meet-up is full with Cleo waitlisted.")
+    lines.append("Ada is also the site admin (/admin), with a report about Dana to the site admins.")
     return lines
 
 
@@ -122,3 +126,10 @@ def _demo_report(session: Session, tribe: Tribe, reporter: User) -> None:
     if advert is not None:
         reports.file_report(session, reporter.id, tribe.slug, "message", advert.id,
                             "Advertising in the welcome chat.")
+
+
+def _demo_site_report(session: Session, reporter: User, target: User) -> None:
+    """The member also tells the site admins about the newcomer's adverts."""
+    from tribes.moderation import site_reports
+
+    site_reports.file_site_report(session, reporter.id, target.id, "Sends the same advert to everyone.")
