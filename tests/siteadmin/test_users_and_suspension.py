@@ -64,6 +64,10 @@ def test_suspension_ends_the_session_and_socket_at_once(make_admin, make_user, m
     assert admin.delete(f"site/users/{carla.user['id']}/suspend").status_code == 409
     back = make_client()
     assert back.login("carla@example.test").status_code == 200 and back.get("me").status_code == 200
+    export = back.get("me/export").get_json()
+    assert [(e["action"], e["details"]) for e in export["site_actions_about_me"]] == [
+        ("user_suspended", {"reason": "spam"}), ("user_unsuspended", {})]
+    assert str(admin.user["id"]) not in str(export["site_actions_about_me"])
     log = admin.get("site/audit-log").get_json()["items"]
     assert [(e["action"], e["details"]) for e in log] == [("user_unsuspended", {}), ("user_suspended", {"reason": "spam"})]
     assert all(e["actor"]["id"] == admin.user["id"] and e["target"]["id"] == carla.user["id"] for e in log)

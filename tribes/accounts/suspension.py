@@ -23,8 +23,7 @@ def set_site_admin(session: Session, user: User, admin: bool, *, actor_id: int |
     if user.site_admin == admin:
         return False
     user.site_admin = admin
-    record(session, actor_id, "admin_granted" if admin else "admin_revoked", target_user_id=user.id,
-           details={"email": user.email})
+    record(session, actor_id, "admin_granted" if admin else "admin_revoked", target_user_id=user.id)
     session.flush()
     return True
 
