@@ -1,4 +1,4 @@
-"""The `tribes` command: serve, worker, db upgrade/downgrade, demo data."""
+"""The `tribes` command: serve, worker, db upgrade/downgrade, admin grant/revoke, demo data."""
 
 from __future__ import annotations
 
@@ -354,6 +354,50 @@ def mail_test(address: str) -> None:
         raise click.ClickException(f"the test mail was not sent ({status}): {error}")
     where = app.config.get("SMTP_URL") and "the SMTP server" or f"{app.instance_path}/mail/"
     click.echo(f"test mail to {address} handed to {where}")
+
+
+@cli.group()
+def admin() -> None:
+    """Site admins: who may open the site administration."""
+
+
+def _set_site_admin(email: str, value: bool) -> None:
+    """Grant or revoke the site-admin right of the account with this address (audited).
+
+    The app is the one given as the click context's `obj` (tests), else a new one."""
+    from flask import Flask
+
+    from tribes import create_app
+    from tribes.accounts.suspension import set_site_admin, user_by_email
+    from tribes.extensions import db
+
+    given = click.get_current_context().obj
+    app = given if isinstance(given, Flask) else create_app({"RUN_BACKGROUND_JOBS": False})
+    with app.app_context():
+        try:
+            user = user_by_email(db.session, email)
+            if user is None:
+                raise click.ClickException(f"no account has the address {email}")
+            changed = set_site_admin(db.session, user, value)
+            db.session.commit()
+        finally:
+            db.remove()
+    state = "is now" if value else "is no longer"
+    click.echo(f"{email} {state} a site admin" if changed else f"{email} {'already is' if value else 'is not'} a site admin")
+
+
+@admin.command("grant")
+@click.argument("email")
+def admin_grant(email: str) -> None:
+    """Make the account with EMAIL a site admin."""
+    _set_site_admin(email, True)
+
+
+@admin.command("revoke")
+@click.argument("email")
+def admin_revoke(email: str) -> None:
+    """Take the site-admin right from the account with EMAIL."""
+    _set_site_admin(email, False)
 
 
 @cli.group()

@@ -1,5 +1,6 @@
 """A small demo for `tribes serve --demo`: people named for their role, a listed and a secret
-tribe, chat, a meet-up with a waitlist, a pending contact request and an open report.
+tribe, chat, a meet-up with a waitlist, a pending contact request, an open report in the
+tribe and one to the site admins (the owner is the site admin).
 
 Loaded once (skipped when the first demo account exists); returns the lines to print.
 """
@@ -46,6 +47,7 @@ def load_demo() -> list[str]:
         # she has one confirmation mail there, and the pages show her the banner that asks for it
         users = [accounts.register(session, email, DEMO_PASSWORD, name, email_verified=n != NEWCOMER)
                  for n, (email, name) in enumerate(PEOPLE)]
+        users[OWNER].site_admin = True  # as after `tribes admin grant ada@demo.tribes.test`
         tribe = groups.create_tribe(
             session, users[0], "Digital Media Women Berlin",
             slug="dmw-berlin",
@@ -68,6 +70,7 @@ def load_demo() -> list[str]:
         _demo_contact_request(session, users[NEWCOMER], users[MEMBER])
         _demo_report(session, tribe, users[MEMBER])
         _demo_joining(session, tribe, users)
+        _demo_site_report(session, users[MEMBER], users[NEWCOMER])
         session.commit()
         lines.append("(demo data loaded)")
     for email, name in PEOPLE:
@@ -76,6 +79,7 @@ def load_demo() -> list[str]:
     lines.append("confirmed her address yet (the link is in instance/mail/); Cleo has a")
     lines.append("contact request from Dana, Ada an open report, the meet-up is full with Cleo waitlisted.")
     lines.append("Ben's listed tribe Podcast Makers takes join requests; Cleo has asked to join it.")
+    lines.append("Ada is also the site admin (/admin), with a report about Dana to the site admins.")
     return lines
 
 
@@ -140,3 +144,10 @@ def _demo_report(session: Session, tribe: Tribe, reporter: User) -> None:
     if advert is not None:
         reports.file_report(session, reporter.id, tribe.slug, "message", advert.id,
                             "Advertising in the welcome chat.")
+
+
+def _demo_site_report(session: Session, reporter: User, target: User) -> None:
+    """The member also tells the site admins about the newcomer's adverts."""
+    from tribes.moderation import site_reports
+
+    site_reports.file_site_report(session, reporter.id, target.id, "Sends the same advert to everyone.")

@@ -18,6 +18,7 @@ FEATURES = (
     "joining",
     "moderation",
     "digest",
+    "siteadmin",
 )
 
 

@@ -55,7 +55,8 @@ def end_login() -> None:
 @limits.registration_per_address
 @endpoint(AuthOut, status=201, body=schemas.RegisterIn)
 def register(data: schemas.RegisterIn) -> AuthOut:
-    """Create an account and log it in; with `invite_token`, join the invite's tribe in the same step."""
+    """Create an account and log it in; with `invite_token`, join the invite's tribe in the same
+    step (the one way in while the site is invite-only)."""
     if data.invite_token is not None:
         from tribes.groups.signup import register_through_invite
 
@@ -66,6 +67,20 @@ def register(data: schemas.RegisterIn) -> AuthOut:
     else:
         user = service.register(db.session, data.email, data.password, data.display_name, locale=browser_locale())
     return begin_login(user)
+
+
+def invite_is_usable(token: str | None) -> bool:
+    """Whether `token` is a tribe invite that a new account could accept now."""
+    if not token:
+        return False
+    from tribes.errors import NotFound
+    from tribes.groups.invites import preview_invite
+
+    try:
+        preview_invite(db.session, token, None)
+    except NotFound:
+        return False
+    return True
 
 
 @bp.post("/auth/login")

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, false
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tribes.db import Base, IdType, RandomIdPK, utcnow
@@ -14,6 +15,8 @@ class User(RandomIdPK, Base):
     """A person with an account."""
 
     __tablename__ = "users"
+    #: the site admins' user list and the 30-day counts read accounts by creation time
+    __table_args__ = (Index("ix_users_created_at_id", "created_at", "id"),)
 
     #: stored lower-cased; unique, so a deleted account's address can register again
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -81,4 +84,37 @@ class Block(RandomIdPK, Base):
 
     blocker_id: Mapped[int] = mapped_column(IdType, ForeignKey("users.id", ondelete="CASCADE"))
     blocked_id: Mapped[int] = mapped_column(IdType, ForeignKey("users.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SiteSettings(Base):
+    """The site's one row of settings (id 1), changed by site admins; read by every process."""
+
+    __tablename__ = "site_settings"
+
+    #: always 1: there is one row (never shown to anyone)
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    #: shown in the header and in every page title
+    name: Mapped[str] = mapped_column(String(80), default="Tribes")
+    #: open | invite_only | closed
+    registration: Mapped[str] = mapped_column(String(16), default="open")
+    #: everyone | verified | site_admins
+    tribe_creation: Mapped[str] = mapped_column(String(16), default="everyone")
+    #: whether the directory lists anything
+    directory: Mapped[bool] = mapped_column(default=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SiteAuditEntry(RandomIdPK, Base):
+    """One site-level action (grant, revoke, suspend, settings, site reports); never updated."""
+
+    __tablename__ = "site_audit_log"
+    __table_args__ = (Index("ix_site_audit_log_created_at_id", "created_at", "id"),)
+
+    #: null when done from the command line, or once the actor's account is deleted
+    actor_id: Mapped[int | None] = mapped_column(IdType, ForeignKey("users.id", ondelete="SET NULL"))
+    #: admin_granted | admin_revoked | user_suspended | user_unsuspended | settings_changed | report_resolved
+    action: Mapped[str] = mapped_column(String(40))
+    target_user_id: Mapped[int | None] = mapped_column(IdType, ForeignKey("users.id", ondelete="SET NULL"))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -74,7 +74,8 @@ class RegisterIn(Strict):
     email: str = Field(max_length=254)
     password: str
     display_name: str
-    #: an invite to accept in the same step (its tribe is joined; see groups.signup)
+    #: an invite to accept in the same step (its tribe is joined; see groups.signup); needed
+    #: when the site is invite-only
     invite_token: str | None = Field(default=None, max_length=200)
 
     @field_validator("email")

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tribes import events
-from tribes.accounts import passwords
+from tribes.accounts import passwords, site
 from tribes.accounts.models import User, UserSession
 from tribes.accounts.schemas import card  # noqa: F401  (other features still import it from here)
 from tribes.db import utcnow
@@ -35,11 +35,14 @@ def normalise_email(email: str) -> str:
 
 def register(
     session: Session, email: str, password: str, display_name: str, *, locale: str = "en",
-    timezone: str = "UTC", email_verified: bool = False,
+    timezone: str = "UTC", email_verified: bool = False, invited: bool = False,
 ) -> User:
     """Create an account (in the language and time zone its browser gave); a taken e-mail is
-    a field error like any other. `email_verified` when the address is already proven (a
-    mailed invite's link was followed); otherwise a verification link is mailed."""
+    a field error like any other. The site's registration mode may refuse it (403); `invited`
+    says a valid invite came with it (needed when the site is invite-only). `email_verified`
+    when the address is already proven (a mailed invite's link was followed); otherwise a
+    verification link is mailed."""
+    site.check_registration(session, invited=invited)
     email = normalise_email(email)
     if session.scalar(select(User.id).where(User.email == email)) is not None:
         raise ValidationFailed({"email": _("This e-mail address cannot be used.")})
@@ -64,14 +67,23 @@ def register(
     return user
 
 
+class Suspended(ApiError):
+    """The right password of a suspended account (only its owner learns of the suspension)."""
+
+    status, code = 403, "suspended"
+
+
 def authenticate(session: Session, email: str, password: str) -> User | None:
-    """The user with this e-mail and password, or None; same work either way."""
+    """The user with this e-mail and password, or None; same work either way. A suspended
+    account answers 403 `suspended`, but only after the password was found right."""
     user = session.scalar(select(User).where(User.email == normalise_email(email)))
     if user is None:
         passwords.dummy_verify(password)
         return None
     if not passwords.verify_password(user.password_hash, password):
         return None
+    if user.suspended_at is not None:
+        raise Suspended(_("This account is suspended. Contact the people who run this site."))
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
     return user
@@ -103,7 +115,7 @@ def load_session_user(session: Session, raw: str) -> User | None:
     row = session.execute(
         select(UserSession, User)
         .join(User, User.id == UserSession.user_id)
-        .where(UserSession.token_hash == token_hash(raw))
+        .where(UserSession.token_hash == token_hash(raw), User.suspended_at.is_(None))
     ).first()
     if row is None:
         return None

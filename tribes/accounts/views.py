@@ -19,7 +19,7 @@ from flask import (
 from flask_login import current_user, login_required, logout_user
 from pydantic import ValidationError
 
-from tribes.accounts import avatars, limits, schemas, service
+from tribes.accounts import avatars, limits, schemas, service, site
 from tribes.accounts.api import begin_login, end_login, uploaded_picture
 from tribes.accounts.models import UserSession
 from tribes.errors import ApiError, ValidationFailed, pydantic_fields
@@ -48,15 +48,17 @@ def register_from_form(create: Callable[..., Any] | None = None) -> tuple[Any, d
     """Validate the registration fields of the posted form and create the user (flushed) with
     `create(data, locale=, timezone=)` (default: a plain registration).
 
-    Returns (user, {}) or (None, field errors); used by the invite landing page.
+    Returns (user, {}) or (None, field errors); used by the invite landing page (so the
+    account comes with a valid invite: an invite-only site lets it in, a closed one does not).
     """
     try:
         data = schemas.RegisterIn.model_validate({k: request.form.get(k, "") for k in REGISTER_FIELDS})
-        make = create or (lambda d, **kw: service.register(db.session, d.email, d.password, d.display_name, **kw))
+        make = create or (lambda d, **kw: service.register(
+            db.session, d.email, d.password, d.display_name, invited=True, **kw))
         user = make(data, locale=browser_locale(), timezone=schemas.browser_timezone(request.form.get("timezone")))
     except ValidationError as exc:
         return None, pydantic_fields(exc)
-    except ValidationFailed as exc:
+    except ApiError as exc:
         db.session.rollback()
         return None, exc.fields or {"email": exc.message}
     return user, {}
@@ -78,7 +80,10 @@ def _welcome(_result: None) -> Any:
 @bp.route("/register", methods=["GET", "POST"])
 @limits.registration_per_address
 def register() -> Any:
-    """Create an account."""
+    """Create an account (when the site's registration is open; else say how to get in)."""
+    mode = site.current(db.session).registration
+    if mode != "open":
+        return render_template("accounts/register.html", closed=mode), 200 if request.method == "GET" else 403
     return form_page(
         "accounts/register.html", schemas.RegisterIn, _register, _welcome,
         fields=REGISTER_FIELDS, error_field="email",
@@ -92,7 +97,11 @@ def login() -> Any:
     if request.method == "POST":
         email = request.form.get("email", "")[:320]
         password = request.form.get("password", "")[:1024]
-        user = service.authenticate(db.session, email, password)
+        try:
+            user = service.authenticate(db.session, email, password)
+        except service.Suspended as exc:
+            flash(exc.message, "error")
+            return render_template("accounts/login.html", form={"email": email}), 403
         if user is not None:
             begin_login(user)
             return redirect(safe_next(url_for("groups_pages.my_tribes")))

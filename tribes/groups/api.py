@@ -58,7 +58,7 @@ def list_my_tribes() -> Page[TribeOut]:
 @endpoint(Page[DirectoryCardOut], paged=True)
 def directory() -> Page[DirectoryCardOut]:
     """Listed tribes, as directory cards only."""
-    rows, cursor = keyset_page(db.session, service.directory_query(), **time_id_keyset(Tribe.created_at, Tribe.id))
+    rows, cursor = keyset_page(db.session, service.directory_query(db.session), **time_id_keyset(Tribe.created_at, Tribe.id))
     return Page(items=[DirectoryCardOut.of(t) for t in rows], next_cursor=cursor)
 
 

@@ -8,11 +8,12 @@ import unicodedata
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, false, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tribes import events
+from tribes.accounts import site
 from tribes.accounts.models import User
 from tribes.db import rowcount, utcnow
 from tribes.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -66,7 +67,9 @@ def create_tribe(
     invite_policy: str = "admins",
     max_guests: int = 0,
 ) -> Tribe:
-    """Create a tribe; the creator becomes its owner. A taken slug is a 409."""
+    """Create a tribe; the creator becomes its owner. A taken slug is a 409; the site's rule
+    on who creates tribes may refuse it (403)."""
+    site.check_tribe_creation(session, owner)
     if slug is None:
         slug = _free_slug(session, slugify(name))
     elif session.scalar(select(Tribe.id).where(Tribe.slug == slug)) is not None:
@@ -121,8 +124,10 @@ def tribes_by_id(session: Session, ids: list[int]) -> dict[int, Tribe]:
     return {t.id: t for t in session.scalars(select(Tribe).where(Tribe.id.in_(ids)))}
 
 
-def directory_query() -> Any:
-    """Listed tribes (for keyset paging by id)."""
+def directory_query(session: Session) -> Any:
+    """Listed tribes (for keyset paging by id); none while the site turned the directory off."""
+    if not site.directory_enabled(session):
+        return select(Tribe).where(false())
     return select(Tribe).where(Tribe.visibility == "listed")
 
 

@@ -36,7 +36,7 @@ def register_through_invite(
     if invite.email is not None and not proven:
         raise _unusable()  # the account could not accept it: it would not have verified the address
     user = accounts.register(session, email, password, display_name, locale=locale, timezone=timezone,
-                             email_verified=proven)
+                             email_verified=proven, invited=True)
     try:
         member, tribe = accept_invite(session, raw, user)
     except NotFound as exc:  # used up at this very moment: the caller rolls the account back

@@ -8,6 +8,7 @@ from flask import current_app, flash, redirect, render_template, request, sessio
 from flask_login import current_user, login_required
 from pydantic import ValidationError
 
+from tribes.accounts import site
 from tribes.accounts.views import log_in, register_from_form
 from tribes.db import time_id_keyset
 from tribes.errors import ApiError, Forbidden, NotFound, pydantic_fields
@@ -38,7 +39,7 @@ def my_tribes() -> Any:
 def directory() -> Any:
     """Listed tribes: name, description and size only."""
     tribes, cursor = keyset_page(
-        db.session, service.directory_query(), **time_id_keyset(Tribe.created_at, Tribe.id),
+        db.session, service.directory_query(db.session), **time_id_keyset(Tribe.created_at, Tribe.id),
         limit=PAGE_SIZE, cursor=request.args.get("cursor") or None,
     )
     mine = set(db.session.scalars(
@@ -67,6 +68,7 @@ def create_tribe() -> Any:
         "groups/create.html", schemas.TribeIn,
         lambda data: service.create_tribe(db.session, current_user, **data.model_dump()),
         ready, values=values, error_field="slug",
+        context=lambda: {"refusal": site.tribe_creation_refusal(db.session, current_user)},
     )
 
 

@@ -14,7 +14,7 @@ from tribes.groups.audit import AuditEntry
 from tribes.groups.models import Mute
 from tribes.http import api_blueprint
 from tribes.i18n import _
-from tribes.moderation import limits, reports, schemas, service
+from tribes.moderation import limits, reports, schemas, service, site_reports
 from tribes.moderation.models import Report
 from tribes.moderation.schemas import AuditEntryOut, FiledReportOut, MuteOut, ReportOut
 from tribes.paging import keyset_page
@@ -26,7 +26,13 @@ bp = api_blueprint("moderation_api", __name__)
 @limits.report_filing
 @endpoint(FiledReportOut, status=201, also=(200,), body=schemas.ReportIn)
 def file_report(data: schemas.ReportIn) -> tuple[FiledReportOut, int]:
-    """Report a message, member or meetup of my tribe; the same open report is not filed twice."""
+    """Report a message, member or meetup of my tribe, or (without a tribe) a user to the site
+    admins; the same open report is not filed twice."""
+    if data.tribe is None:
+        if data.target_type != "user":
+            raise ValidationFailed({"tribe": _("Name the tribe of the reported message or meetup.")})
+        site_report, created = site_reports.file_site_report(db.session, current_user.id, data.target_id, data.reason)
+        return FiledReportOut.of(site_report, None), 201 if created else 200
     report, tribe, created = reports.file_report(
         db.session, current_user.id, data.tribe, data.target_type, data.target_id, data.reason
     )
@@ -39,8 +45,9 @@ def my_reports() -> Page[FiledReportOut]:
     """Reports I filed, newest first (status only: not what happened to whom)."""
     rows, cursor = keyset_page(db.session, reports.filed_by_query(current_user.id), descending=True,
                                  **time_id_keyset(Report.created_at, Report.id))
-    slugs = service.tribe_slugs(db.session, {r.tribe_id for r in rows})
-    return Page(items=[FiledReportOut.of(r, slugs.get(r.tribe_id, "")) for r in rows], next_cursor=cursor)
+    slugs = service.tribe_slugs(db.session, {r.tribe_id for r in rows if r.tribe_id is not None})
+    return Page(items=[FiledReportOut.of(r, slugs.get(r.tribe_id, "") if r.tribe_id is not None else None)
+                       for r in rows], next_cursor=cursor)
 
 
 @bp.get("/tribes/<slug>/reports")
@@ -60,7 +67,10 @@ def report_queue(slug: str) -> Page[ReportOut]:
 @bp.get("/reports/<int:report_id>")
 @endpoint(ReportOut)
 def get_report(report_id: int) -> ReportOut:
-    """One report (admins of its tribe)."""
+    """One report (admins of its tribe; site admins for a report to the site admins)."""
+    if site_reports.is_site_report(db.session, report_id):
+        site_report = site_reports.get_site_report(db.session, current_user, report_id)
+        return ReportOut.of(site_report, None, reports.users_of(db.session, [site_report]))
     report, tribe, _ = reports.get_report_as_admin(db.session, current_user.id, report_id)
     return ReportOut.of(report, tribe.slug, reports.users_of(db.session, [report]))
 
@@ -68,8 +78,16 @@ def get_report(report_id: int) -> ReportOut:
 @bp.post("/reports/<int:report_id>/resolve")
 @endpoint(ReportOut, body=schemas.ResolveIn)
 def resolve_report(report_id: int, data: schemas.ResolveIn) -> ReportOut:
-    """Resolve a report: dismiss, delete the content, remove or ban the member."""
+    """Resolve a report: dismiss, delete the content, remove or ban the member; a report to
+    the site admins: dismiss or suspend_user (site admins)."""
+    if site_reports.is_site_report(db.session, report_id):
+        site_report = site_reports.get_site_report(db.session, current_user, report_id)
+        site_reports.resolve_site_report(db.session, site_report, current_user._get_current_object(),
+                                         data.action, data.note)
+        return ReportOut.of(site_report, None, reports.users_of(db.session, [site_report]))
     report, tribe, actor = reports.get_report_as_admin(db.session, current_user.id, report_id)
+    if data.action not in reports.ACTIONS:
+        raise ValidationFailed({"action": _("Use dismiss, delete_content, remove_member or ban_member.")})
     slug = tribe.slug
     reports.resolve(db.session, report, tribe, actor, data.action, data.note)
     return ReportOut.of(report, slug, reports.users_of(db.session, [report]))

@@ -25,7 +25,7 @@ def export_user(session: Session, user: User) -> dict[str, Any]:
     from tribes.groups.export import tribe_labels
 
     filed = session.execute(
-        select(Report, Tribe.slug).join(Tribe, Tribe.id == Report.tribe_id)
+        select(Report, Tribe.slug).outerjoin(Tribe, Tribe.id == Report.tribe_id)
         .where(Report.reporter_id == user.id).order_by(Report.created_at, Report.id)
     ).all()
     mutes = session.execute(
@@ -43,10 +43,11 @@ def export_user(session: Session, user: User) -> dict[str, Any]:
     about_log = list(session.scalars(
         select(AuditEntry).where(AuditEntry.target_user_id == user.id).order_by(AuditEntry.id)
     ))
-    labels = tribe_labels(session, user.id, {r.tribe_id for r in about} | {e.tribe_id for e in about_log})
+    labels = tribe_labels(session, user.id, {r.tribe_id for r in about if r.tribe_id is not None}
+                          | {e.tribe_id for e in about_log})
 
-    def slug_of(tribe_id: int) -> str | None:
-        return labels.get(tribe_id, (None, None))[0]
+    def slug_of(tribe_id: int | None) -> str | None:
+        return labels.get(tribe_id, (None, None))[0] if tribe_id is not None else None
 
     return {
         "reports_about_me": [

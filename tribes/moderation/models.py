@@ -20,7 +20,8 @@ from tribes.db import Base, IdType, RandomIdPK, utcnow
 
 
 class Report(RandomIdPK, Base):
-    """A member's (or the astroturfing signal's) report about a message, member or meetup."""
+    """A member's (or the astroturfing signal's) report about a message, member or meetup;
+    without a tribe, a report to the site admins (about a user)."""
 
     __tablename__ = "reports"
     __table_args__ = (
@@ -37,6 +38,16 @@ class Report(RandomIdPK, Base):
             sqlite_where=text("status = 'open' AND reporter_id IS NOT NULL"),
             postgresql_where=text("status = 'open' AND reporter_id IS NOT NULL"),
         ),
+        # The same for reports to the site admins (no tribe: NULLs never collide above).
+        Index(
+            "uq_reports_open_site_per_reporter",
+            "reporter_id",
+            "target_type",
+            "target_id",
+            unique=True,
+            sqlite_where=text("status = 'open' AND reporter_id IS NOT NULL AND tribe_id IS NULL"),
+            postgresql_where=text("status = 'open' AND reporter_id IS NOT NULL AND tribe_id IS NULL"),
+        ),
         # One open automatic report per cluster (fingerprint) and tribe.
         Index(
             "uq_reports_open_cluster",
@@ -50,7 +61,8 @@ class Report(RandomIdPK, Base):
         CheckConstraint("target_type IN ('message','user','meetup')", name="target_type"),
     )
 
-    tribe_id: Mapped[int] = mapped_column(IdType, ForeignKey("tribes.id", ondelete="CASCADE"))
+    #: null for reports to the site admins (site-level reports)
+    tribe_id: Mapped[int | None] = mapped_column(IdType, ForeignKey("tribes.id", ondelete="CASCADE"))
     #: null for automatic reports, and once the reporter's account is deleted
     reporter_id: Mapped[int | None] = mapped_column(IdType, ForeignKey("users.id", ondelete="SET NULL"))
     #: message | user | meetup
@@ -67,7 +79,7 @@ class Report(RandomIdPK, Base):
     cluster_key: Mapped[str | None] = mapped_column(String(64))
     #: automatic reports: accounts, messages, times and invite paths
     evidence: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    #: dismiss | delete_content | remove_member | ban_member
+    #: dismiss | delete_content | remove_member | ban_member; site reports: dismiss | suspend_user
     resolution: Mapped[str | None] = mapped_column(String(16))
     resolution_note: Mapped[str] = mapped_column(Text, default="")
     resolved_by_id: Mapped[int | None] = mapped_column(IdType, ForeignKey("users.id", ondelete="SET NULL"))

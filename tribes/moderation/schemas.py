@@ -18,7 +18,8 @@ MAX_ID = 2**53
 
 
 class ReportIn(Strict):
-    tribe: str = Field(min_length=1, max_length=64)
+    #: the tribe of the reported thing; without it, a report of a user to the site admins
+    tribe: str | None = Field(default=None, min_length=1, max_length=64)
     target_type: Literal["message", "user", "meetup"]
     target_id: int = Field(ge=1, le=MAX_ID)
     reason: str = Field(min_length=1, max_length=2000)
@@ -33,7 +34,8 @@ class ReportIn(Strict):
 
 
 class ResolveIn(Strict):
-    action: Literal["dismiss", "delete_content", "remove_member", "ban_member"]
+    #: suspend_user only for reports to the site admins; the others only for tribe reports
+    action: Literal["dismiss", "delete_content", "remove_member", "ban_member", "suspend_user"]
     note: str = Field(default="", max_length=2000)
 
 
@@ -71,7 +73,8 @@ class ReportOut(Out):
     """A report as admins see it."""
 
     id: int
-    tribe: str
+    #: null for a report to the site admins
+    tribe: str | None
     target_type: str
     target_id: int
     target_user: UserCard | None
@@ -86,7 +89,7 @@ class ReportOut(Out):
     updated_at: Timestamp
 
     @classmethod
-    def of(cls, report: Report, slug: str, users: dict[int, User]) -> ReportOut:
+    def of(cls, report: Report, slug: str | None, users: dict[int, User]) -> ReportOut:
         """The report; `users` holds everyone it mentions (see `reports.users_of`)."""
         resolution = None
         if report.status == "resolved":
@@ -107,7 +110,8 @@ class FiledReportOut(Out):
     """A report as its reporter sees it: never what happened to whom."""
 
     id: int
-    tribe: str
+    #: null for a report to the site admins
+    tribe: str | None
     target_type: str
     target_id: int
     reason: str
@@ -115,7 +119,7 @@ class FiledReportOut(Out):
     created_at: Timestamp
 
     @classmethod
-    def of(cls, report: Report, slug: str) -> FiledReportOut:
+    def of(cls, report: Report, slug: str | None) -> FiledReportOut:
         """The reporter's view of the report."""
         return cls(
             id=report.id, tribe=slug, target_type=report.target_type, target_id=report.target_id,

@@ -228,7 +228,7 @@ def report(slug: str) -> Any:
                 "tribe": tribe.slug, "target_type": target_type, "target_id": target_id or 0,
                 "reason": request.form.get("reason", ""),
             })
-            reports.file_report(db.session, current_user.id, data.tribe, data.target_type, data.target_id, data.reason)
+            reports.file_report(db.session, current_user.id, tribe.slug, data.target_type, data.target_id, data.reason)
 
         return form_action(home, _("Thank you. The admins will look at your report."), run)
     others, cursor = keyset_page(

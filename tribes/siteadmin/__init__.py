@@ -1,0 +1,1 @@
+"""Site administration: settings, users and suspension, site reports, outbox, audit log, counts."""
