@@ -42,6 +42,7 @@ def upgrade() -> None:
         sa.Column('user_id', ID, nullable=False),
         sa.Column('status', sa.String(length=16), nullable=False),
         sa.Column('last_read_id', ID, nullable=False),
+        sa.Column('last_activity_id', ID, nullable=False),
         sa.Column('hidden_until_id', ID, nullable=False),
         sa.Column('left_at', tribes.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column('joined_at', tribes.db.UTCDateTime(timezone=True), nullable=False),
@@ -51,7 +52,8 @@ def upgrade() -> None:
                                 ondelete='CASCADE'),
         sa.PrimaryKeyConstraint('conversation_id', 'user_id', name=op.f('pk_conversation_members')),
     )
-    op.create_index('ix_conversation_members_user_id', 'conversation_members', ['user_id'])
+    op.create_index('ix_conversation_members_user_id_last_activity_id', 'conversation_members',
+                    ['user_id', 'last_activity_id', 'conversation_id'])
     with op.batch_alter_table('messages') as batch:
         batch.alter_column('tribe_id', existing_type=ID, nullable=True)
         batch.add_column(sa.Column('conversation_id', ID, nullable=True))
@@ -84,6 +86,6 @@ def downgrade() -> None:
         batch.drop_constraint(op.f('fk_messages_conversation_id_conversations'), type_='foreignkey')
         batch.drop_column('conversation_id')
         batch.alter_column('tribe_id', existing_type=ID, nullable=False)
-    op.drop_index('ix_conversation_members_user_id', table_name='conversation_members')
+    op.drop_index('ix_conversation_members_user_id_last_activity_id', table_name='conversation_members')
     op.drop_table('conversation_members')
     op.drop_table('conversations')

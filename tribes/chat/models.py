@@ -69,7 +69,9 @@ class ConversationMember(Base):
     whether they left it, whether it is still a message request to them."""
 
     __tablename__ = "conversation_members"
-    __table_args__ = (Index("ix_conversation_members_user_id", "user_id"),)
+    __table_args__ = (
+        Index("ix_conversation_members_user_id_last_activity_id", "user_id", "last_activity_id", "conversation_id"),
+    )
 
     conversation_id: Mapped[int] = mapped_column(
         IdType, ForeignKey("conversations.id", ondelete="CASCADE"), primary_key=True
@@ -79,6 +81,9 @@ class ConversationMember(Base):
     status: Mapped[str] = mapped_column(String(16), default="active")
     #: the last message id this member has read (never shown to anyone else)
     last_read_id: Mapped[int] = mapped_column(IdType, default=0)
+    #: the newest message id this member can read (latest activity first, per member:
+    #: a message swallowed for them does not move it)
+    last_activity_id: Mapped[int] = mapped_column(IdType, default=0)
     #: messages up to this id are hidden from this member (they left it then)
     hidden_until_id: Mapped[int] = mapped_column(IdType, default=0)
     #: set while this member has left it; a new message from someone else brings it back
