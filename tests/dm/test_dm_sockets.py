@@ -63,3 +63,17 @@ def test_a_blocked_sender_sees_it_sent_and_the_blocker_gets_nothing(
     assert caught_up == {"ok": True, "missed": [], "has_more": False}
     assert ana.patch(f"messages/{ack['message']['id']}", {"body": "edited"}).status_code == 200
     assert events_named(b, "message_edited") == []
+
+
+def test_whether_someone_has_a_socket_open(app: Any, make_user: Any, make_socket: Any) -> None:
+    from tribes.chat.socket_cap import has_open_socket
+
+    ana = make_user()
+    with app.app_context():
+        assert not has_open_socket(ana.user["id"])
+    sock = make_socket(ana)
+    with app.app_context():
+        assert has_open_socket(ana.user["id"])
+    sock.disconnect()
+    with app.app_context():
+        assert not has_open_socket(ana.user["id"])
