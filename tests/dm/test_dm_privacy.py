@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from tests.contacts.test_quiet_decline import sender_paths, snapshot
@@ -116,3 +117,19 @@ def test_direct_messages_are_rate_limited_per_sender(app, make_user, make_tribe)
              for i in range(4)]
     assert codes == [201, 201, 201, 429]
     assert ben.post(f"conversations/{conv['id']}/messages", {"body": "y", "client_id": "b"}).status_code == 201
+
+
+def test_a_swallowed_message_moves_nothing_on_the_blockers_pages(make_user, make_tribe):
+    ana, ben = make_user("Ana"), make_user("Ben")
+    befriend(ana, ben, make_tribe)
+    conv = start(ana, ben, body="hello")
+    assert ben.post("blocks", {"user_id": ana.user["id"]}).status_code == 201
+    pages = ["/tribes", "/messages", f"/messages/{conv['id']}", "/contacts"]
+
+    def read() -> list[str]:
+        # the CSRF token differs per page view; everything else must stay the same
+        return [re.sub(r'name="csrf[-_]token"[^>]*>', "", ben.get(p).get_data(as_text=True)) for p in pages]
+
+    before = read()
+    say(ana, conv["id"], "swallowed")
+    assert read() == before
