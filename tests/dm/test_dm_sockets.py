@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.chat.conftest import events_named
+from tests.chat.conftest import events_named, payload
 from tests.dm.helpers import befriend, say, start
 
 
@@ -77,3 +77,24 @@ def test_whether_someone_has_a_socket_open(app: Any, make_user: Any, make_socket
     sock.disconnect()
     with app.app_context():
         assert not has_open_socket(ana.user["id"])
+
+
+def test_the_sender_of_a_declined_request_sees_the_same_events(
+    make_user: Any, make_tribe: Any, make_socket: Any
+) -> None:
+    sam, rita = make_user("Sam"), make_user("Rita")
+    make_tribe(rita, [sam])
+    conv = sam.post("conversations", {"user_ids": [rita.user["id"]]}).get_json()
+    s = make_socket(sam)
+
+    def what_sam_gets(cid: str) -> tuple[Any, Any, Any]:
+        ack = dm(s, conv["id"], "are you there?", cid)
+        shape = {k: v for k, v in ack["message"].items() if k not in ("id", "client_id", "created_at")}
+        events = [(e["name"], payload(e) == ack["message"] if e["name"] == "message" else payload(e))
+                  for e in s.get_received()]
+        return ack["ok"], shape, events
+
+    before = what_sam_gets("d1")
+    assert rita.post(f"conversations/{conv['id']}/decline").status_code == 204
+    assert what_sam_gets("d2") == before
+    assert before[2] == [("message", True)]
