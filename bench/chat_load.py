@@ -211,11 +211,15 @@ def worker() -> None:
 # ------------------------------------------------------------------ one measured run
 
 
+#: seconds the load generators get to connect their clients (`--start-delay`; more on a busy machine)
+START_DELAY = 15.0
+
+
 def run_load(base: str, users: list[dict[str, Any]], rate: float, duration: float, procs: int) -> dict[str, Any]:
     """Drive one run and aggregate what every worker saw."""
     slices = [users[w::procs] for w in range(procs)]
     # every worker connects and joins its clients, then all start sending at start_at
-    start_at = time.time() + 15 + len(users) / 40
+    start_at = time.time() + START_DELAY + len(users) / 40
     workers = []
     for w, part in enumerate(slices):
         p = subprocess.Popen([sys.executable, __file__, "--worker"], stdin=subprocess.PIPE,
@@ -324,7 +328,11 @@ def main() -> None:
     parser.add_argument("--out", default=None, help="also write the JSON report here")
     parser.add_argument("--conversations", type=int, default=0,
                         help="app only: also run the rates over this many direct-message conversations of 2")
+    parser.add_argument("--start-delay", type=float, default=15.0,
+                        help="seconds (plus 1 per 40 clients) for the clients to connect before sending")
     args = parser.parse_args()
+    global START_DELAY
+    START_DELAY = args.start_delay
     rates = [float(r) for r in args.rates.split(",")]
     report: dict[str, Any] = {"args": vars(args), "runs": []}
 
