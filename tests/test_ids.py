@@ -19,6 +19,8 @@ SEQUENTIAL = {
     "messages": "chat needs per-tribe id order (keyset paging, catch-up by after_id, events in "
     "id order) and a message is seen by everyone who may read its tribe; the residual leak is "
     "the site-wide message volume between two ids (documented on the model)",
+    "conversation_members": "no id column and no sequence: its key is (conversation_id, user_id)",
+    "hidden_messages": "no id column and no sequence: its key is (message_id, user_id)",
 }
 
 
