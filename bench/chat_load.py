@@ -41,8 +41,9 @@ PASSWORD = "correct horse battery staple"
 # ------------------------------------------------------------------ setup over HTTP
 
 
-def setup_app_users(base: str, clients: int, tribes: int) -> list[dict[str, Any]]:
-    """Register and log in N users, create T tribes and join each user to one; their cookies."""
+def setup_app_users(base: str, clients: int, tribes: int, conversations: int = 0) -> list[dict[str, Any]]:
+    """Register and log in N users, create T tribes and join each user to one; their cookies
+    and rooms (their tribe; or, with `conversations`, their conversations of 2)."""
     import secrets
 
     import requests
@@ -57,7 +58,7 @@ def setup_app_users(base: str, clients: int, tribes: int) -> list[dict[str, Any]
         assert r.status_code == 201, r.text
         r = s.post(f"{base}/api/v1/auth/login", json={"email": email, "password": PASSWORD})
         assert r.status_code == 200, r.text
-        return {"i": i, "http": s, "csrf": r.json()["csrf_token"]}
+        return {"i": i, "http": s, "csrf": r.json()["csrf_token"], "user_id": r.json()["user"]["id"]}
 
     with ThreadPoolExecutor(8) as pool:
         users = list(pool.map(login, range(clients)))
@@ -83,16 +84,43 @@ def setup_app_users(base: str, clients: int, tribes: int) -> list[dict[str, Any]
 
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(make_tribe, range(tribes)))
+    for u in users:
+        u["rooms"] = [{"tribe": u["tribe"]}]
+    if conversations:
+        setup_conversations(base, users, tribes, conversations)
     return [
-        {"i": u["i"], "tribe": u["tribe"],
+        {"i": u["i"], "rooms": u["rooms"],
          "cookie": "; ".join(f"{k}={v}" for k, v in u["http"].cookies.items())}
         for u in users
     ]
 
 
+def setup_conversations(base: str, users: list[dict[str, Any]], tribes: int, count: int) -> None:
+    """`count` conversations of 2 between co-members (user i and user i + k*tribes share a
+    tribe): a message request, accepted by the other; each user's rooms become their conversations."""
+    n = len(users)
+    pairs = [(i, (i + tribes * (1 + k // n)) % n) for k, i in ((k, k % n) for k in range(count))]
+    for u in users:
+        u["rooms"] = []
+
+    def make(pair: tuple[int, int]) -> None:
+        a, b = users[pair[0]], users[pair[1]]
+        r = a["http"].post(f"{base}/api/v1/conversations", json={"user_ids": [b["user_id"]]},
+                           headers={"X-CSRF-Token": a["csrf"]})
+        assert r.status_code == 201, r.text
+        cid = r.json()["id"]
+        r = b["http"].post(f"{base}/api/v1/conversations/{cid}/accept", headers={"X-CSRF-Token": b["csrf"]})
+        assert r.status_code == 200, r.text
+        a["rooms"].append({"conversation": cid})
+        b["rooms"].append({"conversation": cid})
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(make, pairs))
+
+
 def bare_users(clients: int, tribes: int) -> list[dict[str, Any]]:
     """The same tribe layout for the bare server (no accounts)."""
-    return [{"i": i, "tribe": f"bench-tribe-{i % tribes}", "cookie": ""} for i in range(clients)]
+    return [{"i": i, "rooms": [{"tribe": f"bench-tribe-{i % tribes}"}], "cookie": ""} for i in range(clients)]
 
 
 # ------------------------------------------------------------------ load generator process
@@ -122,26 +150,30 @@ def worker() -> None:
     def attach(user: dict[str, Any]) -> None:
         nonlocal order_errors
         client = socketio.Client(reconnection=False)
-        last = {"id": 0}
+        last: dict[Any, int] = {}  # per room: ids must increase
 
         @client.on("message")
         def on_message(m: dict[str, Any]) -> None:
             nonlocal order_errors
             now = time.time()
-            if m["id"] <= last["id"]:
+            room = m.get("tribe") or m.get("conversation")
+            if m["id"] <= last.get(room, 0):
                 order_errors += 1
-            last["id"] = m["id"]
+            last[room] = m["id"]
             token = m["client_id"]
             received.setdefault(token, []).append(now)
 
         headers = {"Cookie": user["cookie"]} if user["cookie"] else {}
         client.connect(base, transports=["websocket"], headers=headers, wait_timeout=30)
-        ack = client.call("join", {"tribe": user["tribe"]}, timeout=30)
-        assert ack and ack.get("ok"), ack
+        for room in user["rooms"]:
+            if "tribe" in room:  # a conversation's events reach the personal room without a join
+                ack = client.call("join", room, timeout=30)
+                assert ack and ack.get("ok"), ack
         clients.append((client, user))
 
     jobs = [gevent.spawn(attach, u) for u in users]
     gevent.joinall(jobs, raise_error=True)
+    clients = [c for c in clients if c[1]["rooms"]]  # people in no room do not send
     print("READY", flush=True)
     gevent.sleep(max(0.0, start_at - time.time()))
     interval = 1.0 / rate if rate else 0
@@ -158,11 +190,11 @@ def worker() -> None:
         if delay > 0:
             gevent.sleep(delay)
         client, user = random.choice(clients)
+        room = random.choice(user["rooms"])
         token = f"{run}-w{wid}-{k}"
-        sent.append((token, user["tribe"], time.time()))
+        sent.append((token, json.dumps(room, sort_keys=True), time.time()))
         try:
-            client.emit("send", {"tribe": user["tribe"], "body": f"load {token}", "client_id": token},
-                        callback=on_ack)
+            client.emit("send", {**room, "body": f"load {token}", "client_id": token}, callback=on_ack)
         except Exception:
             acks["failed"] += 1
     send_seconds = time.time() - t0
@@ -179,11 +211,15 @@ def worker() -> None:
 # ------------------------------------------------------------------ one measured run
 
 
+#: seconds the load generators get to connect their clients (`--start-delay`; more on a busy machine)
+START_DELAY = 15.0
+
+
 def run_load(base: str, users: list[dict[str, Any]], rate: float, duration: float, procs: int) -> dict[str, Any]:
     """Drive one run and aggregate what every worker saw."""
     slices = [users[w::procs] for w in range(procs)]
     # every worker connects and joins its clients, then all start sending at start_at
-    start_at = time.time() + 15 + len(users) / 40
+    start_at = time.time() + START_DELAY + len(users) / 40
     workers = []
     for w, part in enumerate(slices):
         p = subprocess.Popen([sys.executable, __file__, "--worker"], stdin=subprocess.PIPE,
@@ -207,9 +243,11 @@ def run_load(base: str, users: list[dict[str, Any]], rate: float, duration: floa
         item = json.loads(p.stdout.readline())
         results[item["wid"]] = item
         p.wait(timeout=60)
-    tribe_size: dict[str, int] = {}
+    tribe_size: dict[str, int] = {}  # room (as JSON) -> members
     for u in users:
-        tribe_size[u["tribe"]] = tribe_size.get(u["tribe"], 0) + 1
+        for room in u["rooms"]:
+            key = json.dumps(room, sort_keys=True)
+            tribe_size[key] = tribe_size.get(key, 0) + 1
     sent = [s for r in results.values() for s in r["sent"]]
     sent_at = {token: t for token, _tribe, t in sent}
     expected = sum(tribe_size[tribe] for _t, tribe, _s in sent)
@@ -288,7 +326,13 @@ def main() -> None:
     parser.add_argument("--database-url", default=None, help="PostgreSQL base URL (a fresh database is created)")
     parser.add_argument("--redis-url", default=None)
     parser.add_argument("--out", default=None, help="also write the JSON report here")
+    parser.add_argument("--conversations", type=int, default=0,
+                        help="app only: also run the rates over this many direct-message conversations of 2")
+    parser.add_argument("--start-delay", type=float, default=15.0,
+                        help="seconds (plus 1 per 40 clients) for the clients to connect before sending")
     args = parser.parse_args()
+    global START_DELAY
+    START_DELAY = args.start_delay
     rates = [float(r) for r in args.rates.split(",")]
     report: dict[str, Any] = {"args": vars(args), "runs": []}
 
@@ -323,6 +367,15 @@ def main() -> None:
                 result = run_load(server.url, users, rate, args.duration, args.procs)
                 report["runs"].append({"server": "app", "database": url.split(":")[0], **result})
                 print(json.dumps(report["runs"][-1]), flush=True)
+            if args.conversations:
+                t = time.time()
+                users = setup_app_users(server.url, args.clients, args.tribes, args.conversations)
+                report["dm_setup_seconds"] = round(time.time() - t, 1)
+                for rate in rates:
+                    result = run_load(server.url, users, rate, args.duration, args.procs)
+                    report["runs"].append({"server": "app", "rooms": f"{args.conversations} conversations of 2",
+                                           "database": url.split(":")[0], **result})
+                    print(json.dumps(report["runs"][-1]), flush=True)
         finally:
             server.stop()
             database.drop()

@@ -10,6 +10,10 @@
   if (!root || typeof io === "undefined") { return; }
   var T = (document.getElementById("chat-strings") || { dataset: {} }).dataset;
   var slug = root.dataset.tribe;
+  // the room: a tribe's chat, or a conversation (direct messages: no typing, no mentions)
+  var conversation = root.dataset.conversation ? Number(root.dataset.conversation) : null;
+  var room = conversation ? { conversation: conversation } : { tribe: slug };
+  function ours(m) { return conversation ? m.conversation === conversation : m.tribe === slug; }
   var me = Number(root.dataset.me);
   var moderator = root.dataset.moderator === "1";
   var api = root.dataset.api;
@@ -359,7 +363,7 @@
       request("POST", readUrl, { message_id: id }).then(function () {
         if (id > readPosted) { readPosted = id; }
         // the page's live badges (static/unread.js) drop this tribe's count
-        document.dispatchEvent(new CustomEvent("tribes:read", { detail: { tribe: slug, message_id: id } }));
+        document.dispatchEvent(new CustomEvent("tribes:read", { detail: Object.assign({ message_id: id }, room) }));
       }).catch(function () { /* tried again on the next message or scroll */ });
     }, wait);
   }
@@ -390,7 +394,7 @@
   window.tribesSocket = socket;   // shared with notifications.js (one connection per page)
 
   function join() {
-    var data = { tribe: slug, after_id: lastId };
+    var data = Object.assign({ after_id: lastId }, room);
     socket.timeout(10000).emit("join", data, function (err, ack) {
       if (err || !ack) { status(T.reconnecting); return; }
       if (!ack.ok) { status(T.unavailable); disable(); return; }
@@ -413,7 +417,7 @@
     if (!p || removed) { return; }
     p.li.classList.remove("failed");
     p.li.querySelector(".chat-state").textContent = " " + T.sending;
-    socket.timeout(8000).emit("send", { tribe: slug, body: p.body, client_id: clientId }, function (err, ack) {
+    socket.timeout(8000).emit("send", Object.assign({ body: p.body, client_id: clientId }, room), function (err, ack) {
       if (!err && ack && ack.ok) { show(ack.message); return; }
       if (!pending.has(clientId)) { return; }
       var reason = err ? T.notDelivered : ({ rate_limited: T.rateLimited, muted: T.muted,
@@ -446,7 +450,7 @@
 
   input.addEventListener("input", function () {
     var now = Date.now();
-    if (socket.connected && now - lastTypingSent > 2000) {
+    if (!conversation && socket.connected && now - lastTypingSent > 2000) {
       lastTypingSent = now;
       socket.emit("typing", { tribe: slug });
     }
@@ -465,11 +469,11 @@
   socket.on("connect", function () { status(T.connected); join(); });
   socket.on("disconnect", function () { if (!removed) { status(T.reconnecting); } });
   socket.on("connect_error", function () { if (!removed) { status(T.reconnecting); } });
-  socket.on("message", function (m) { if (m.tribe === slug) { show(m); } });
-  socket.on("message_edited", function (m) { if (m.tribe === slug && byId.has(m.id)) { show(m); } });
+  socket.on("message", function (m) { if (ours(m)) { show(m); } });
+  socket.on("message_edited", function (m) { if (ours(m) && byId.has(m.id)) { show(m); } });
   socket.on("message_deleted", function (d) {
     var li = byId.get(d.id);
-    if (d.tribe === slug && li) {
+    if (ours(d) && li) {
       editing.delete(d.id);
       fill(li, Object.assign({}, shown.get(d.id), { id: d.id, deleted: true, body: "", edited_at: null }));
       ensureRoving();
@@ -484,7 +488,7 @@
     renderTyping();
   });
   socket.on("removed", function (d) {
-    if (d.tribe === slug) { status(T.removed); disable(); socket.emit("leave", { tribe: slug }); }
+    if (!conversation && d.tribe === slug) { status(T.removed); disable(); socket.emit("leave", { tribe: slug }); }
   });
 
   /* On opening: jump to the first unread message (or the one a link points at), else the newest. */

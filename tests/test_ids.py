@@ -20,6 +20,8 @@ SEQUENTIAL = {
     "id order) and a message is seen by everyone who may read its tribe; the residual leak is "
     "the site-wide message volume between two ids (documented on the model)",
     "site_settings": "one row with the fixed id 1, never shown; nothing is counted by it",
+    "conversation_members": "no id column and no sequence: its key is (conversation_id, user_id)",
+    "hidden_messages": "no id column and no sequence: its key is (message_id, user_id)",
 }
 
 

@@ -93,6 +93,11 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "LIMIT_CONTACT_REQUESTS_NEW": env("TRIBES_LIMIT_CONTACT_REQUESTS_NEW")
         or env("TRIBES_LIMIT_CONTACT_REQUESTS")
         or "5 per day",
+        "LIMIT_DM": env("TRIBES_LIMIT_DM") or "30 per 10 seconds",
+        "LIMIT_MESSAGE_REQUESTS": env("TRIBES_LIMIT_MESSAGE_REQUESTS") or "20 per day",
+        "LIMIT_MESSAGE_REQUESTS_NEW": env("TRIBES_LIMIT_MESSAGE_REQUESTS_NEW")
+        or env("TRIBES_LIMIT_MESSAGE_REQUESTS")
+        or "5 per day",
         "LIMIT_INVITES": env("TRIBES_LIMIT_INVITES") or "50 per day",
         # Join requests per account (tribes.joining), stricter for accounts younger than a week.
         "LIMIT_JOIN_REQUESTS": env("TRIBES_LIMIT_JOIN_REQUESTS") or "10 per day",

@@ -59,14 +59,18 @@ join_requests_closed = signals.signal("join-requests-closed")
 #: Receivers flush, never commit.
 join_requested = signals.signal("join-requested")
 
-#: sender=tribe_id; kwargs: session, message (id, tribe_id, author_id, body, created_at).
-#: A chat message was stored and broadcast: sent after its commit, outside the tribe's
+#: sender=tribe_id (None for a direct message); kwargs: session, message (id, tribe_id,
+#: conversation_id, author_id, body, created_at) and, for a direct message, recipient_ids
+#: (the members it reached). A chat message was stored and broadcast: sent after its commit, outside the tribe's
 #: send lock, in a new transaction the sender commits. Receivers flush, never commit.
 message_posted = signals.signal("message-posted")
 
 #: QUESTION (answered by a higher feature, contacts): may the user `sender` (an id) see the
 #: person `user`? kwargs: session, user. Receivers return a bool; ask it with `ask()`.
 person_visible = signals.signal("person-visible")
+#: QUESTION (answered by contacts): are the user `sender` (an id) and `other_id` contacts?
+#: kwargs: session, other_id. Direct messages (chat) ask it; ask it with `ask()`.
+are_contacts = signals.signal("are-contacts")
 
 _KEY = "tribes_after_commit"
 

@@ -126,6 +126,11 @@ def add_nav_link(app: Flask, endpoint: str, label: Any) -> None:
     app.extensions.setdefault("tribes_nav", []).append((endpoint, label))
 
 
+def set_nav_counter(app: Flask, endpoint: str, counter: Callable[[Any, int], int]) -> None:
+    """A badge count on the header link `endpoint` (counter(session, user_id))."""
+    app.extensions.setdefault("tribes_nav_counters", {})[endpoint] = counter
+
+
 #: makes a tribe section's data from (tribe, membership); runs in the view, never in Jinja
 SectionContext = Callable[[Any, Any], dict[str, Any]]
 
@@ -214,12 +219,14 @@ def init_app(app: Flask) -> None:
     def _globals() -> dict[str, Any]:
         """Unread counts (and what the live badges follow), header links, tribe and settings sections, and `has_page(endpoint)`."""
         unread = unread_messages = 0
+        nav_counts: dict[str, int] = {}
+        nav_counters = app.extensions.get("tribes_nav_counters", {})
         live_tribes: dict[str, Any] | None = None
         counter = app.extensions.get("tribes_unread_counter")
         messages_counter = app.extensions.get("tribes_unread_messages_counter")
         live_provider = app.extensions.get("tribes_live_tribes_provider")
         if current_user.is_authenticated and (
-            counter is not None or messages_counter is not None or live_provider is not None
+            counter is not None or messages_counter is not None or live_provider is not None or nav_counters
         ):
             from sqlalchemy.exc import SQLAlchemyError
 
@@ -231,6 +238,7 @@ def init_app(app: Flask) -> None:
                     unread_messages = messages_counter(db.session, current_user.id)
                 if live_provider is not None:
                     live_tribes = live_provider(db.session, current_user.id)
+                nav_counts = {e: c(db.session, current_user.id) for e, c in nav_counters.items()}
             except SQLAlchemyError:  # an error page must render even when the database fails
                 db.session.rollback()
         return {
@@ -238,6 +246,7 @@ def init_app(app: Flask) -> None:
             "unread_messages": unread_messages,
             "live_tribes": live_tribes,
             "nav_links": app.extensions.get("tribes_nav", []),
+            "nav_counts": nav_counts,
             "tribe_sections": app.extensions.get("tribes_tribe_sections", []),
             "settings_sections": app.extensions.get("tribes_settings_sections", []),
             "has_page": lambda endpoint: endpoint in app.view_functions,

@@ -103,7 +103,7 @@ class RawReceiver:
     its handlers see is not the order of the frames; this reader keeps frame order.
     """
 
-    def __init__(self, base_url: str, cookie: str, slug: str) -> None:
+    def __init__(self, base_url: str, cookie: str, slug: str, join: dict[str, Any] | None = None) -> None:
         import json
 
         import websocket
@@ -114,7 +114,7 @@ class RawReceiver:
         assert self.ws.recv().startswith("0")  # engine.io OPEN
         self.ws.send("40")
         assert self.ws.recv().startswith("40")  # socket.io CONNECT accepted
-        self.ws.send("421" + json.dumps(["join", {"tribe": slug}]))
+        self.ws.send("421" + json.dumps(["join", join or {"tribe": slug}]))
         self.messages: list[dict[str, Any]] = []
         self.joined = threading.Event()
         self.thread = threading.Thread(target=self._read, daemon=True)

@@ -97,8 +97,11 @@ def demo_ids(server: LiveServer) -> dict[str, str]:
     dana = next(m["user"]["id"] for m in members if m["user"]["display_name"] == PEOPLE[3][1])
     token = ada.post(f"{url}/tribes/dmw-berlin/invites", json={}, timeout=30).json()["token"]
     reports = ada.get(f"{url}/tribes/dmw-berlin/reports", timeout=30).json()["items"]
+    conversation = ada.post(f"{url}/conversations", json={
+        "user_ids": [dana], "message": {"body": "Welcome to the tribe!", "client_id": "every-page"}}, timeout=30).json()
     return {"slug": "dmw-berlin", "meetup_id": str(meetup["id"]), "user_id": str(dana), "token": token,
-            "report_id": str(reports[0]["id"]) if reports else "1", "verify_token": mailed_verify_token(server)}
+            "report_id": str(reports[0]["id"]) if reports else "1", "verify_token": mailed_verify_token(server),
+            "conversation_id": str(conversation["id"])}
 
 
 def mailed_verify_token(server: LiveServer, wait: float = 30.0) -> str:

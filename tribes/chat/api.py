@@ -1,16 +1,27 @@
-"""JSON API: tribe chat history, posting, editing and deleting messages."""
+"""JSON API: tribe chat history, posting, editing and deleting messages; direct messages."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from flask import request
 from flask_login import current_user
 
-from tribes.chat import schemas, service
-from tribes.chat.models import Message
+from tribes.chat import direct, schemas, service
+from tribes.chat.direct_schemas import (
+    AnyMessageOut,
+    ConversationIn,
+    ConversationOut,
+    DirectMessageOut,
+    ReadIn,
+    UnreadOut,
+)
+from tribes.chat.direct_sending import delete_direct, edit_direct, get_direct_message, send_direct
+from tribes.chat.models import ConversationMember, Message
 from tribes.chat.schemas import MessageOut
 from tribes.chat.sending import send_message
 from tribes.endpoint import Page, endpoint
-from tribes.errors import ValidationFailed
+from tribes.errors import NotFound, ValidationFailed
 from tribes.extensions import db
 from tribes.groups import policy
 from tribes.http import api_blueprint
@@ -25,28 +36,7 @@ bp = api_blueprint("chat_api", __name__)
 def list_messages(slug: str) -> Page[MessageOut]:
     """History: newest first (`?before=`, or nothing), oldest first with `?after=`."""
     tribe, _member = policy.get_tribe_for(db.session, current_user.id, slug)
-    before, after = int_arg("before"), int_arg("after")
-    if before is not None and after is not None:
-        raise ValidationFailed({"before": _("Use either before or after, not both.")})
-    cursor = request.args.get("cursor") or None
-    if cursor:
-        values = decode_cursor(cursor, 2)
-        if values[0] not in ("b", "a") or not isinstance(values[1], int):
-            raise ValidationFailed({"cursor": _("Invalid cursor.")})
-        ascending = values[0] == "a"
-        stmt = service.history_query(tribe.id)
-        stmt = stmt.where(Message.id > values[1] if ascending else Message.id < values[1])
-    else:
-        ascending = after is not None
-        stmt = service.history_query(tribe.id)
-        if before is not None:
-            stmt = stmt.where(Message.id < before)
-        if after is not None:
-            stmt = stmt.where(Message.id > after)
-    rows, next_cursor = keyset_page(
-        db.session, stmt, [Message.id], descending=not ascending, cursor="",
-        key_of=lambda m: ["a" if ascending else "b", m.id],
-    )
+    rows, next_cursor = _history(service.history_query(tribe.id))
     return Page(items=[MessageOut.of(m, tribe.slug) for m in rows], next_cursor=next_cursor)
 
 
@@ -59,20 +49,137 @@ def post_message(slug: str, data: schemas.MessageIn) -> tuple[MessageOut, int]:
 
 
 @bp.patch("/messages/<int:message_id>")
-@endpoint(MessageOut, body=schemas.MessagePatch)
-def edit_message(message_id: int, data: schemas.MessagePatch) -> MessageOut:
-    """The author edits a message."""
-    message = service.get_message_for(db.session, current_user.id, message_id)
+@endpoint(AnyMessageOut, body=schemas.MessagePatch)
+def edit_message(message_id: int, data: schemas.MessagePatch) -> AnyMessageOut:
+    """The author edits a message (of a tribe, or a direct message)."""
+    try:
+        message = service.get_message_for(db.session, current_user.id, message_id)
+    except NotFound:
+        direct_message = get_direct_message(db.session, current_user.id, message_id)
+        return AnyMessageOut(edit_direct(db.session, direct_message, current_user.id, data.body))
     service.edit_message(db.session, message, current_user.id, data.body)
-    return MessageOut.of(message, service.tribe_slug(db.session, message.tribe_id))
+    return AnyMessageOut(MessageOut.of(message, service.tribe_slug(db.session, message.tribe_id or 0)))
 
 
 @bp.delete("/messages/<int:message_id>")
 @endpoint(status=204)
 def delete_message(message_id: int) -> None:
-    """The author, or an admin or owner of the tribe, deletes a message (tombstone)."""
-    message = service.get_message_for(db.session, current_user.id, message_id)
+    """The author, or an admin or owner of the tribe, deletes a message (tombstone); a direct message: its author."""
+    try:
+        message = service.get_message_for(db.session, current_user.id, message_id)
+    except NotFound:
+        delete_direct(db.session, get_direct_message(db.session, current_user.id, message_id), current_user.id)
+        return
     moderator = message.author_id != current_user.id and service.may_moderate(
-        db.session, message.tribe_id, current_user.id
+        db.session, message.tribe_id or 0, current_user.id
     )
     service.delete_message(db.session, message, current_user.id, moderator=moderator)
+
+
+# ---------------------------------------------------------------- direct messages
+
+
+def _history(stmt: Any) -> tuple[list[Any], str | None]:
+    """One page of messages by id: newest first (`?before=`, or nothing), oldest first with `?after=`."""
+    before, after = int_arg("before"), int_arg("after")
+    if before is not None and after is not None:
+        raise ValidationFailed({"before": _("Use either before or after, not both.")})
+    cursor = request.args.get("cursor") or None
+    if cursor:
+        values = decode_cursor(cursor, 2)
+        if values[0] not in ("b", "a") or not isinstance(values[1], int):
+            raise ValidationFailed({"cursor": _("Invalid cursor.")})
+        ascending = values[0] == "a"
+        stmt = stmt.where(Message.id > values[1] if ascending else Message.id < values[1])
+    else:
+        ascending = after is not None
+        if before is not None:
+            stmt = stmt.where(Message.id < before)
+        if after is not None:
+            stmt = stmt.where(Message.id > after)
+    return keyset_page(
+        db.session, stmt, [Message.id], descending=not ascending, cursor="",
+        key_of=lambda m: ["a" if ascending else "b", m.id],
+    )
+
+
+def _conversations(status: str) -> Page[ConversationOut]:
+    """My open conversations with this status, latest activity first."""
+    rows, next_cursor = keyset_page(
+        db.session, direct.mine_query(current_user.id, status),
+        [ConversationMember.last_activity_id, ConversationMember.conversation_id], descending=True,
+    )
+    return Page(items=direct.out(db.session, rows), next_cursor=next_cursor)
+
+
+@bp.post("/conversations")
+@endpoint(ConversationOut, status=201, also=(200,), body=ConversationIn)
+def start_conversation(data: ConversationIn) -> tuple[ConversationOut, int]:
+    """Start a conversation with contacts (or a message request); the existing one answers 200."""
+    conversation, created = direct.start(db.session, current_user, data.user_ids)
+    if data.message is not None:
+        send_direct(current_user.id, conversation.id, data.message.body, data.message.client_id)
+    member = direct.membership(db.session, conversation.id, current_user.id)
+    return direct.out(db.session, [member])[0], 201 if created else 200
+
+
+@bp.get("/conversations")
+@endpoint(Page[ConversationOut], paged=True)
+def list_conversations() -> Page[ConversationOut]:
+    """My conversations, latest activity first."""
+    return _conversations("active")
+
+
+@bp.get("/conversations/requests")
+@endpoint(Page[ConversationOut], paged=True)
+def list_requests() -> Page[ConversationOut]:
+    """Message requests to me."""
+    return _conversations("request")
+
+
+@bp.post("/conversations/<int:conversation_id>/accept")
+@endpoint(ConversationOut)
+def accept_request(conversation_id: int) -> ConversationOut:
+    """Accept a message request."""
+    member = direct.membership(db.session, conversation_id, current_user.id)
+    direct.accept(db.session, member)
+    return direct.out(db.session, [member])[0]
+
+
+@bp.post("/conversations/<int:conversation_id>/decline")
+@endpoint(status=204)
+def decline_request(conversation_id: int) -> None:
+    """Decline a message request, quietly."""
+    direct.decline(db.session, conversation_id, current_user.id)
+
+
+@bp.get("/conversations/<int:conversation_id>/messages")
+@endpoint(Page[DirectMessageOut], paged=True)
+def list_direct_messages(conversation_id: int) -> Page[DirectMessageOut]:
+    """A conversation's messages as I may read them."""
+    member = direct.membership(db.session, conversation_id, current_user.id)
+    rows, next_cursor = _history(direct.visible(conversation_id, member))
+    return Page(items=[DirectMessageOut.of(m) for m in rows], next_cursor=next_cursor)
+
+
+@bp.post("/conversations/<int:conversation_id>/messages")
+@endpoint(DirectMessageOut, status=201, also=(200,), body=schemas.MessageIn)
+def post_direct_message(conversation_id: int, data: schemas.MessageIn) -> tuple[DirectMessageOut, int]:
+    """Post a direct message; the same client_id again answers 200 with the same message."""
+    message, created = send_direct(current_user.id, conversation_id, data.body, data.client_id)
+    return message, 201 if created else 200
+
+
+@bp.post("/conversations/<int:conversation_id>/read")
+@endpoint(UnreadOut, body=ReadIn)
+def mark_read(conversation_id: int, data: ReadIn) -> UnreadOut:
+    """Move my read marker (nobody else can see it)."""
+    member = direct.membership(db.session, conversation_id, current_user.id)
+    return UnreadOut(unread=direct.mark_read(db.session, member, data.message_id))
+
+
+@bp.delete("/conversations/<int:conversation_id>")
+@endpoint(status=204)
+def leave_conversation(conversation_id: int) -> None:
+    """Leave a conversation: hidden for me only."""
+    direct.leave(db.session, direct.membership(db.session, conversation_id, current_user.id))

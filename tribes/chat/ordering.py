@@ -1,15 +1,15 @@
-"""Per-tribe ordering of message broadcasts.
+"""Per-room ordering of message broadcasts (a room is a tribe's chat or a conversation).
 
 Ids are taken when a message is inserted and the broadcast follows the commit. Two
-senders in one tribe could commit ids 5 and 6 and emit 6 first; to prevent that, the
-insert, the commit and the emit of a tribe's messages run under one lock:
+senders in one room could commit ids 5 and 6 and emit 6 first; to prevent that, the
+insert, the commit and the emit of a room's messages run under one lock:
 
 * in-process: one of a fixed stripe of LOCK_STRIPES locks, chosen by tribe id (a gevent
   lock once `tribes serve` has monkey-patched). The table never grows: it is taken only
-  for a tribe the sender was found to belong to, and two tribes may share a lock (they
+  for a room the sender was found to belong to, and two rooms may share a lock (they
   then wait for each other's short insert → commit → emit, nothing more);
 * across processes (PostgreSQL with the Redis message queue): additionally a PostgreSQL
-  session-level advisory lock per tribe, held on a dedicated connection from before the
+  session-level advisory lock per room, held on a dedicated connection from before the
   insert until the emit has been published to Redis. Redis delivers one channel's
   messages in publish order to every subscriber, so every process sees id order.
 
@@ -22,6 +22,7 @@ import hashlib
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Literal, NamedTuple
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -33,13 +34,31 @@ LOCK_STRIPES = 64
 _locks: tuple[threading.Lock, ...] = tuple(threading.Lock() for _ in range(LOCK_STRIPES))
 
 
-def _local_lock(tribe_id: int) -> threading.Lock:
-    return _locks[tribe_id % LOCK_STRIPES]
+class Room(NamedTuple):
+    """Where a message is posted: a tribe's chat or a conversation (by id)."""
+
+    kind: Literal["tribe", "conversation"]
+    id: int
+
+    @property
+    def tribe_id(self) -> int | None:
+        """The tribe's id for a tribe room, else None."""
+        return self.id if self.kind == "tribe" else None
+
+    @property
+    def conversation_id(self) -> int | None:
+        """The conversation's id for a conversation room, else None."""
+        return self.id if self.kind == "conversation" else None
 
 
-def advisory_key(tribe_id: int) -> int:
-    """A signed 64-bit advisory-lock key for a tribe's chat."""
-    digest = hashlib.sha256(f"tribes-chat:{tribe_id}".encode()).digest()
+def _local_lock(room: Room) -> threading.Lock:
+    return _locks[room.id % LOCK_STRIPES]
+
+
+def advisory_key(room: Room) -> int:
+    """A signed 64-bit advisory-lock key for a room (a tribe's key is what it always was)."""
+    name = f"tribes-chat:{room.id}" if room.kind == "tribe" else f"tribes-chat:{room.kind}:{room.id}"
+    digest = hashlib.sha256(name.encode()).digest()
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
@@ -51,10 +70,10 @@ def _needs_cross_process_lock() -> bool:
 
 
 @contextmanager
-def send_lock(tribe_id: int) -> Iterator[None]:
-    """Serialise insert → commit → emit of one tribe's messages (see the module doc).
+def send_lock(room: Room) -> Iterator[None]:
+    """Serialise insert → commit → emit of one room's messages (see the module doc).
 
-    Take it only for a tribe whose membership was checked. The read-only transaction left
+    Take it only for a room whose membership was checked. The read-only transaction left
     open by the checks is ended first on SQLite (it holds the write lock, and under
     `tribes serve` the only pooled connection, which the lock holder needs) and when the
     advisory lock is used (its holder needs a second connection: waiters must not sit on
@@ -63,12 +82,12 @@ def send_lock(tribe_id: int) -> Iterator[None]:
     cross_process = _needs_cross_process_lock()
     if cross_process or db.session.get_bind().dialect.name == "sqlite":
         db.session.commit()
-    with _local_lock(tribe_id):
+    with _local_lock(room):
         if not cross_process:
             yield
             return
         assert db.engine is not None
-        key = advisory_key(tribe_id)
+        key = advisory_key(room)
         with db.engine.connect() as conn:
             conn.execute(select(func.pg_advisory_lock(key)))
             conn.commit()

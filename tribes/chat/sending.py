@@ -1,5 +1,9 @@
 """The one send path: REST, Socket.IO and the demo post a message here. Checks, insert, commit, emit.
 
+Tribe chat (`send_message`) and direct messages (`chat.direct.send_direct`) share it:
+each does its own checks in one query, then both store through `store_in_order` (the
+room's send lock, the one cached insert, commit, then the broadcast in id order).
+
 The send path is the hot path of the chat, so it runs Core statements built once at
 import (SQLAlchemy caches their compiled form): one query answers membership, mute,
 an earlier message with this client_id and (for sockets) whether the login session is
@@ -26,9 +30,12 @@ then commits what is left, which after step 3 is nothing.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from datetime import datetime
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, TypeVar
 
+from pydantic import BaseModel
 from sqlalchemy import BindParameter, Integer, and_, bindparam, exists, literal, select, text
 
 from tribes import events
@@ -36,7 +43,7 @@ from tribes.accounts.models import User, UserSession
 from tribes.accounts.service import card
 from tribes.chat import fanout, service
 from tribes.chat.models import Message
-from tribes.chat.ordering import send_lock
+from tribes.chat.ordering import Room, send_lock
 from tribes.chat.schemas import MessageOut
 from tribes.db import utcnow
 from tribes.errors import ApiError, NotFound
@@ -46,6 +53,7 @@ from tribes.groups.policy import member_of
 from tribes.i18n import _
 
 log = logging.getLogger(__name__)
+OutT = TypeVar("OutT", bound=BaseModel)
 
 
 class SessionEnded(ApiError):
@@ -84,8 +92,8 @@ _ALIVE_ONLY = select(literal(1)).where(_ALIVE)
 #: would be compiled on every send); this text is cached, and both PostgreSQL and
 #: SQLite (>= 3.35) run it as written
 _INSERT = text(
-    "INSERT INTO messages (tribe_id, author_id, body, client_id, created_at)"
-    " VALUES (:tribe_id, :uid, :body, :cid, :created_at)"
+    "INSERT INTO messages (tribe_id, conversation_id, author_id, body, client_id, created_at)"
+    " VALUES (:tribe_id, :conversation_id, :uid, :body, :cid, :created_at)"
     " ON CONFLICT DO NOTHING RETURNING id"
 ).bindparams(bindparam("created_at", type_=Message.created_at.type)).columns(id=Integer)
 
@@ -133,19 +141,40 @@ def send_message(
 def _insert_in_order(
     row: Any, user_id: int, body: str, client_id: str, author: dict[str, Any] | None
 ) -> MessageOut | None:
-    """Insert, commit and broadcast under the tribe's send lock; None when the client_id
-    was taken concurrently (nothing stored, nothing broadcast)."""
+    """A tribe message stored and broadcast to the tribe room by `store_in_order`."""
+    return store_in_order(
+        Room("tribe", row.id), user_id, body, client_id,
+        lambda message_id, at: MessageOut.new(message_id, row.slug, author, body, client_id, at),
+        lambda payload: fanout.emit_to_tribe("message", payload, row.id),
+    )
+
+
+def store_in_order(
+    room: Room, user_id: int, body: str, client_id: str,
+    out: Callable[[int, datetime], OutT], deliver: Callable[[dict[str, Any]], None],
+    before_commit: Callable[[int], None] | None = None,
+) -> OutT | None:
+    """Insert, commit and broadcast under the room's send lock; None when the client_id
+    was taken concurrently (nothing stored, nothing broadcast).
+
+    `out` makes the message object from its new id and time, `deliver` emits its JSON
+    after the commit (still under the lock: id order per room), `before_commit` adds rows
+    of the same transaction (a conversation's swallowed copies, reactivated members).
+    """
     session = db.session
-    with send_lock(row.id):
+    with send_lock(room):
         now = utcnow()
         message_id = session.connection().execute(  # a new transaction: send_lock may end the checks'
-            _INSERT, {"uid": user_id, "cid": client_id, "tribe_id": row.id, "body": body, "created_at": now}
+            _INSERT, {"uid": user_id, "cid": client_id, "tribe_id": room.tribe_id,
+                      "conversation_id": room.conversation_id, "body": body, "created_at": now}
         ).scalar()
         if message_id is None:
             return None
-        message = MessageOut.new(message_id, row.slug, author, body, client_id, now)
+        if before_commit is not None:
+            before_commit(message_id)
+        message = out(message_id, now)
         payload = message.model_dump(mode="json")
-        events.on_commit(session, lambda: fanout.emit_to_tribe("message", payload, row.id))
+        events.on_commit(session, lambda: deliver(payload))
         session.commit()  # step 2 of the module doc: commit, then the broadcast, under the lock
     return message
 

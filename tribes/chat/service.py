@@ -98,6 +98,16 @@ def check_rate_for(user_id: int, joined_at: datetime, new_member_hours: int) -> 
         raise RateLimited(int(reset - utcnow().timestamp()) + 1)
 
 
+def hit_limit(config_key: str, scope: str, user_id: int) -> None:
+    """Count one hit of the per-user limit `config_key`; RateLimited (429) when it is used up."""
+    if not current_app.config.get("RATELIMIT_ENABLED", True):
+        return
+    item = _parsed_limit(current_app.config[config_key])
+    if not ratelimits.hit(item, scope, config_key, str(user_id)):
+        reset = ratelimits.reset_in(item, scope, config_key, str(user_id))
+        raise RateLimited(int(reset - utcnow().timestamp()) + 1)
+
+
 @functools.lru_cache(maxsize=64)
 def _parsed_limit(text: str) -> Any:
     """A Flask-Limiter string parsed once."""
@@ -156,10 +166,11 @@ def edit_message(session: Session, message: Message, user_id: int, body: str) ->
     """The author changes the text of a message that is not deleted (not while muted; rate-limited like sends)."""
     if message.author_id != user_id:
         raise Forbidden()
-    if message.deleted_at is not None:
+    if message.deleted_at is not None or message.tribe_id is None:
         raise NotFound()
-    tribe = session.get_one(Tribe, message.tribe_id)
-    member = policy.membership(session, message.tribe_id, user_id)
+    tribe_id = message.tribe_id
+    tribe = session.get_one(Tribe, tribe_id)
+    member = policy.membership(session, tribe_id, user_id)
     if member is None:
         raise NotFound()
     check_mute(session, tribe, member)
@@ -169,7 +180,7 @@ def edit_message(session: Session, message: Message, user_id: int, body: str) ->
     session.flush()
     payload = MessageOut.of(message, tribe.slug).model_dump(mode="json")
     events.on_commit(
-        session, lambda: fanout.emit_to_tribe("message_edited", payload, message.tribe_id)
+        session, lambda: fanout.emit_to_tribe("message_edited", payload, tribe_id)
     )
     return message
 
@@ -178,8 +189,9 @@ def delete_message(session: Session, message: Message, actor_user_id: int, *, mo
     """Tombstone a message (author, or a moderator: admin+ of its tribe, audited)."""
     if not moderator and message.author_id != actor_user_id:
         raise Forbidden()
-    if message.deleted_at is not None:
+    if message.deleted_at is not None or message.tribe_id is None:
         return
+    tribe_id = message.tribe_id
     message.body = ""
     message.deleted_at = utcnow()
     message.deleted_by_id = actor_user_id
@@ -187,11 +199,10 @@ def delete_message(session: Session, message: Message, actor_user_id: int, *, mo
     if moderator and message.author_id != actor_user_id:
         from tribes.groups.audit import record as audit
 
-        audit(session, message.tribe_id, actor_user_id, "message_deleted",
+        audit(session, tribe_id, actor_user_id, "message_deleted",
               target_user_id=message.author_id, details={"message_id": message.id})
-    slug = tribe_slug(session, message.tribe_id)
+    slug = tribe_slug(session, tribe_id)
     data = {"tribe": slug, "id": message.id}
-    tribe_id = message.tribe_id
     events.on_commit(session, lambda: fanout.emit_to_tribe("message_deleted", data, tribe_id))
 
 

@@ -98,3 +98,13 @@ def local_count(user_id: int) -> int:
     """How many sockets of the account this process counts (without Redis)."""
     with _local_guard:
         return len(_local.get(user_id, ()))
+
+
+def has_open_socket(user_id: int) -> bool:
+    """Whether the account has a socket open now (in any process with Redis; entries of a
+    process that died linger until SOCKET_TTL). One Redis round trip, or a dict lookup."""
+    url = current_app.config.get("REDIS_URL")
+    if url:
+        client, _script = _redis(url)
+        return bool(client.zcount(_key(user_id), time.time(), "+inf"))
+    return local_count(user_id) > 0

@@ -25,7 +25,10 @@ from sqlalchemy import select
 from tribes import events, metrics
 from tribes.accounts.models import UserSession
 from tribes.accounts.service import card
-from tribes.chat import fanout, schemas, service, socket_cap
+from tribes.chat import direct, fanout, schemas, service, socket_cap
+from tribes.chat.direct_schemas import DirectJoinEvent, DirectMessageOut, DirectSendEvent
+from tribes.chat.direct_sending import send_direct
+from tribes.chat.models import Message
 from tribes.chat.schemas import MessageOut
 from tribes.chat.sending import SessionEnded, send_message
 from tribes.endpoint import commit
@@ -182,7 +185,10 @@ def on_disconnect(*_args: Any) -> None:
 @scoped_db
 @authenticated
 def on_join(data: Any = None) -> dict[str, Any]:
-    """Enter a tribe's room (members only) and get what was missed after `after_id`."""
+    """Enter a tribe's room (members only) and get what was missed after `after_id`; for a
+    conversation, only the catch-up (its events reach the members' personal rooms)."""
+    if isinstance(data, dict) and "conversation" in data:
+        return _join_conversation(_payload(DirectJoinEvent, data))
     event = _payload(schemas.JoinEvent, data)
     tribe, _member = policy.get_tribe_for(db.session, socket_user_id(), event.tribe)
     socket_cap.renew(socket_user_id(), request.sid)  # type: ignore[attr-defined]
@@ -196,6 +202,21 @@ def on_join(data: Any = None) -> dict[str, Any]:
     if event.after_id is not None:
         rows, has_more = service.missed(db.session, tribe.id, event.after_id)
         missed = [MessageOut.of(m, tribe.slug).model_dump(mode="json") for m in rows]
+    return {"ok": True, "missed": missed, "has_more": has_more}
+
+
+def _join_conversation(event: DirectJoinEvent) -> dict[str, Any]:
+    """A conversation's catch-up after `after_id` (what I may read of it), oldest first."""
+    member = direct.membership(db.session, event.conversation, socket_user_id())
+    socket_cap.renew(socket_user_id(), request.sid)  # type: ignore[attr-defined]
+    missed, has_more = [], False
+    if event.after_id is not None:
+        rows = list(db.session.scalars(
+            direct.visible(event.conversation, member).where(Message.id > event.after_id)
+            .order_by(Message.id).limit(service.MISSED_MAX + 1)
+        ))
+        has_more = len(rows) > service.MISSED_MAX
+        missed = [DirectMessageOut.of(m).model_dump(mode="json") for m in rows[:service.MISSED_MAX]]
     return {"ok": True, "missed": missed, "has_more": has_more}
 
 
@@ -222,11 +243,19 @@ def on_send(data: Any = None) -> dict[str, Any]:
     if identity is None:
         disconnect()
         return {"ok": False, "error": "unauthenticated"}
-    event = _payload(schemas.SendEvent, data)
     try:
-        message, _created = send_message(
-            identity[0], event.tribe, event.body, event.client_id, session_id=identity[1]
-        )
+        if isinstance(data, dict) and "conversation" in data:
+            direct_event = _payload(DirectSendEvent, data)
+            message: MessageOut | DirectMessageOut
+            message, _created = send_direct(
+                identity[0], direct_event.conversation, direct_event.body, direct_event.client_id,
+                session_id=identity[1],
+            )
+        else:
+            event = _payload(schemas.SendEvent, data)
+            message, _created = send_message(
+                identity[0], event.tribe, event.body, event.client_id, session_id=identity[1]
+            )
     except SessionEnded:
         disconnect()
         raise  # scoped_db rolls back and answers {"ok": false, "error": "unauthenticated"}

@@ -19,7 +19,15 @@ def _person_visible(viewer_id: int, *, session: Session, user: User, **_: Any) -
     return can_see_profile(session, viewer_id, user)
 
 
+def _are_contacts(user_id: int, *, session: Session, other_id: int, **_: Any) -> bool:
+    """Direct messages (chat, a sibling) ask whether two people are contacts."""
+    from tribes.contacts.service import are_contacts
+
+    return are_contacts(session, user_id, other_id)
+
+
 events.person_visible.connect(_person_visible, weak=False)
+events.are_contacts.connect(_are_contacts, weak=False)
 
 
 def init_app(app: Flask) -> None:

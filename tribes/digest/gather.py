@@ -102,7 +102,8 @@ class Gatherer:
             .where(Message.tribe_id.in_(missing), Message.created_at > self.floor, Message.deleted_at.is_(None))
             .order_by(Message.tribe_id, Message.id)
         ).tuples():
-            rows[tribe_id].append((message_id, author_id, at))
+            if tribe_id is not None:  # always (filtered above); direct messages have none
+                rows[tribe_id].append((message_id, author_id, at))
         self.chats.update({t: _Chat(r) for t, r in rows.items()})
         for t in missing:
             self.meetups[t] = []

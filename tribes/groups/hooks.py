@@ -38,7 +38,7 @@ def init_app(app: Flask) -> None:
         if not rows:
             return {"tribes": {}, "after": 0}
         counts = reads.unread_counts(session, user_id, [tribe_id for tribe_id, _slug in rows])
-        newest = session.scalar(select(func.max(Message.id))) or 0
+        newest = session.scalar(select(func.max(Message.id)).where(Message.tribe_id.is_not(None))) or 0
         return {"tribes": {slug: counts.get(tribe_id, 0) for tribe_id, slug in rows}, "after": newest}
 
     set_live_tribes_provider(app, live_tribes)

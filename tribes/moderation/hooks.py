@@ -11,9 +11,13 @@ from sqlalchemy.orm import Session
 from tribes import events
 
 
-def _on_message_posted(tribe_id: int, *, session: Session, message: Any, **_: Any) -> None:
-    """Feed a stored chat message to the astroturfing signal."""
+def _on_message_posted(tribe_id: int | None, *, session: Session, message: Any, **_: Any) -> None:
+    """Feed a stored tribe chat message to the astroturfing signal (direct messages,
+    tribe_id None, wait for the site-admin reports the lead wires)."""
     from tribes.moderation.service import on_message_posted
+
+    if tribe_id is None:
+        return
 
     on_message_posted(session, message)
 

@@ -1,0 +1,71 @@
+"""Two people exchange direct messages live in two browsers; then one blocks the other."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from playwright.sync_api import expect
+
+from tests.live_server import LiveServer
+
+PASSWORD = "correct horse battery staple"
+
+
+def _register(page: Any, base: str, email: str, name: str) -> tuple[str, int]:
+    """Register through the page's own cookie jar; (CSRF token, user id)."""
+    response = page.request.post(f"{base}/api/v1/auth/register", data={
+        "email": email, "password": PASSWORD, "display_name": name,
+    })
+    assert response.status == 201, response.text()
+    return response.json()["csrf_token"], response.json()["user"]["id"]
+
+
+def test_direct_messages_live_then_a_block(live_server: LiveServer, new_page: Any) -> None:
+    base = live_server.url
+    ana, ben = new_page(), new_page()
+    ana_csrf, _ana_id = _register(ana, base, "ana-dm@example.test", "Ana")
+    ben_csrf, ben_id = _register(ben, base, "ben-dm@example.test", "Ben")
+    slug = ana.request.post(f"{base}/api/v1/tribes", data={"name": "DM club"},
+                            headers={"X-CSRF-Token": ana_csrf}).json()["slug"]
+    token = ana.request.post(f"{base}/api/v1/tribes/{slug}/invites", data={},
+                             headers={"X-CSRF-Token": ana_csrf}).json()["token"]
+    assert ben.request.post(f"{base}/api/v1/invites/{token}/accept", headers={"X-CSRF-Token": ben_csrf}).status == 200
+    request_id = ana.request.post(f"{base}/api/v1/contacts/requests", data={"user_id": ben_id},
+                                  headers={"X-CSRF-Token": ana_csrf}).json()["id"]
+    assert ben.request.post(f"{base}/api/v1/contacts/requests/{request_id}/accept",
+                            headers={"X-CSRF-Token": ben_csrf}).status == 200
+
+    # Ana opens the conversation from Ben's profile
+    ana.goto(f"{base}/u/{ben_id}")
+    ana.get_by_role("button", name="Message", exact=True).click()
+    ana.wait_for_url(f"{base}/messages/*")
+    expect(ana.locator("#chat-status")).to_have_text("Connected.")
+    ana.locator("#chat-input").fill("Hello Ben")
+    ana.locator("#chat-input").press("Enter")
+    expect(ana.locator("#chat-messages li.pending")).to_have_count(0)
+
+    # Ben sees it in his inbox (unread) and opens it; then they talk live
+    ben.goto(f"{base}/messages")
+    expect(ben.locator("#conversations-h + ul")).to_contain_text("Hello Ben")
+    ben.locator("#conversations-h + ul a").first.click()
+    expect(ben.locator("#chat-status")).to_have_text("Connected.")
+    expect(ben.locator("#chat-messages")).to_contain_text("Hello Ben")
+    ben.locator("#chat-input").fill("Hi Ana")
+    ben.locator("#chat-send").click()
+    expect(ana.locator("#chat-messages li").last).to_contain_text("Hi Ana")
+
+    # Ben blocks Ana: what she sends from then on shows as sent for her, never reaches him
+    assert ben.request.post(f"{base}/api/v1/blocks", data={"user_id": _ana_id},
+                            headers={"X-CSRF-Token": ben_csrf}).status == 201
+    ana.locator("#chat-input").fill("Still there?")
+    ana.locator("#chat-input").press("Enter")
+    expect(ana.locator("#chat-messages li.pending")).to_have_count(0)
+    expect(ana.locator("#chat-messages li").last).to_contain_text("Still there?")
+    ben.locator("#chat-input").fill("bye")
+    ben.locator("#chat-send").click()
+    expect(ana.locator("#chat-messages li").last).to_contain_text("bye")
+    expect(ben.locator("#chat-messages li").last).to_contain_text("bye")
+    assert "Still there?" not in ben.locator("#chat-messages").inner_text()
+    ben.reload()
+    expect(ben.locator("#chat-messages")).to_contain_text("bye")
+    assert "Still there?" not in ben.locator("#chat-messages").inner_text()
