@@ -120,7 +120,7 @@ def test_two_servers_and_a_worker_send_each_mail_exactly_once_across_an_smtp_out
                    "the senders to meet the stopped server twice")
         smtp.start()  # 3. up again on the same port, while the third round is queued
         in_parallel(ask_reset, zip(bases, emails, strict=True))
-        total = 3 * ACCOUNTS
+        total = 4 * ACCOUNTS   # per account: its confirmation link at registration and 3 reset links
         assert outbox() == total
         wait_until(lambda: outbox("status = 'sent'") == total and len(smtp.mails) >= total, 40,
                    "every mail to be sent")
@@ -137,11 +137,13 @@ def test_two_servers_and_a_worker_send_each_mail_exactly_once_across_an_smtp_out
     ids = Counter(str(m["Message-ID"]) for m in mails)
     assert len(mails) == total and max(ids.values()) == 1, [i for i, n in ids.items() if n > 1]
     assert set(ids) == set(queued)  # none lost, none invented
-    assert Counter(str(m["To"]) for m in mails) == {e: 3 for e in emails}
+    assert Counter(str(m["To"]) for m in mails) == {e: 4 for e in emails}
     assert all(row.status == "sent" for row in queued.values())
     assert any(row.attempts > 1 for row in queued.values()), "no mail was ever retried"
-    links = [re.search(r"/reset/(\S+)", m.get_body(("plain",)).get_content()).group(1) for m in mails]
-    assert len(set(links)) == total
+    bodies = [m.get_body(("plain",)).get_content() for m in mails]
+    links = [found.group(1) for body in bodies if (found := re.search(r"/reset/(\S+)", body))]
+    assert len(set(links)) == 3 * ACCOUNTS
+    assert sum("/verify/" in body for body in bodies) == ACCOUNTS
     senders = Counter(envelope_from for envelope_from, _ in smtp.handler.envelopes)
     assert set(senders) == {f"{name}@live.test" for name in SENDERS}, senders
     assert all(rcpts == [str(m["To"])] for (_, rcpts), m in zip(smtp.handler.envelopes, mails, strict=True))

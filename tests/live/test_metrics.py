@@ -42,7 +42,8 @@ def test_metrics_are_served_apart_and_count_what_happens(live_server_factory: An
         assert _value(text, "tribes_sockets_open") == 1
         assert _value(text, "tribes_http_request_seconds_count", method="POST", endpoint="groups_api.create_tribe",
                       status="2xx") == 1
-        assert _value(text, "tribes_outbox_lag_seconds") == 0
+        lag = _value(text, "tribes_outbox_lag_seconds")   # the confirmation mail may wait a moment
+        assert lag is not None and 0 <= lag < 60
         assert _value(text, "tribes_reminder_lag_seconds") == 0
         assert "tribes_outbox_mails" in text
     finally:
