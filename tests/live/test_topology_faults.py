@@ -144,7 +144,7 @@ def test_kill_9_of_a_web_process_loses_and_doubles_nothing(topology: Topology) -
             assert len(stored) == len({cid for c in sent for cid in c.acked})   # 0 duplicated
             assert stored_ids == acked                                           # 0 lost
             for chatter in sent:   # everyone ends with the whole history; live events in id order, once
-                wait_for(lambda c=chatter, want=set(stored_ids): c.known == want, timeout=30)
+                wait_for(lambda c=chatter, want=set(stored_ids): c.known == want, timeout=60)
                 for epoch in {e for e, _ in chatter.live}:
                     live = [i for e, i in chatter.live if e == epoch]
                     assert live == sorted(set(live)), (chatter.upstream, epoch)
