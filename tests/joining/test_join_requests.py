@@ -127,6 +127,33 @@ def test_concurrent_requests_make_one_row(app, make_user, open_tribe):
     assert len(queue(tribe["owner"], tribe["slug"])) == 1
 
 
+def test_two_admins_accepting_at_once_make_one_membership(app, make_user, open_tribe):
+    tribe = open_tribe()
+    owner, admin, outsider = tribe["owner"], make_user(), make_user()
+    token = owner.post(f"tribes/{tribe['slug']}/invites", {}).get_json()["token"]
+    assert admin.post(f"invites/{token}/accept").status_code == 200
+    assert owner.patch(f"tribes/{tribe['slug']}/members/{admin.user['id']}", {"role": "admin"}).status_code == 200
+    rid = ask(outsider, tribe["slug"]).get_json()["id"]
+    barrier = threading.Barrier(2)
+    statuses: list[int] = []
+
+    def accept(who) -> None:  # type: ignore[no-untyped-def]
+        barrier.wait()
+        statuses.append(who.post(f"join-requests/{rid}/accept").status_code)
+
+    threads = [threading.Thread(target=accept, args=(who,)) for who in (owner, admin)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(statuses) == [200, 404]                       # the database settles it: one wins
+    members = owner.get(f"tribes/{tribe['slug']}/members").get_json()["items"]
+    assert [m["user"]["id"] for m in members].count(outsider.user["id"]) == 1
+    assert owner.get(f"tribes/{tribe['slug']}").get_json()["member_count"] == 3
+    told = [n for n in outsider.get("notifications").get_json()["items"] if n["kind"] == "join_accepted"]
+    assert len(told) == 1
+
+
 def test_after_the_cooldown_a_declined_person_reaches_the_queue_again(app, make_user, open_tribe):
     tribe = open_tribe()
     owner, outsider = tribe["owner"], make_user()
