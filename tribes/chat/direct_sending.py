@@ -21,7 +21,7 @@ from tribes import events
 from tribes.accounts.blocks import who_blocked
 from tribes.accounts.models import User, UserSession
 from tribes.accounts.service import card
-from tribes.chat import fanout
+from tribes.chat import direct_mail, fanout
 from tribes.chat.direct import membership
 from tribes.chat.direct_schemas import DirectMessageOut
 from tribes.chat.models import ConversationMember, HiddenMessage, Message
@@ -79,9 +79,12 @@ def send_direct(
         profile_visibility=row.profile_visibility,
     ))
 
+    away: list[int] = []   # members who had read everything so far: told if no socket is open
+
     def before_commit(message_id: int) -> None:
         """Swallowed copies, my own request accepted by answering, the others' last activity."""
         conn = session.connection()
+        away.extend(direct_mail.caught_up(conn, conversation_id, live))
         if blockers:
             conn.execute(insert(HiddenMessage), [{"message_id": message_id, "user_id": b} for b in sorted(blockers)])
         conn.execute(
@@ -114,14 +117,20 @@ def send_direct(
         if earlier is None:
             raise NotFound()
         return DirectMessageOut.of(earlier), False
-    _after_posted(session, message, user_id, receivers)
+    _after_posted(session, message, user_id, receivers, author, away)
     return message, True
 
 
-def _after_posted(session: Any, message: DirectMessageOut, user_id: int, receivers: list[int]) -> None:
+def _after_posted(
+    session: Any, message: DirectMessageOut, user_id: int, receivers: list[int],
+    author: dict[str, Any] | None = None, away: list[int] | None = None,
+) -> None:
     """`events.message_posted` for a committed direct message (moderation's astroturf
-    signal: the same text to many people), in its own transaction; failures are logged."""
+    signal: the same text to many people) and a word to members who are away, in their own
+    transaction; failures are logged."""
     try:
+        if author is not None and away:
+            direct_mail.tell_the_absent(session, message.conversation, author, away)
         events.message_posted.send(None, session=session, message=SimpleNamespace(
             id=message.id, tribe_id=None, conversation_id=message.conversation, author_id=user_id,
             body=message.body, created_at=message.created_at,

@@ -36,6 +36,7 @@ REPORT_FILED = "report_filed"
 REPORT_HANDLED = "report_handled"
 JOIN_REQUEST = "join_request"
 JOIN_ACCEPTED = "join_accepted"
+DIRECT_MESSAGE = "direct_message"
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,7 @@ KINDS: tuple[Kind, ...] = (
     Kind(REPORT_HANDLED, lazy_gettext("A moderator handled your report"), "digest"),
     Kind(JOIN_REQUEST, lazy_gettext("Someone asks to join a tribe you run"), "instant", personal=False),
     Kind(JOIN_ACCEPTED, lazy_gettext("Your request to join a tribe was accepted"), "instant"),
+    Kind(DIRECT_MESSAGE, lazy_gettext("Someone wrote you a direct message while you were away"), "instant"),
 )
 BY_NAME: dict[str, Kind] = {k.name: k for k in KINDS}
 NAMES: tuple[str, ...] = tuple(BY_NAME)

@@ -220,6 +220,10 @@ class _Sentence:
             return _("%(name)s asks to join %(tribe)s.", name=self.person("user"), tribe=tribe), url
         if kind == kinds.JOIN_ACCEPTED:
             return _("Welcome: your request to join %(tribe)s was accepted.", tribe=tribe), self.tribe_url()
+        if kind == kinds.DIRECT_MESSAGE:   # who wrote, never what: the message stays in the app
+            url = (url_for("chat_pages.conversation", conversation_id=int(d["conversation_id"]))
+                   if d.get("conversation_id") else url_for("chat_pages.inbox"))
+            return _("%(name)s wrote you a direct message.", name=self.person("from")), url
         return str(d.get("text") or d.get("title") or kind.replace("_", " ")), None
 
 
