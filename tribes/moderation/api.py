@@ -29,9 +29,10 @@ def file_report(data: schemas.ReportIn) -> tuple[FiledReportOut, int]:
     """Report a message, member or meetup of my tribe, or (without a tribe) a user to the site
     admins; the same open report is not filed twice."""
     if data.tribe is None:
-        if data.target_type != "user":
-            raise ValidationFailed({"tribe": _("Name the tribe of the reported message or meetup.")})
-        site_report, created = site_reports.file_site_report(db.session, current_user.id, data.target_id, data.reason)
+        if data.target_type not in ("user", "message"):
+            raise ValidationFailed({"tribe": _("Name the tribe of the reported meetup.")})
+        site_report, created = site_reports.file_site_report(
+            db.session, current_user.id, data.target_id, data.reason, data.target_type)
         return FiledReportOut.of(site_report, None), 201 if created else 200
     report, tribe, created = reports.file_report(
         db.session, current_user.id, data.tribe, data.target_type, data.target_id, data.reason

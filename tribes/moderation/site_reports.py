@@ -1,6 +1,6 @@
-"""Reports to the site admins (no tribe): filed about a user the reporter can see, listed
-and resolved by site admins (dismiss, or suspend the account). Reports of direct messages
-come with direct messages (issue 14)."""
+"""Reports to the site admins (no tribe): filed about a user the reporter can see or a direct
+message the reporter can read (the admins see that one message, nothing else of the
+conversation), listed and resolved by site admins (dismiss, or suspend the account)."""
 
 from __future__ import annotations
 
@@ -31,28 +31,51 @@ def _open_site_report_by(session: Session, reporter_id: int, target_type: str, t
     )
 
 
-def file_site_report(session: Session, reporter_id: int, target_id: int, reason: str) -> tuple[Report, bool]:
-    """Report a user to the site admins; the user must be someone the reporter can see (else 404).
-    Returns (report, created); an open duplicate is returned as is."""
-    target = session.get(User, target_id)
-    if target is None or not can_see_profile(session, reporter_id, target):
-        raise NotFound()
-    if target.id == reporter_id:
+#: how much of a reported direct message the site admins see (that one message only)
+EXCERPT_CHARS = 500
+
+
+def _target(session: Session, reporter_id: int, target_type: str, target_id: int) -> tuple[int, str]:
+    """(the reported account's id, the excerpt the site admins see) of a user the reporter can see,
+    or of a direct message the reporter can read (404 otherwise, like a missing one)."""
+    if target_type == "message":
+        from tribes.chat.direct_sending import get_direct_message
+
+        message = get_direct_message(session, reporter_id, target_id)
+        if message.author_id is None:
+            raise NotFound()
+        author_id, excerpt = message.author_id, message.body[:EXCERPT_CHARS]
+    else:
+        target = session.get(User, target_id)
+        if target is None or not can_see_profile(session, reporter_id, target):
+            raise NotFound()
+        author_id, excerpt = target.id, target.display_name
+    if author_id == reporter_id:
         raise ValidationFailed({"target_id": _("You cannot report yourself.")})
-    existing = _open_site_report_by(session, reporter_id, "user", target_id)
+    return author_id, excerpt
+
+
+def file_site_report(
+    session: Session, reporter_id: int, target_id: int, reason: str, target_type: str = "user",
+) -> tuple[Report, bool]:
+    """Report a user the reporter can see, or a direct message the reporter can read, to the site
+    admins (else 404). Of a conversation they see that one message, nothing else. Returns
+    (report, created); an open duplicate is returned as is."""
+    target_user_id, excerpt = _target(session, reporter_id, target_type, target_id)
+    existing = _open_site_report_by(session, reporter_id, target_type, target_id)
     if existing is not None:
         return existing, False
     now = utcnow()
     report = Report(
-        tribe_id=None, reporter_id=reporter_id, target_type="user", target_id=target_id, target_user_id=target_id,
-        reason=reason, excerpt=target.display_name, status="open", created_at=now, updated_at=now,
+        tribe_id=None, reporter_id=reporter_id, target_type=target_type, target_id=target_id,
+        target_user_id=target_user_id, reason=reason, excerpt=excerpt, status="open", created_at=now, updated_at=now,
     )
     try:
         with session.begin_nested():
             session.add(report)
             session.flush()
     except IntegrityError:
-        existing = _open_site_report_by(session, reporter_id, "user", target_id)
+        existing = _open_site_report_by(session, reporter_id, target_type, target_id)
         if existing is None:
             raise
         return existing, False
