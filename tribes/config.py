@@ -116,6 +116,8 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "ASTROTURF_ACCOUNTS_MINUTES": _int("TRIBES_ASTROTURF_ACCOUNTS_MINUTES", 10),
         "ASTROTURF_TRIBES": _int("TRIBES_ASTROTURF_TRIBES", 3),
         "ASTROTURF_TRIBES_MINUTES": _int("TRIBES_ASTROTURF_TRIBES_MINUTES", 60),
+        "ASTROTURF_DM_RECIPIENTS": _int("TRIBES_ASTROTURF_DM_RECIPIENTS", 5),
+        "ASTROTURF_DM_MINUTES": _int("TRIBES_ASTROTURF_DM_MINUTES", 60),
         # Contacts: a re-sent request after a decline stays invisible this long.
         "CONTACT_DECLINE_COOLDOWN_DAYS": _int("TRIBES_CONTACT_DECLINE_COOLDOWN_DAYS", 90),
         # Meetups: in-app reminder this many minutes before the start.

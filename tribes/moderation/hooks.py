@@ -12,13 +12,15 @@ from tribes import events
 
 
 def _on_message_posted(tribe_id: int | None, *, session: Session, message: Any, **_: Any) -> None:
-    """Feed a stored tribe chat message to the astroturfing signal (direct messages,
-    tribe_id None, wait for the site-admin reports the lead wires)."""
+    """Feed a stored message to the astroturfing signal: tribe chat to the tribe's, a direct
+    message (tribe_id None) to the one that reports to the site admins."""
     from tribes.moderation.service import on_message_posted
 
     if tribe_id is None:
-        return
+        from tribes.moderation.dm_signal import check_direct_message
 
+        check_direct_message(session, message)
+        return
     on_message_posted(session, message)
 
 
