@@ -41,6 +41,8 @@ def still_open(sock: socket.socket) -> bool:
         sock.recv(1, socket.MSG_PEEK)  # an answer, or b"" at the end of the stream
     except BlockingIOError:
         return True
+    except ConnectionResetError:  # closed while our bytes were still unread: a reset, not a FIN
+        return False
     finally:
         sock.setblocking(True)
     return False
