@@ -159,7 +159,7 @@ def _prune(session: Session, now: datetime) -> None:
 def _file_report(session: Session, tribe_id: int, fp: str, patterns: set[str], now: datetime) -> Report:
     """Create the cluster's open report in the tribe, or refresh the evidence of the open one."""
     evidence = build_evidence(session, tribe_id, fp, now)
-    report = _open_cluster_report(session, tribe_id, fp)
+    report = open_cluster_report(session, tribe_id, fp)
     if report is None:
         first = evidence["messages"][0]
         report = Report(
@@ -174,7 +174,7 @@ def _file_report(session: Session, tribe_id: int, fp: str, patterns: set[str], n
                 session.flush()
         except IntegrityError:
             # Another message of the same cluster filed it concurrently: update that one.
-            report = _open_cluster_report(session, tribe_id, fp)
+            report = open_cluster_report(session, tribe_id, fp)
             if report is None:
                 raise
         else:
@@ -191,7 +191,8 @@ def _file_report(session: Session, tribe_id: int, fp: str, patterns: set[str], n
     return report
 
 
-def _open_cluster_report(session: Session, tribe_id: int, fp: str) -> Report | None:
+def open_cluster_report(session: Session, tribe_id: int, fp: str) -> Report | None:
+    """The open automatic report of a cluster (a fingerprint or another key) in the tribe, if any."""
     return session.scalar(
         select(Report).where(Report.tribe_id == tribe_id, Report.cluster_key == fp, Report.status == "open")
     )

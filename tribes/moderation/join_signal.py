@@ -19,6 +19,7 @@ from tribes.moderation.astroturf import (
     fingerprint,
     is_signal_worthy,
     normalise,
+    open_cluster_report,
     setting,
 )
 from tribes.moderation.models import Report
@@ -77,7 +78,7 @@ def _file_report(session: Session, tribe_id: int, key: str, firsts: list[JoinReq
                  now: datetime) -> Report:
     """Create the cluster's open report, or refresh the evidence of the open one."""
     evidence = _evidence(key, firsts, same)
-    report = _open(session, tribe_id, key)
+    report = open_cluster_report(session, tribe_id, key)
     if report is None:
         report = Report(
             tribe_id=tribe_id, reporter_id=None, target_type="user", target_id=firsts[0].user_id,
@@ -90,7 +91,7 @@ def _file_report(session: Session, tribe_id: int, key: str, firsts: list[JoinReq
                 session.add(report)
                 session.flush()
         except IntegrityError:
-            report = _open(session, tribe_id, key)  # filed at the same moment by another request
+            report = open_cluster_report(session, tribe_id, key)  # filed at the same moment by another request
             if report is None:
                 raise
         else:
@@ -104,9 +105,3 @@ def _file_report(session: Session, tribe_id: int, key: str, firsts: list[JoinReq
     session.flush()
     return report
 
-
-def _open(session: Session, tribe_id: int, key: str) -> Report | None:
-    """The open report of a cluster in the tribe, if any."""
-    return session.scalar(
-        select(Report).where(Report.tribe_id == tribe_id, Report.cluster_key == key, Report.status == "open")
-    )
