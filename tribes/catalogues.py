@@ -23,7 +23,7 @@ from tribes.i18n import LOCALES
 
 PACKAGE = Path(__file__).resolve().parent
 TEMPLATES = PACKAGE.parent / "templates"
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "pgettext": ((1, "c"), 2)}
+KEYWORDS = {"_": None, "N_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "pgettext": ((1, "c"), 2)}
 STABLE_DATE = datetime(2026, 11, 30, tzinfo=UTC)
 #: the languages translated from English (English is the source text)
 TRANSLATED = tuple(locale for locale in LOCALES if locale != "en")

@@ -28,6 +28,9 @@ def test_site_admins_see_the_reported_message_and_nothing_else(make_user, make_t
     assert "buy cheap followers" in raw
     assert "private context" not in raw and "another private line" not in raw
     assert admin.get(f"conversations/{conversation['id']}/messages?after=0").status_code == 404   # still closed to them
+    page = admin.http.get("/admin/reports").get_data(as_text=True)      # the page shows the same one message
+    assert "buy cheap followers at example.invalid" in page and "“spam”" in page and "Ben" in page
+    assert "private context" not in page and "another private line" not in page
 
     done = admin.post(f"reports/{report['id']}/resolve", {"action": "suspend_user", "note": "spam by DM"})
     assert done.status_code == 200

@@ -46,3 +46,53 @@ def test_different_messages_to_many_people_are_no_signal(app, make_user, make_tr
         befriend(host, person, make_tribe)
         say(host, start(host, person)["id"], f"Looking forward to seeing you on day {n}, bring your notes please")
     assert _site_reports(admin) == []
+
+
+def test_the_automatic_report_reads_in_the_admins_language(app, make_user, make_tribe, make_admin):  # noqa: F811
+    """Stored once in English, shown in German to a German-speaking admin (API and page alike)."""
+    app.config["ASTROTURF_DM_RECIPIENTS"] = 2
+    try:
+        admin, spammer = make_admin(), make_user("Spammer")
+        people = [make_user(f"Person {n}") for n in range(2)]
+        for person in people:
+            befriend(spammer, person, make_tribe)
+            say(spammer, start(spammer, person)["id"], PITCH)
+        [english] = _site_reports(admin)
+        assert english["reason"] == "Possible bot or astroturfing: the same text to many people by direct message."
+        assert english["excerpt"].startswith("Sent the same text by direct message to 2 people within ")
+        assert admin.patch("me", {"locale": "de"}).status_code == 200
+        [german] = _site_reports(admin)
+        assert german["reason"] == "Möglicher Bot oder Astroturfing: derselbe Text per Direktnachricht an viele Personen."
+        assert german["excerpt"].startswith("Hat denselben Text innerhalb von ")
+        assert german["excerpt"].endswith(" per Direktnachricht an 2 Personen geschickt.")
+        page = admin.http.get("/admin/reports").get_data(as_text=True)
+        assert "Automatisch: mögliches Astroturfing" in page and "an 2 Personen geschickt" in page
+        assert "Possible" not in page and "crypto" not in page.lower()
+    finally:
+        app.config.pop("ASTROTURF_DM_RECIPIENTS", None)
+
+
+def test_the_database_keeps_one_open_automatic_report_per_account(app, make_user):
+    """Two messages filing at the same moment cannot both create a site report (tribe NULL)."""
+    import pytest
+    from sqlalchemy.exc import IntegrityError
+
+    from tribes.db import utcnow
+    from tribes.extensions import db
+    from tribes.moderation.models import Report
+
+    spammer = make_user("Spammer")
+    uid = spammer.user["id"]
+
+    def report() -> Report:
+        now = utcnow()
+        return Report(tribe_id=None, reporter_id=None, target_type="user", target_id=uid, target_user_id=uid,
+                      reason="x", status="open", cluster_key=f"dm:{uid}", created_at=now, updated_at=now)
+
+    with app.app_context():
+        db.session.add(report())
+        db.session.commit()
+        db.session.add(report())
+        with pytest.raises(IntegrityError):
+            db.session.commit()
+        db.session.rollback()

@@ -17,6 +17,7 @@ from tribes.accounts.models import User
 from tribes.accounts.service import card
 from tribes.db import utcnow
 from tribes.groups.models import InviteEdge, Membership, Tribe
+from tribes.moderation import auto_reasons
 from tribes.moderation.models import MessageFingerprint, Report
 
 DEFAULTS = {
@@ -164,8 +165,8 @@ def _file_report(session: Session, tribe_id: int, fp: str, patterns: set[str], n
         first = evidence["messages"][0]
         report = Report(
             tribe_id=tribe_id, reporter_id=None, target_type="message", target_id=first["id"],
-            target_user_id=first["author_id"], reason="Possible astroturfing: the same text from "
-            "several accounts or in several tribes.", status="open", cluster_key=fp,
+            target_user_id=first["author_id"], reason=auto_reasons.ASTROTURF_MESSAGES,
+            status="open", cluster_key=fp,
             created_at=now, updated_at=now,
         )
         try:

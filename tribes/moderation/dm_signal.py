@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from tribes.chat.models import ConversationMember, Message
 from tribes.db import utcnow
+from tribes.moderation import auto_reasons
 from tribes.moderation.astroturf import fingerprint, is_signal_worthy, normalise
 from tribes.moderation.models import Report
 
@@ -65,13 +66,14 @@ def check_direct_message(session: Session, message: Any) -> Report | None:
 def _file(session: Session, author_id: int, people: int, minutes: int, now: datetime) -> Report:
     """The account's open automatic report to the site admins, created or brought up to date."""
     key = f"dm:{author_id}"
-    summary = f"Sent the same text by direct message to {people} people within {minutes} minutes."
+    summary = auto_reasons.dm_summary(people, minutes)
+    evidence = {"patterns": ["many_recipients"], "people": people, "minutes": minutes}
     report = _open(session, key)
     if report is None:
         report = Report(
             tribe_id=None, reporter_id=None, target_type="user", target_id=author_id, target_user_id=author_id,
-            reason="Possible bot or astroturfing: the same text to many people by direct message.",
-            excerpt=summary, status="open", cluster_key=key, created_at=now, updated_at=now,
+            reason=auto_reasons.DM_MANY_RECIPIENTS, excerpt=summary, evidence=evidence, status="open",
+            cluster_key=key, created_at=now, updated_at=now,
         )
         try:
             with session.begin_nested():
@@ -83,7 +85,7 @@ def _file(session: Session, author_id: int, people: int, minutes: int, now: date
             if report is None:
                 raise
     report.excerpt = summary
-    report.evidence = {"patterns": ["many_recipients"], "people": people, "minutes": minutes}
+    report.evidence = evidence
     report.updated_at = now
     session.flush()
     return report

@@ -14,6 +14,7 @@ from tribes.accounts.schemas import card
 from tribes.db import utcnow
 from tribes.groups.models import Tribe
 from tribes.joining.models import JoinRequest
+from tribes.moderation import auto_reasons
 from tribes.moderation.astroturf import (
     EVIDENCE_LIMIT,
     fingerprint,
@@ -82,8 +83,8 @@ def _file_report(session: Session, tribe_id: int, key: str, firsts: list[JoinReq
     if report is None:
         report = Report(
             tribe_id=tribe_id, reporter_id=None, target_type="user", target_id=firsts[0].user_id,
-            target_user_id=firsts[0].user_id, reason="Possible astroturfing: the same answers in join "
-            "requests from several accounts.", status="open", cluster_key=key, evidence=evidence,
+            target_user_id=firsts[0].user_id, reason=auto_reasons.ASTROTURF_JOIN_REQUESTS,
+            status="open", cluster_key=key, evidence=evidence,
             created_at=now, updated_at=now,
         )
         try:

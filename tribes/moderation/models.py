@@ -57,6 +57,14 @@ class Report(RandomIdPK, Base):
             sqlite_where=text("status = 'open' AND cluster_key IS NOT NULL"),
             postgresql_where=text("status = 'open' AND cluster_key IS NOT NULL"),
         ),
+        # ... and per cluster among the site admins' reports (no tribe: NULLs never collide above).
+        Index(
+            "uq_reports_open_site_cluster",
+            "cluster_key",
+            unique=True,
+            sqlite_where=text("status = 'open' AND cluster_key IS NOT NULL AND tribe_id IS NULL"),
+            postgresql_where=text("status = 'open' AND cluster_key IS NOT NULL AND tribe_id IS NULL"),
+        ),
         CheckConstraint("status IN ('open','resolved')", name="status"),
         CheckConstraint("target_type IN ('message','user','meetup')", name="target_type"),
     )

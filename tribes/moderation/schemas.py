@@ -11,11 +11,17 @@ from tribes.accounts.models import User
 from tribes.accounts.schemas import Strict
 from tribes.accounts.service import card
 from tribes.endpoint import Out, Timestamp
-from tribes.i18n import _
+from tribes.i18n import _, lazy_gettext
+from tribes.moderation import auto_reasons
 from tribes.moderation.models import Report
 
 MAX_ID = 2**53
 
+
+#: how a page names what a report is about
+TARGET_LABELS = {
+    "message": lazy_gettext("a message"), "user": lazy_gettext("a member"), "meetup": lazy_gettext("a meet-up"),
+}
 
 class ReportIn(Strict):
     #: the tribe of the reported thing; without it, a report of a user to the site admins
@@ -99,9 +105,10 @@ class ReportOut(Out):
             )
         return cls(
             id=report.id, tribe=slug, target_type=report.target_type, target_id=report.target_id,
-            target_user=_card(users, report.target_user_id), excerpt=report.excerpt,
+            target_user=_card(users, report.target_user_id), excerpt=auto_reasons.excerpt(report),
             reporter=_card(users, report.reporter_id), automatic=report.cluster_key is not None,
-            reason=report.reason, evidence=report.evidence, status=report.status, resolution=resolution,
+            reason=auto_reasons.reason(report), evidence=report.evidence, status=report.status,
+            resolution=resolution,
             created_at=report.created_at, updated_at=report.updated_at,
         )
 

@@ -22,7 +22,7 @@ from tribes.groups.schemas import InviteTreeNodeOut, TribePatch
 from tribes.i18n import _, lazy_gettext
 from tribes.moderation import limits, reports, schemas, service
 from tribes.moderation.models import Report
-from tribes.moderation.schemas import ReportOut
+from tribes.moderation.schemas import TARGET_LABELS, ReportOut
 from tribes.pages import form_action, form_page, page_blueprint
 from tribes.paging import keyset_page
 
@@ -46,11 +46,6 @@ AUDIT_LABELS = {
     "tribe_updated": lazy_gettext("tribe updated"), "report_resolved": lazy_gettext("report resolved"),
     "message_deleted": lazy_gettext("message deleted"), "meetup_cancelled": lazy_gettext("meet-up cancelled"),
 }
-TARGET_LABELS = {
-    "message": lazy_gettext("a message"), "user": lazy_gettext("a member"), "meetup": lazy_gettext("a meet-up"),
-}
-
-
 def _admin(slug: str) -> tuple[Any, Membership]:
     return policy.get_tribe_with_role(db.session, current_user.id, slug, "admin")
 

@@ -15,7 +15,7 @@ from tribes.i18n import _, lazy_gettext
 from tribes.mail.models import OutboxMail
 from tribes.moderation import reports, site_reports
 from tribes.moderation.models import Report
-from tribes.moderation.schemas import ReportOut
+from tribes.moderation.schemas import TARGET_LABELS, ReportOut
 from tribes.pages import form_action, form_page, page_blueprint
 from tribes.paging import keyset_page
 from tribes.siteadmin import schemas, service
@@ -132,7 +132,7 @@ def site_reports_page() -> Any:
     users = reports.users_of(db.session, rows)
     items = [ReportOut.of(r, None, users) for r in rows]
     return render_template("siteadmin/reports.html", items=items, status=status, next_cursor=cursor,
-                           actions=SITE_ACTIONS)
+                           actions=SITE_ACTIONS, targets=TARGET_LABELS)
 
 
 @bp.post("/admin/reports/<int:report_id>/resolve")
