@@ -41,4 +41,5 @@ def excerpt(report: Any) -> str | None:
     evidence = report.evidence or {}
     if report.cluster_key is not None and "many_recipients" in evidence.get("patterns", ()):
         return str(_(DM_SUMMARY, people=int(evidence.get("people", 0)), minutes=int(evidence.get("minutes", 0))))
-    return report.excerpt  # type: ignore[no-any-return]
+    stored: str | None = report.excerpt
+    return stored
