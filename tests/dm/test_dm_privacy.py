@@ -26,8 +26,12 @@ def test_a_message_request_shows_apart_and_never_as_unread(make_user, make_tribe
     [req] = rita.get("conversations/requests").get_json()["items"]
     assert (req["id"], req["status"], req["unread"]) == (conv["id"], "request", 0)
     assert bodies(rita, conv["id"]) == ["may I ask something?"]
+    assert rita.get("conversations/unread").get_json() == {"unread": 0}      # the header badge too
     accepted = rita.post(f"conversations/{conv['id']}/accept")
     assert (accepted.status_code, accepted.get_json()["status"]) == (200, "active")
+    assert rita.get("conversations/unread").get_json() == {"unread": accepted.get_json()["unread"]}
+    say(sam, conv["id"], "thanks!")
+    assert rita.get("conversations/unread").get_json() == {"unread": accepted.get_json()["unread"] + 1}
     assert [c["id"] for c in rita.get("conversations").get_json()["items"]] == [conv["id"]]
     assert rita.get("conversations/requests").get_json()["items"] == []
 

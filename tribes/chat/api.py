@@ -130,6 +130,13 @@ def list_conversations() -> Page[ConversationOut]:
     return _conversations("active")
 
 
+@bp.get("/conversations/unread")
+@endpoint(UnreadOut)
+def unread_direct_messages() -> UnreadOut:
+    """My unread direct messages in all my conversations (the header badge; requests never count)."""
+    return UnreadOut(unread=direct.unread_total(db.session, current_user.id))
+
+
 @bp.get("/conversations/requests")
 @endpoint(Page[ConversationOut], paged=True)
 def list_requests() -> Page[ConversationOut]:
