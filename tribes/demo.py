@@ -1,6 +1,7 @@
 """A small demo for `tribes serve --demo`: people named for their role, a listed and a secret
 tribe, chat, a meet-up with a waitlist, a pending contact request, an open report in the
-tribe and one to the site admins (the owner is the site admin).
+tribe and one to the site admins (the owner is the site admin), two contacts with a
+conversation.
 
 Loaded once (skipped when the first demo account exists); returns the lines to print.
 """
@@ -71,6 +72,7 @@ def load_demo() -> list[str]:
         _demo_report(session, tribe, users[MEMBER])
         _demo_joining(session, tribe, users)
         _demo_site_report(session, users[MEMBER], users[NEWCOMER])
+        _demo_conversation(session, users[OWNER], users[ORGANISER])
         session.commit()
         lines.append("(demo data loaded)")
     for email, name in PEOPLE:
@@ -80,6 +82,7 @@ def load_demo() -> list[str]:
     lines.append("contact request from Dana, Ada an open report, the meet-up is full with Cleo waitlisted.")
     lines.append("Ben's listed tribe Podcast Makers takes join requests; Cleo has asked to join it.")
     lines.append("Ada is also the site admin (/admin), with a report about Dana to the site admins.")
+    lines.append("Ada and Ben are contacts; Ben's last direct message to Ada is unread (/messages).")
     return lines
 
 
@@ -151,3 +154,23 @@ def _demo_site_report(session: Session, reporter: User, target: User) -> None:
     from tribes.moderation import site_reports
 
     site_reports.file_site_report(session, reporter.id, target.id, "Sends the same advert to everyone.")
+
+
+def _demo_conversation(session: Session, owner: User, organiser: User) -> None:
+    """The owner and the organiser are contacts and talk by direct message; the organiser's last
+    message is still unread for the owner (the header badge shows it)."""
+    from tribes.chat import direct
+    from tribes.chat.direct_sending import send_direct
+    from tribes.contacts import service as contacts
+
+    _status, req = contacts.send_request(session, owner, organiser.id, "Let's stay in touch between meet-ups.")
+    if req is None:
+        return
+    contacts.accept_request(session, organiser, req)
+    conversation, _created = direct.start(session, owner, [organiser.id])
+    session.commit()  # the send path opens its own transaction
+    for n, (who, body) in enumerate([
+        (owner, "Ben, could you bring the projector next week?"),
+        (organiser, "Sure! And I'll ask Cleo whether she can review two portfolios on the evening."),
+    ]):
+        send_direct(who.id, conversation.id, body, f"demo-dm-{n}")

@@ -46,3 +46,13 @@ def test_demo_people_are_named_for_their_part(app: Any, make_page_client: Any) -
     dana.submit("/login", {"email": PEOPLE[3][0], "password": DEMO_PASSWORD})
     home = dana.get("/t/dmw-berlin").get_data(as_text=True)
     assert 'id="new-invite-link"' not in home and "Create invite" not in home
+
+
+def test_demo_owner_has_an_unread_direct_message_from_the_organiser(app: Any, make_page_client: Any) -> None:
+    with app.app_context():
+        load_demo()
+    ada = make_page_client()
+    ada.submit("/login", {"email": PEOPLE[0][0], "password": DEMO_PASSWORD})
+    assert ada.http.get("/api/v1/conversations/unread").get_json() == {"unread": 1}
+    inbox = ada.get("/messages").get_data(as_text=True)
+    assert "Ben Organiser" in inbox and "review two portfolios" in inbox
