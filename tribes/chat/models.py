@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tribes.accounts.models import User
@@ -21,6 +21,10 @@ class Message(Base):
         CheckConstraint("(tribe_id IS NULL) <> (conversation_id IS NULL)", name="one_room"),
         Index("ix_messages_tribe_id_id", "tribe_id", "id"),
         Index("ix_messages_conversation_id_id", "conversation_id", "id"),
+        #: the unread counts (tribes.groups.reads) read only this index: live messages of a
+        #: tribe after the marker, with their author (an index-only scan, no heap visit)
+        Index("ix_messages_live_tribe_id_id_author_id", "tribe_id", "id", "author_id",
+              postgresql_where=text("deleted_at IS NULL"), sqlite_where=text("deleted_at IS NULL")),
         Index("ix_messages_author_id", "author_id"),
     )
 

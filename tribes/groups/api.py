@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import current_app, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import lazyload
 
 from tribes.accounts.models import User
 from tribes.db import time_id_keyset
@@ -45,8 +46,9 @@ def create_tribe(data: schemas.TribeIn) -> TribeOut:
 @endpoint(Page[TribeOut], paged=True)
 def list_my_tribes() -> Page[TribeOut]:
     """The tribes I belong to."""
-    rows, cursor = keyset_page(db.session, service.my_tribes_query(current_user.id),
-                               **time_id_keyset(Membership.joined_at, Membership.id))
+    # the list reads no person of a membership: no join to users for each of them
+    mine = service.my_tribes_query(current_user.id).options(lazyload(Membership.user), lazyload(Membership.invited_by))
+    rows, cursor = keyset_page(db.session, mine, **time_id_keyset(Membership.joined_at, Membership.id))
     ids = [m.tribe_id for m in rows]
     tribes = service.tribes_by_id(db.session, ids)
     unread = reads.unread_counts(db.session, current_user.id, ids)

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from tribes.db import utcnow
 from tribes.errors import Forbidden, NotFound
@@ -46,12 +46,18 @@ def role_of(session: Session, tribe_id: int, user_id: int) -> str | None:
     return session.scalar(select(Membership.role).where(member_of(tribe_id, user_id)))
 
 
+#: an access check reads the membership's role, not its people: no join to users for them
+#: (the member and whoever invited them load when asked for)
+CHECK_ONLY = (lazyload(Membership.user), lazyload(Membership.invited_by))
+
+
 def get_tribe_for(session: Session, user_id: int, slug: str) -> tuple[Tribe, Membership]:
     """The tribe and the user's membership; NotFound for anyone who is not a member."""
     row = session.execute(
         select(Tribe, Membership)
         .join(Membership, member_of(Tribe.id, user_id))
         .where(Tribe.slug == slug)
+        .options(*CHECK_ONLY)
     ).first()
     if row is None:
         raise NotFound()
@@ -65,6 +71,7 @@ def get_as_member(session: Session, model: Any, object_id: int, user_id: int) ->
         select(model, Membership)
         .join(Membership, member_of(model.tribe_id, user_id))
         .where(model.id == object_id)
+        .options(*CHECK_ONLY)
     ).first()
     if row is None:
         raise NotFound()
