@@ -5,7 +5,7 @@ tribe_id is NULL, and NULLs never collide, so two messages of the same account a
 moment could file two reports. This partial index settles that race in the database.
 
 Revision ID: 0025
-Revises: 0020
+Revises: 0024
 Create Date: 2026-11-30 08:00:00
 """
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0025'
-down_revision: str | Sequence[str] | None = '0020'
+down_revision: str | Sequence[str] | None = '0024'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
