@@ -25,6 +25,7 @@ class Meetup(RandomIdPK, Base):
         CheckConstraint("capacity IS NULL OR going_count <= capacity", name="within_capacity"),
         CheckConstraint("going_count >= 0", name="going_count_positive"),
         CheckConstraint("status IN ('scheduled','cancelled')", name="status"),
+        UniqueConstraint("series_id", "original_start"),
     )
 
     tribe_id: Mapped[int] = mapped_column(IdType, ForeignKey("tribes.id", ondelete="CASCADE"))
@@ -56,6 +57,11 @@ class Meetup(RandomIdPK, Base):
     reminded_for: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    #: the recurring series this meetup is an occurrence of (tribes.meetups.series_models)
+    series_id: Mapped[int | None] = mapped_column(IdType, ForeignKey("meetup_series.id", ondelete="SET NULL"))
+    #: the start the series' rule gave this occurrence (its RECURRENCE-ID), UTC
+    original_start: Mapped[datetime | None]
 
     tribe: Mapped[Tribe] = relationship()
     created_by: Mapped[User | None] = relationship()
@@ -93,3 +99,7 @@ class CalendarToken(RandomIdPK, Base):
     user_id: Mapped[int] = mapped_column(IdType, ForeignKey("users.id", ondelete="CASCADE"), unique=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# the series table (Meetup.series_id points at it) belongs to the metadata whenever meetups do
+import tribes.meetups.series_models  # noqa: E402,F401
