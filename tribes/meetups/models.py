@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -10,6 +11,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from tribes.accounts.models import User
 from tribes.db import Base, IdType, RandomIdPK, utcnow
 from tribes.groups.models import Tribe
+
+if TYPE_CHECKING:
+    from tribes.meetups.series_models import MeetupSeries
 
 RSVP_STATUSES = ("going", "maybe", "not_going", "waitlisted")
 VISIBILITIES = ("members", "count", "organisers")
@@ -65,6 +69,7 @@ class Meetup(RandomIdPK, Base):
 
     tribe: Mapped[Tribe] = relationship()
     created_by: Mapped[User | None] = relationship()
+    series: Mapped[MeetupSeries | None] = relationship(lazy="selectin")
 
 
 class Rsvp(RandomIdPK, Base):
