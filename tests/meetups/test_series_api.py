@@ -246,3 +246,10 @@ def test_series_whose_organiser_left_stops_and_admins_are_told(app: Any, crowd: 
     assert adopted.status_code == 200 and adopted.get_json()["status"] == "active"
     assert adopted.get_json()["organiser"]["id"] == owner.user["id"]
     assert len(api_occurrences(owner, slug, *YEAR)) == before + 1
+
+
+def test_a_series_starting_beyond_the_horizon_has_its_first_occurrence(crowd: Any) -> None:
+    tribe, owner, _ = crowd(0)
+    first = make_series(owner, tribe["slug"], day="2028-06-05", rrule="FREQ=WEEKLY")
+    assert first["starts_at"] == "2028-06-05T17:00:00+00:00" and first["series"] is not None
+    assert owner.get(f"meetups/{first['id']}").get_json()["series"] == first["series"]

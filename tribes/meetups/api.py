@@ -17,7 +17,7 @@ from tribes.extensions import db
 from tribes.groups import policy
 from tribes.http import api_blueprint
 from tribes.i18n import _
-from tribes.meetups import ical, schemas, seats, service
+from tribes.meetups import ical, schemas, seats, series_api, service
 from tribes.meetups.models import Meetup, Rsvp
 from tribes.meetups.schemas import AttendeeOut, AttendeesPage, MeetupOut, RsvpOut
 from tribes.meetups.series import create_series
@@ -26,6 +26,7 @@ from tribes.meetups.times import as_utc
 from tribes.paging import keyset_page
 
 bp = api_blueprint("meetups_api", __name__)
+series_api.register(bp)
 
 
 def _time_arg(name: str) -> datetime | None:

@@ -60,12 +60,9 @@ metrics.gauge("tribes_reminder_lag_seconds", "How long the oldest due meet-up re
 
 def init_app(app: Flask) -> None:
     """Nav link, tribe-home section, settings section and template helpers."""
-    from tribes.extensions import csrf
-    from tribes.meetups import series_api, series_views, views
+    from tribes.meetups import series_views, views
     from tribes.pages import add_nav_link, add_settings_section, add_tribe_section
 
-    app.register_blueprint(series_api.bp)
-    csrf.exempt(series_api.bp)
     app.register_blueprint(series_views.bp)
 
     add_nav_link(app, "meetups_pages.my_meetups", lazy_gettext("Meetups"))

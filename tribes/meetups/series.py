@@ -141,7 +141,11 @@ def create_series(session: Session, tribe: Tribe, actor_id: int, data: dict[str,
     session.add(series)
     session.flush()
     made = materialise(session, series, now)
-    meetup = next((m for m in made if m.original_start == first), None) or made[0]
+    meetup = next((m for m in made if m.original_start == first), None)
+    if meetup is None:  # the first date lies beyond the horizon: it exists all the same
+        meetup = _occurrence(series, first)
+        session.add(meetup)
+        session.flush()
     service._notify_members(session, meetup, actor_id)
     return meetup
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -9,7 +11,6 @@ from tribes.accounts.schemas import card
 from tribes.db import utcnow
 from tribes.endpoint import endpoint
 from tribes.extensions import db
-from tribes.http import api_blueprint
 from tribes.i18n import current_locale
 from tribes.meetups import recurrence, series, series_edit, service
 from tribes.meetups.schemas import MeetupOut
@@ -17,8 +18,21 @@ from tribes.meetups.series_models import MeetupSeries, SeriesRsvp
 from tribes.meetups.series_schemas import SeriesOut, SeriesPatch, SeriesRsvpIn, SeriesRsvpOut
 
 UPCOMING = 12
-#: registered by tribes.meetups.hooks (CSRF-exempt like every JSON blueprint)
-bp = api_blueprint("series_api", __name__)
+ROUTES: list[tuple[str, str, Any]] = []
+
+
+def route(rule: str, method: str) -> Any:
+    """Collect a view for `register` (the routes live on the meetups API blueprint)."""
+    def add(view: Any) -> Any:
+        ROUTES.append((rule, method, view))
+        return view
+    return add
+
+
+def register(bp: Any) -> None:
+    """Add the series routes to the meetups API blueprint (tribes.meetups.api calls this)."""
+    for rule, method, view in ROUTES:
+        bp.add_url_rule(rule, view_func=view, methods=[method])
 
 
 def series_out(item: MeetupSeries, user_id: int) -> SeriesOut:
@@ -36,7 +50,7 @@ def series_out(item: MeetupSeries, user_id: int) -> SeriesOut:
     )
 
 
-@bp.get("/series/<int:series_id>")
+@route("/series/<int:series_id>", "GET")
 @endpoint(SeriesOut)
 def get_series(series_id: int) -> SeriesOut:
     """A series with its rule in words and next occurrences (members; 404 for others)."""
@@ -44,7 +58,7 @@ def get_series(series_id: int) -> SeriesOut:
     return series_out(item, current_user.id)
 
 
-@bp.patch("/series/<int:series_id>")
+@route("/series/<int:series_id>", "PATCH")
 @endpoint(SeriesOut, body=SeriesPatch)
 def patch_series(series_id: int, data: SeriesPatch) -> SeriesOut:
     """Change the occurrence `from_meetup_id` and all following (organisers and above)."""
@@ -53,7 +67,7 @@ def patch_series(series_id: int, data: SeriesPatch) -> SeriesOut:
     return series_out(target, current_user.id)
 
 
-@bp.post("/series/<int:series_id>/end")
+@route("/series/<int:series_id>/end", "POST")
 @endpoint(SeriesOut)
 def end_series(series_id: int) -> SeriesOut:
     """End the series: future occurrences are cancelled and their people told (organisers and above)."""
@@ -61,7 +75,7 @@ def end_series(series_id: int) -> SeriesOut:
     return series_out(series.end_series(db.session, item, current_user.id), current_user.id)
 
 
-@bp.post("/series/<int:series_id>/adopt")
+@route("/series/<int:series_id>/adopt", "POST")
 @endpoint(SeriesOut)
 def adopt_series(series_id: int) -> SeriesOut:
     """Become the series' organiser (organisers and above); an orphaned series runs again."""
@@ -69,7 +83,7 @@ def adopt_series(series_id: int) -> SeriesOut:
     return series_out(series.adopt(db.session, item, current_user.id), current_user.id)
 
 
-@bp.put("/series/<int:series_id>/rsvp")
+@route("/series/<int:series_id>/rsvp", "PUT")
 @endpoint(SeriesRsvpOut, body=SeriesRsvpIn)
 def put_series_rsvp(series_id: int, data: SeriesRsvpIn) -> SeriesRsvpOut:
     """Answer all following occurrences (going past capacity joins each waitlist)."""
