@@ -86,17 +86,22 @@ def materialise(session: Session, series: MeetupSeries, now: datetime) -> list[M
     existing = set(session.scalars(
         select(Meetup.original_start).where(Meetup.series_id == series.id, Meetup.original_start.in_(starts))
     )) if starts else set()
+    missing = [moment for moment in starts if moment not in existing]
     made: list[Meetup] = []
-    for moment in starts:
-        if moment in existing:
-            continue
-        meetup = _occurrence(series, moment)
-        try:
-            with session.begin_nested():
-                session.add(meetup)
-        except IntegrityError:
-            continue  # another worker made it first
-        made.append(meetup)
+    try:  # all at once (one INSERT); only when another worker raced us, one by one
+        with session.begin_nested():
+            made = [_occurrence(series, moment) for moment in missing]
+            session.add_all(made)
+    except IntegrityError:
+        made = []
+        for moment in missing:
+            meetup = _occurrence(series, moment)
+            try:
+                with session.begin_nested():
+                    session.add(meetup)
+            except IntegrityError:
+                continue  # another worker made it first
+            made.append(meetup)
     if series.materialised_until is None or limit > series.materialised_until:
         series.materialised_until = limit
     session.flush()
