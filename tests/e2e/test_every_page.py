@@ -99,7 +99,11 @@ def demo_ids(server: LiveServer) -> dict[str, str]:
     reports = ada.get(f"{url}/tribes/dmw-berlin/reports", timeout=30).json()["items"]
     conversation = ada.post(f"{url}/conversations", json={
         "user_ids": [dana], "message": {"body": "Welcome to the tribe!", "client_id": "every-page"}}, timeout=30).json()
+    series = ada.post(f"{url}/tribes/dmw-berlin/meetups", json={
+        "title": "Monthly round", "starts_at": "2027-01-07T19:00", "ends_at": "2027-01-07T21:00",
+        "timezone": "Europe/Berlin", "recurrence": {"rrule": "FREQ=MONTHLY;BYDAY=1TH"}}, timeout=30).json()
     return {"slug": "dmw-berlin", "meetup_id": str(meetup["id"]), "user_id": str(dana), "token": token,
+            "series_id": str(series["series"]["id"]),
             "report_id": str(reports[0]["id"]) if reports else "1", "verify_token": mailed_verify_token(server),
             "conversation_id": str(conversation["id"])}
 

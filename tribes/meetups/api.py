@@ -17,13 +17,16 @@ from tribes.extensions import db
 from tribes.groups import policy
 from tribes.http import api_blueprint
 from tribes.i18n import _
-from tribes.meetups import ical, schemas, seats, service
+from tribes.meetups import ical, schemas, seats, series_api, service
 from tribes.meetups.models import Meetup, Rsvp
 from tribes.meetups.schemas import AttendeeOut, AttendeesPage, MeetupOut, RsvpOut
+from tribes.meetups.series import create_series
+from tribes.meetups.series_schemas import SeriesMeetupIn
 from tribes.meetups.times import as_utc
 from tribes.paging import keyset_page
 
 bp = api_blueprint("meetups_api", __name__)
+series_api.register(bp)
 
 
 def _time_arg(name: str) -> datetime | None:
@@ -71,11 +74,15 @@ def meetup_url(meetup: Meetup) -> str:
 
 
 @bp.post("/tribes/<slug>/meetups")
-@endpoint(MeetupOut, status=201, body=schemas.MeetupIn)
-def create_meetup(slug: str, data: schemas.MeetupIn) -> MeetupOut:
-    """Schedule a meetup (organisers and above)."""
+@endpoint(MeetupOut, status=201, body=SeriesMeetupIn)
+def create_meetup(slug: str, data: SeriesMeetupIn) -> MeetupOut:
+    """Schedule a meetup (organisers and above); with `recurrence` the first of a series."""
     tribe, _member = policy.get_tribe_with_role(db.session, current_user.id, slug, "organiser")
-    meetup = service.create_meetup(db.session, tribe, current_user.id, data.model_dump())
+    fields = data.model_dump(exclude={"recurrence"})
+    if data.recurrence is not None:
+        meetup = create_series(db.session, tribe, current_user.id, fields, data.recurrence.model_dump())
+    else:
+        meetup = service.create_meetup(db.session, tribe, current_user.id, fields)
     return service.meetup_out(db.session, meetup, current_user.id)
 
 

@@ -11,7 +11,7 @@ from tribes.accounts.models import User
 from tribes.meetups.models import CalendarToken, Meetup, Rsvp
 
 #: tables holding personal data of this feature
-TABLES = {"meetups", "rsvps", "calendar_tokens"}
+TABLES = {"meetups", "rsvps", "calendar_tokens", "meetup_series", "meetup_series_rsvps"}
 
 
 def export_user(session: Session, user: User) -> dict[str, Any]:
@@ -56,4 +56,23 @@ def export_user(session: Session, user: User) -> dict[str, Any]:
             for r, m in rsvps
         ],
         "calendar_feed": {"created_at": token.created_at.isoformat()} if token else None,
+        **export_series(session, user),
+    }
+
+
+def export_series(session: Session, user: User) -> dict[str, Any]:
+    """Series the user organises and their standing answers to series."""
+    from tribes.meetups.series_models import MeetupSeries, SeriesRsvp
+
+    organised = session.scalars(select(MeetupSeries).where(MeetupSeries.organiser_id == user.id)
+                                .order_by(MeetupSeries.created_at, MeetupSeries.id)).all()
+    answers = session.execute(
+        select(SeriesRsvp, MeetupSeries).join(MeetupSeries, MeetupSeries.id == SeriesRsvp.series_id)
+        .where(SeriesRsvp.user_id == user.id).order_by(SeriesRsvp.created_at, SeriesRsvp.id)
+    ).all()
+    return {
+        "series_organised": [{"id": s.id, "title": s.title, "rrule": s.rrule, "timezone": s.timezone,
+                              "status": s.status, "created_at": s.created_at.isoformat()} for s in organised],
+        "series_answers": [{"series_id": s.id, "title": s.title, "status": a.status,
+                            "updated_at": a.updated_at.isoformat()} for a, s in answers],
     }

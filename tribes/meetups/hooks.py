@@ -60,10 +60,12 @@ metrics.gauge("tribes_reminder_lag_seconds", "How long the oldest due meet-up re
 
 def init_app(app: Flask) -> None:
     """Nav link, tribe-home section, settings section and template helpers."""
-    from tribes.meetups import views
+    from tribes.meetups import series_views, views
     from tribes.pages import add_nav_link, add_settings_section, add_tribe_section
+
+    app.register_blueprint(series_views.bp)
 
     add_nav_link(app, "meetups_pages.my_meetups", lazy_gettext("Meetups"))
     add_tribe_section(app, "meetups/_tribe_section.html", views.tribe_section_context)
     add_settings_section(app, "meetups/_settings_section.html", views.settings_section_context)
-    app.jinja_env.globals.update(meetup_local=views.local_time)
+    app.jinja_env.globals.update(meetup_local=views.local_time, series_rule_text=series_views.meetup_series_text)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import UTC, timedelta
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from icalendar import Calendar, Event
@@ -52,11 +53,13 @@ def _event(meetup: Meetup, meetup_url: str | None) -> Event:
 
 def calendar(
     meetups: list[Meetup], url_for_meetup: Any = None, name: str | None = None, method: str = "PUBLISH",
-    people: Any = None,
+    people: Any = None, extra: Sequence[Event] = (), span: Sequence[datetime] = (),
 ) -> bytes:
     """A VCALENDAR with one VEVENT per meetup and a VTIMEZONE for every zone used.
 
-    `people(meetup, event)` may add ORGANIZER and ATTENDEE to each event (iTIP mails)."""
+    `people(meetup, event)` may add ORGANIZER and ATTENDEE to each event (iTIP mails);
+    `extra` events (a series' master and overrides) are added as they are, `span` are
+    further instants the time zones must cover."""
     cal = Calendar()
     cal.add("prodid", "-//Tribes//Meetups//EN")
     cal.add("version", "2.0")
@@ -69,11 +72,14 @@ def calendar(
         if people is not None:
             people(meetup, event)
         cal.add_component(event)
-    if meetups:
+    for event in extra:
+        cal.add_component(event)
+    moments = [*(m.starts_at for m in meetups), *(m.ends_at for m in meetups), *span]
+    if moments:
         # a year either side, so every VTIMEZONE carries the DST transitions around its events;
         # clamped to the accepted years (older data far away gets no transitions, never an error)
-        first = clamp_to_accepted(min(m.starts_at for m in meetups)) - timedelta(days=366)
-        last = clamp_to_accepted(max(m.ends_at for m in meetups)) + timedelta(days=366)
+        first = clamp_to_accepted(min(moments)) - timedelta(days=366)
+        last = clamp_to_accepted(max(moments)) + timedelta(days=366)
         cal.add_missing_timezones(first_date=first.date(), last_date=last.date())
     return cal.to_ical()
 

@@ -9,6 +9,7 @@ import os
 from typing import Any
 
 from tribes import jobs
+from tribes.meetups import series_jobs
 from tribes.meetups.reminders import run_once
 
 
@@ -18,9 +19,15 @@ def interval(app: Any) -> float:
     return max(0.1, float(value or 60))
 
 
+def run_pass(app: Any) -> int:
+    """Series occurrences first (so new ones are reminded in the same pass), then reminders."""
+    series_jobs.run_once(app)
+    return run_once(app)
+
+
 def reminder_loop(app: Any, sleep: Any = None, passes: int | None = None) -> None:
-    """Send due reminders forever (or `passes` times), sleeping between passes."""
-    jobs.run_loop(app, run_once, interval, "sent reminders for %d meetup(s)", sleep=sleep, passes=passes)
+    """Materialise series and send due reminders forever (or `passes` times), sleeping between passes."""
+    jobs.run_loop(app, run_pass, interval, "sent reminders for %d meetup(s)", sleep=sleep, passes=passes)
 
 
 def start_background(app: Any) -> None:

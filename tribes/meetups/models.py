@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -10,6 +11,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from tribes.accounts.models import User
 from tribes.db import Base, IdType, RandomIdPK, utcnow
 from tribes.groups.models import Tribe
+
+if TYPE_CHECKING:
+    from tribes.meetups.series_models import MeetupSeries
 
 RSVP_STATUSES = ("going", "maybe", "not_going", "waitlisted")
 VISIBILITIES = ("members", "count", "organisers")
@@ -25,6 +29,7 @@ class Meetup(RandomIdPK, Base):
         CheckConstraint("capacity IS NULL OR going_count <= capacity", name="within_capacity"),
         CheckConstraint("going_count >= 0", name="going_count_positive"),
         CheckConstraint("status IN ('scheduled','cancelled')", name="status"),
+        UniqueConstraint("series_id", "original_start"),
     )
 
     tribe_id: Mapped[int] = mapped_column(IdType, ForeignKey("tribes.id", ondelete="CASCADE"))
@@ -57,8 +62,14 @@ class Meetup(RandomIdPK, Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
+    #: the recurring series this meetup is an occurrence of (tribes.meetups.series_models)
+    series_id: Mapped[int | None] = mapped_column(IdType, ForeignKey("meetup_series.id", ondelete="SET NULL"))
+    #: the start the series' rule gave this occurrence (its RECURRENCE-ID), UTC
+    original_start: Mapped[datetime | None]
+
     tribe: Mapped[Tribe] = relationship()
     created_by: Mapped[User | None] = relationship()
+    series: Mapped[MeetupSeries | None] = relationship(lazy="selectin")
 
 
 class Rsvp(RandomIdPK, Base):
@@ -93,3 +104,7 @@ class CalendarToken(RandomIdPK, Base):
     user_id: Mapped[int] = mapped_column(IdType, ForeignKey("users.id", ondelete="CASCADE"), unique=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# the series table (Meetup.series_id points at it) belongs to the metadata whenever meetups do
+import tribes.meetups.series_models  # noqa: E402,F401

@@ -112,6 +112,13 @@ class UserCard(TypedDict):
     avatar_url: NotRequired[str]
 
 
+class SeriesRef(Out):
+    """The series a meetup is an occurrence of."""
+
+    id: int
+    rrule: str
+
+
 class MeetupOut(Out):
     """The contract's meetup object (times in UTC; `timezone` is the organiser's IANA zone)."""
 
@@ -136,6 +143,7 @@ class MeetupOut(Out):
     sequence: int
     created_at: Timestamp
     updated_at: Timestamp
+    series: SeriesRef | None = None
 
     @classmethod
     def of(cls, meetup: Meetup, my_rsvp: str | None = None, waitlist_count: int = 0) -> MeetupOut:
@@ -162,6 +170,7 @@ class MeetupOut(Out):
             sequence=meetup.sequence,
             created_at=meetup.created_at,
             updated_at=meetup.updated_at,
+            series=SeriesRef(id=meetup.series.id, rrule=meetup.series.rrule) if meetup.series is not None else None,
         )
 
     @classmethod

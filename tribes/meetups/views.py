@@ -18,7 +18,16 @@ from tribes.errors import ApiError, pydantic_fields
 from tribes.extensions import csrf, db
 from tribes.groups import policy
 from tribes.i18n import _, current_locale
-from tribes.meetups import ical, rsvp_links, schemas, seats, service
+from tribes.meetups import (
+    ical,
+    rsvp_links,
+    schemas,
+    seats,
+    series,
+    series_edit,
+    series_views,
+    service,
+)
 from tribes.meetups.models import Meetup, Rsvp
 from tribes.meetups.schemas import MeetupOut
 from tribes.meetups.times import local
@@ -122,7 +131,9 @@ def create_meetup(slug: str) -> Any:
     if request.method == "POST":
         try:
             data = schemas.MeetupIn.model_validate(_form_data(partial=False))
-            meetup = service.create_meetup(db.session, tribe, current_user.id, data.model_dump())
+            repeat = series_views.form_recurrence(request.form, request.form.get("starts_at", ""), data.timezone)
+            meetup = (series.create_series(db.session, tribe, current_user.id, data.model_dump(), repeat) if repeat
+                      else service.create_meetup(db.session, tribe, current_user.id, data.model_dump()))
         except ValidationError as exc:
             errors = pydantic_fields(exc)
         except ApiError as exc:
@@ -191,7 +202,11 @@ def edit_meetup(meetup_id: int) -> Any:
     if request.method == "POST":
         try:
             data = schemas.MeetupPatch.model_validate(_form_data(partial=True))
-            service.update_meetup(db.session, meetup, data.model_dump(exclude_unset=True), current_user.id)
+            if meetup.series is not None and request.form.get("scope") == "following":
+                changes = series_views.following_changes(meetup, data.model_dump(exclude_unset=True))
+                series_edit.change_following(db.session, meetup.series, current_user.id, changes)
+            else:
+                service.update_meetup(db.session, meetup, data.model_dump(exclude_unset=True), current_user.id)
         except ValidationError as exc:
             errors = pydantic_fields(exc)
         except ApiError as exc:
@@ -219,7 +234,11 @@ def edit_meetup(meetup_id: int) -> Any:
 def cancel_meetup(meetup_id: int) -> Any:
     """Cancel a meetup from its page."""
     meetup, _member = service.get_meetup_as(db.session, current_user.id, meetup_id, "organiser")
-    service.cancel_meetup(db.session, meetup, current_user.id, (request.form.get("reason") or "")[:2000])
+    reason = (request.form.get("reason") or "")[:2000]
+    if meetup.series is not None and request.form.get("scope") == "following":
+        series.cancel_following(db.session, meetup.series, meetup, current_user.id, reason)
+    else:
+        service.cancel_meetup(db.session, meetup, current_user.id, reason)
     flash(_("Meetup cancelled; attendees were told."), "success")
     return redirect(url_for("meetups_pages.meetup_page", meetup_id=meetup_id))
 
@@ -241,8 +260,9 @@ def calendar_feed(token: str) -> Any:
     if user is None:
         abort(404)
     from tribes.meetups.api import meetup_url
+    from tribes.meetups.series_ical import feed
 
-    data = ical.calendar(ical.feed_meetups(db.session, user.id), meetup_url, name=_("Tribes meetups"))
+    data = feed(db.session, ical.feed_meetups(db.session, user.id), meetup_url, name=_("Tribes meetups"))
     return Response(data, mimetype="text/calendar", headers={"Cache-Control": "private, max-age=300"})
 
 

@@ -37,6 +37,7 @@ REPORT_HANDLED = "report_handled"
 JOIN_REQUEST = "join_request"
 JOIN_ACCEPTED = "join_accepted"
 DIRECT_MESSAGE = "direct_message"
+SERIES_ORPHANED = "series_orphaned"
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,8 @@ KINDS: tuple[Kind, ...] = (
     Kind(JOIN_REQUEST, lazy_gettext("Someone asks to join a tribe you run"), "instant", personal=False),
     Kind(JOIN_ACCEPTED, lazy_gettext("Your request to join a tribe was accepted"), "instant"),
     Kind(DIRECT_MESSAGE, lazy_gettext("Someone wrote you a direct message while you were away"), "instant"),
+    Kind(SERIES_ORPHANED, lazy_gettext("A meet-up series in a tribe you run has no organiser any more"), "digest",
+         personal=False),
 )
 BY_NAME: dict[str, Kind] = {k.name: k for k in KINDS}
 NAMES: tuple[str, ...] = tuple(BY_NAME)

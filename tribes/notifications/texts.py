@@ -220,6 +220,11 @@ class _Sentence:
             return _("%(name)s asks to join %(tribe)s.", name=self.person("user"), tribe=tribe), url
         if kind == kinds.JOIN_ACCEPTED:
             return _("Welcome: your request to join %(tribe)s was accepted.", tribe=tribe), self.tribe_url()
+        if kind == kinds.SERIES_ORPHANED:
+            url = (url_for("series_pages.series_page", series_id=int(d["series_id"]))
+                   if self.member and d.get("series_id") else None)
+            return (_("The meet-up series '%(title)s' in %(tribe)s has no organiser any more and makes no new "
+                      "meet-ups; an organiser can adopt it.", title=self.meetup_title(), tribe=tribe), url)
         if kind == kinds.DIRECT_MESSAGE:   # who wrote, never what: the message stays in the app
             url = (url_for("chat_pages.conversation", conversation_id=int(d["conversation_id"]))
                    if d.get("conversation_id") else url_for("chat_pages.inbox"))

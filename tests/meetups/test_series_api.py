@@ -1,0 +1,255 @@
+"""Recurring series through the API: creation, rule checks, DST, one / following changes, end,
+answering all following, the materialiser and orphaned series (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.meetups.series_helpers import api_occurrences, make_series
+
+BERLIN = ZoneInfo("Europe/Berlin")
+YEAR = (datetime(2027, 1, 1, tzinfo=UTC), datetime(2028, 1, 1, tzinfo=UTC))
+
+
+def _local(item: dict[str, Any], key: str = "starts_at") -> datetime:
+    return datetime.fromisoformat(item[key]).astimezone(BERLIN)
+
+
+def test_monthly_series_keeps_19_00_across_both_dst_switches(crowd: Any, new_meetup: Any) -> None:
+    tribe, owner, [member] = crowd(1)
+    first = make_series(owner, tribe["slug"])
+    assert first["series"]["rrule"] == "FREQ=MONTHLY;BYDAY=1TH"
+    assert first["starts_at"] == "2027-01-07T18:00:00+00:00"
+    items = api_occurrences(member, tribe["slug"], *YEAR)
+    assert len(items) >= 11  # Jan..Nov 2027 at least: 12 months ahead for a monthly rule
+    assert all(i["series"] == first["series"] for i in items)
+    assert all(_local(i).strftime("%a %H:%M") == "Thu 19:00" and _local(i).day <= 7 for i in items)
+    assert all(_local(i, "ends_at").strftime("%H:%M") == "21:00" for i in items)
+    utc_hours = {i["starts_at"][:10]: datetime.fromisoformat(i["starts_at"]).hour for i in items}
+    assert utc_hours["2027-03-04"] == 18 and utc_hours["2027-04-01"] == 17  # spring forward (Mar 28)
+    assert utc_hours["2027-10-07"] == 17 and utc_hours["2027-11-04"] == 18  # fall back (Oct 31)
+    assert len({i["id"] for i in items}) == len(items)
+    series = member.get(f"series/{first['series']['id']}").get_json()
+    assert series["rule_text"] == "every first Thursday, 19:00"
+    assert series["status"] == "active" and series["timezone"] == "Europe/Berlin"
+    # one notification for the new series, not one per occurrence
+    kinds = [n["kind"] for n in member.get("notifications").get_json()["items"]]
+    assert kinds.count("meetup_created") == 1
+    plain = new_meetup(owner, tribe["slug"])
+    assert plain["series"] is None
+
+
+def test_german_rule_text(crowd: Any) -> None:
+    tribe, owner, [member] = crowd(1)
+    first = make_series(owner, tribe["slug"])
+    biweekly = make_series(owner, tribe["slug"], day="2027-01-05", rrule="FREQ=WEEKLY;INTERVAL=2",
+                           until="2027-03-31")
+    assert member.patch("me", {"locale": "de"}).status_code == 200
+    assert member.get(f"series/{first['series']['id']}").get_json()["rule_text"] == "jeden ersten Donnerstag, 19:00"
+    text = member.get(f"series/{biweekly['series']['id']}").get_json()["rule_text"]
+    assert text.startswith("alle 2 Wochen am Dienstag, 19:00, bis 31.03.2027"), text
+
+
+@pytest.mark.parametrize("rule", ["FREQ=YEARLY", "FREQ=HOURLY", "FREQ=DAILY;BYHOUR=9,18", "FREQ=WEEKLY;BYMINUTE=5",
+                                  "FREQ=WEEKLY;COUNT=1000", "FREQ=MONTHLY;BYDAY=9XX", "nonsense", "",
+                                  "FREQ=WEEKLY;UNTIL=20270101T000000Z", "FREQ=DAILY;FREQ=WEEKLY"])
+def test_bad_rules_are_422_and_change_nothing(crowd: Any, rule: str) -> None:
+    tribe, owner, _ = crowd(0)
+    before = api_occurrences(owner, tribe["slug"], *YEAR)
+    body = {"title": "Bad", "starts_at": "2027-01-07T19:00", "ends_at": "2027-01-07T21:00",
+            "timezone": "Europe/Berlin", "recurrence": {"rrule": rule}}
+    response = owner.post(f"tribes/{tribe['slug']}/meetups", body)
+    assert response.status_code == 422, response.get_json()
+    assert "recurrence" in str(response.get_json()["error"]["fields"])
+    assert api_occurrences(owner, tribe["slug"], *YEAR) == before
+
+
+def test_count_becomes_the_last_occurrence(crowd: Any) -> None:
+    tribe, owner, _ = crowd(0)
+    make_series(owner, tribe["slug"], day="2027-01-04", rrule="FREQ=WEEKLY;BYDAY=MO,TH;COUNT=5")
+    days = [i["starts_at"][:10] for i in api_occurrences(owner, tribe["slug"], *YEAR)]
+    assert days == ["2027-01-04", "2027-01-07", "2027-01-11", "2027-01-14", "2027-01-18"]
+
+
+def test_member_cannot_create_or_change_and_outsider_gets_404(crowd: Any, make_user: Any) -> None:
+    tribe, owner, [member] = crowd(1)
+    first = make_series(owner, tribe["slug"])
+    sid = first["series"]["id"]
+    body = {"title": "X", "starts_at": "2027-01-07T19:00", "ends_at": "2027-01-07T21:00",
+            "timezone": "Europe/Berlin", "recurrence": {"rrule": "FREQ=WEEKLY"}}
+    assert member.post(f"tribes/{tribe['slug']}/meetups", body).status_code == 403
+    assert member.patch(f"series/{sid}", {"from_meetup_id": first["id"], "title": "Mine"}).status_code == 403
+    assert member.post(f"series/{sid}/end").status_code == 403
+    outsider = make_user()
+    for response in (outsider.get(f"series/{sid}"), outsider.put(f"series/{sid}/rsvp", {"status": "going"})):
+        assert response.status_code == 404
+    assert owner.get(f"series/{sid}").get_json()["title"] == "Stammtisch"
+
+
+def test_this_and_following_splits_and_leaves_earlier_alone(crowd: Any) -> None:
+    tribe, owner, [member] = crowd(1)
+    first = make_series(owner, tribe["slug"])
+    items = api_occurrences(owner, tribe["slug"], *YEAR)
+    early, pivot = items[:4], items[4]
+    assert member.put(f"meetups/{pivot['id']}/rsvp", {"status": "going"}).status_code == 200
+    response = owner.patch(f"series/{first['series']['id']}", {
+        "from_meetup_id": pivot["id"], "title": "Late Stammtisch", "start_time": "18:30", "location": "Pub"})
+    assert response.status_code == 200, response.get_json()
+    new_series = response.get_json()
+    assert new_series["id"] != first["series"]["id"] and new_series["title"] == "Late Stammtisch"
+    after = api_occurrences(owner, tribe["slug"], *YEAR)
+    assert [(i["id"], i["title"], i["starts_at"]) for i in after[:4]] == \
+        [(i["id"], i["title"], i["starts_at"]) for i in early]
+    later = after[4:]
+    assert later[0]["id"] == pivot["id"]  # the same meetup, RSVPs kept
+    assert all(i["title"] == "Late Stammtisch" and _local(i).strftime("%H:%M") == "18:30" for i in later)
+    assert all(_local(i, "ends_at").strftime("%H:%M") == "20:30" and i["location"] == "Pub" for i in later)
+    assert all(i["series"]["id"] == new_series["id"] for i in later)
+    assert member.get(f"meetups/{pivot['id']}/rsvp").get_json()["status"] == "going"
+    old = owner.get(f"series/{first['series']['id']}").get_json()
+    assert old["until"] is not None and datetime.fromisoformat(old["until"]) < datetime.fromisoformat(pivot["starts_at"])
+    kinds = [n["kind"] for n in member.get("notifications").get_json()["items"]]
+    assert "meetup_changed" in kinds  # the going member is told the time moved
+
+
+def test_bad_patch_changes_nothing(crowd: Any) -> None:
+    tribe, owner, [member] = crowd(1)
+    first = make_series(owner, tribe["slug"], capacity=3)
+    items = api_occurrences(owner, tribe["slug"], *YEAR)
+    member.put(f"meetups/{items[6]['id']}/rsvp", {"status": "going", "guests": 0})
+    items = api_occurrences(owner, tribe["slug"], *YEAR)
+    sid = first["series"]["id"]
+    for body in ({"from_meetup_id": 1, "title": "x"}, {"from_meetup_id": items[2]["id"], "rrule": "FREQ=YEARLY"},
+                 {"from_meetup_id": items[2]["id"], "capacity": 0}):
+        assert owner.patch(f"series/{sid}", body).status_code == 422
+    assert api_occurrences(owner, tribe["slug"], *YEAR) == items
+    assert owner.get(f"series/{sid}").get_json()["until"] is None
+
+
+def test_end_series_cancels_future_and_tells_people(crowd: Any) -> None:
+    tribe, owner, [member] = crowd(1)
+    first = make_series(owner, tribe["slug"])
+    items = api_occurrences(owner, tribe["slug"], *YEAR)
+    member.put(f"meetups/{items[2]['id']}/rsvp", {"status": "going"})
+    ended = owner.post(f"series/{first['series']['id']}/end")
+    assert ended.status_code == 200 and ended.get_json()["status"] == "ended"
+    assert {i["status"] for i in api_occurrences(owner, tribe["slug"], *YEAR)} == {"cancelled"}
+    kinds = [n["kind"] for n in member.get("notifications").get_json()["items"]]
+    assert kinds.count("meetup_cancelled") == 1
+
+
+def test_rsvp_to_all_following_respects_capacity_and_is_inherited(app: Any, crowd: Any) -> None:
+    tribe, owner, [ann, bob] = crowd(2)
+    first = make_series(owner, tribe["slug"], capacity=1)
+    sid = first["series"]["id"]
+    assert ann.put(f"series/{sid}/rsvp", {"status": "going"}).get_json()["status"] == "going"
+    answer = bob.put(f"series/{sid}/rsvp", {"status": "going"}).get_json()
+    assert {o["status"] for o in answer["occurrences"]} == {"waitlisted"}
+    items = api_occurrences(ann, tribe["slug"], *YEAR)
+    assert {i["my_rsvp"] for i in items} == {"going"} and {i["going_count"] for i in items} == {1}
+    # the materialiser makes the next months later on: they inherit the standing answers
+    from tribes.extensions import db
+    from tribes.meetups.models import Meetup
+    from tribes.meetups.series import materialise_all
+    from tribes.meetups.series_models import MeetupSeries
+
+    with app.app_context():
+        last = db.session.scalars(select(Meetup).where(Meetup.series_id == sid).order_by(Meetup.starts_at.desc())).first()
+        series = db.session.get(MeetupSeries, sid)
+        series.materialised_until = last.starts_at - timedelta(days=1)
+        db.session.delete(last)
+        db.session.commit()
+        assert materialise_all(db.session, datetime.now(UTC)) == 1
+        db.session.commit()
+    again = api_occurrences(ann, tribe["slug"], *YEAR)
+    assert len(again) == len(items) and {i["my_rsvp"] for i in again} == {"going"}
+    assert {i["my_rsvp"] for i in api_occurrences(bob, tribe["slug"], *YEAR)} == {"waitlisted"}
+
+
+def test_materialiser_is_idempotent_even_concurrently(app: Any, crowd: Any) -> None:
+    tribe, owner, _ = crowd(0)
+    first = make_series(owner, tribe["slug"], day="2026-12-02", rrule="FREQ=WEEKLY")
+    sid = first["series"]["id"]
+    from tribes.extensions import db
+    from tribes.meetups.models import Meetup
+    from tribes.meetups.series_jobs import run_once
+    from tribes.meetups.series_models import MeetupSeries
+
+    def count() -> int:
+        with app.app_context():
+            return int(db.session.scalar(select(func.count()).where(Meetup.series_id == sid)) or 0)
+
+    made = count()
+    assert 25 <= made <= 28  # six months of weeks for a weekly rule
+    assert run_once(app) == 0 and count() == made
+    with app.app_context():  # forget the progress and half the occurrences
+        series = db.session.get(MeetupSeries, sid)
+        series.materialised_until = None
+        for meetup in db.session.scalars(select(Meetup).where(Meetup.series_id == sid)).all()[::2]:
+            db.session.delete(meetup)
+        db.session.commit()
+    barrier = threading.Barrier(4)
+    results: list[int] = []
+
+    def work() -> None:
+        barrier.wait()
+        results.append(run_once(app))
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert count() == made
+    assert sum(results) == made - made // 2  # every missing one made exactly once
+    with app.app_context():
+        starts = db.session.scalars(select(Meetup.original_start).where(Meetup.series_id == sid)).all()
+        assert len(set(starts)) == len(starts)
+
+
+def test_series_whose_organiser_left_stops_and_admins_are_told(app: Any, crowd: Any, make_user: Any) -> None:
+    tribe, owner, [member] = crowd(1)
+    slug = tribe["slug"]
+    organiser = make_user()
+    from tests.conftest import join
+
+    join(owner, organiser, slug)
+    assert owner.patch(f"tribes/{slug}/members/{organiser.user['id']}", {"role": "organiser"}).status_code == 200
+    first = make_series(organiser, slug, day="2026-12-02", rrule="FREQ=WEEKLY")
+    sid = first["series"]["id"]
+    assert owner.patch(f"tribes/{slug}/members/{organiser.user['id']}", {"role": "member"}).status_code == 200
+    from tribes.extensions import db
+    from tribes.meetups.models import Meetup
+    from tribes.meetups.series_jobs import run_once
+    from tribes.meetups.series_models import MeetupSeries
+
+    with app.app_context():
+        last = db.session.scalars(select(Meetup).where(Meetup.series_id == sid).order_by(Meetup.starts_at.desc())).first()
+        db.session.get(MeetupSeries, sid).materialised_until = last.starts_at - timedelta(days=1)
+        db.session.delete(last)
+        db.session.commit()
+    before = len(api_occurrences(owner, slug, *YEAR))
+    run_once(app)
+    run_once(app)
+    assert len(api_occurrences(owner, slug, *YEAR)) == before  # no new occurrence
+    assert owner.get(f"series/{sid}").get_json()["status"] == "orphaned"
+    told = [n for n in owner.get("notifications").get_json()["items"] if n["kind"] == "series_orphaned"]
+    assert len(told) == 1 and "Stammtisch" in told[0]["text"]
+    assert not [n for n in member.get("notifications").get_json()["items"] if n["kind"] == "series_orphaned"]
+    adopted = owner.post(f"series/{sid}/adopt")
+    assert adopted.status_code == 200 and adopted.get_json()["status"] == "active"
+    assert adopted.get_json()["organiser"]["id"] == owner.user["id"]
+    assert len(api_occurrences(owner, slug, *YEAR)) == before + 1
+
+
+def test_a_series_starting_beyond_the_horizon_has_its_first_occurrence(crowd: Any) -> None:
+    tribe, owner, _ = crowd(0)
+    first = make_series(owner, tribe["slug"], day="2028-06-05", rrule="FREQ=WEEKLY")
+    assert first["starts_at"] == "2028-06-05T17:00:00+00:00" and first["series"] is not None
+    assert owner.get(f"meetups/{first['id']}").get_json()["series"] == first["series"]
