@@ -23,6 +23,7 @@ from tribes.db import utcnow
 from tribes.errors import Conflict, RateLimited, ValidationFailed
 from tribes.i18n import _
 from tribes.meetups.models import Meetup, Rsvp
+from tribes.meetups.seats import lock_meetup
 
 #: no 0/O, 1/I/L: readable from a screen across a room, typeable on a phone
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -59,7 +60,9 @@ def _rsvp(session: Session, meetup_id: int, user_id: int) -> Rsvp | None:
 
 
 def check_in(session: Session, meetup: Meetup, user_id: int) -> Rsvp:
-    """Mark the going member as here (idempotent); Conflict unless they are going."""
+    """Mark the going member as here (idempotent); Conflict unless they are going. The meetup
+    row is locked first, as an RSVP change locks it: a check-in and "not going" never interleave."""
+    lock_meetup(session, meetup.id)
     session.execute(
         update(Rsvp)
         .where(Rsvp.meetup_id == meetup.id, Rsvp.user_id == user_id, Rsvp.status == "going",
@@ -75,6 +78,7 @@ def check_in(session: Session, meetup: Meetup, user_id: int) -> Rsvp:
 
 def undo(session: Session, meetup: Meetup, user_id: int) -> Rsvp:
     """Take a check-in back (idempotent); Conflict for someone without an answer."""
+    lock_meetup(session, meetup.id)
     session.execute(
         update(Rsvp).where(Rsvp.meetup_id == meetup.id, Rsvp.user_id == user_id)
         .values(checked_in_at=None).execution_options(synchronize_session=False)
