@@ -150,3 +150,23 @@ def test_organiser_form_sets_and_keeps_questions(crowd: Any, new_meetup: Any) ->
         "timezone": "Europe/Berlin", "q0-text": "x" * 301})
     assert bad.status_code == 422 and "Use 1 to 300 characters." in bad.get_data(as_text=True)
     assert member.http.get(f"/meetups/{m['id']}/edit").status_code == 403
+
+
+def test_a_mailed_going_link_needs_the_required_answers_first(app: Any, crowd: Any, new_meetup: Any) -> None:
+    from tribes.meetups.rsvp_links import make_token
+
+    tribe, owner, (member, answered) = crowd(2)
+    m = _meetup(owner, tribe, new_meetup)
+    diet, _company = m["questions"]
+    with app.app_context():
+        token = make_token(member.user["id"], m["id"], "going")
+        again = make_token(answered.user["id"], m["id"], "going")
+    refused = member.http.post(f"/rsvp/{token}")
+    assert refused.status_code == 422
+    assert "please answer them on the meetup&#39;s page" in refused.get_data(as_text=True)
+    assert member.get(f"meetups/{m['id']}/rsvp").get_json()["status"] is None
+    # someone who answered before (then said maybe) can say "going" again by link: the answers stay
+    answered.put(f"meetups/{m['id']}/rsvp", {"status": "going", "answers": {str(diet["id"]): "fish"}})
+    answered.put(f"meetups/{m['id']}/rsvp", {"status": "maybe"})
+    assert answered.http.post(f"/rsvp/{again}").status_code == 200
+    assert owner.get(f"meetups/{m['id']}/attendees").get_json()["items"][0]["answers"] == {str(diet["id"]): "fish"}

@@ -95,7 +95,7 @@ def check_answers(
         if question.required and key not in answers and f"answers.{key}" not in errors:
             errors[f"answers.{key}"] = _("Please answer this question.")
     if errors:
-        raise ValidationFailed(errors)
+        raise ValidationFailed(errors, _("This meetup asks a few questions: please answer them on the meetup's page."))
     return answers
 
 
