@@ -115,7 +115,7 @@ def test_rsvp_form_shows_questions_and_errors_in_my_language(crowd: Any, new_mee
     m = _meetup(owner, tribe, new_meetup)
     diet, company = m["questions"]
     page = member.http.get(f"/meetups/{m['id']}").get_data(as_text=True)
-    assert "Dietary needs? <span class=\"required\">(required)</span>" in page and 'name="answer-%s"' % company["id"] in page
+    assert "Dietary needs? <span class=\"required\">(required)</span>" in page and f'name="answer-{company["id"]}"' in page
     token = {"csrf_token": member.csrf}
     missed = member.http.post(f"/meetups/{m['id']}/rsvp", data={**token, "status": "going"}, follow_redirects=True)
     assert "Dietary needs?: Please answer this question." in missed.get_data(as_text=True)
