@@ -67,3 +67,26 @@ def test_im_here_page_checks_a_going_member_in_with_the_code(crowd: Any, new_mee
     not_going = other.http.get(f"/meetups/{m['id']}/here").get_data(as_text=True)
     assert 'name="code"' not in not_going and "Only people who are going can check in." in not_going
     assert _post(other, f"/meetups/{m['id']}/here", {"code": m["checkin_code"]}).status_code == 409
+
+
+def test_door_view_finds_names_and_lists_a_bounded_page(app: Any, crowd: Any, new_meetup: Any, monkeypatch: Any) -> None:
+    from tribes.meetups import door_views
+
+    monkeypatch.setattr(door_views, "DOOR_PAGE", 2)
+    tribe, owner, people = crowd(3)
+    for person, name in zip(people, ("Zoe 100%", "Ana_B", "Anna"), strict=True):
+        person.patch("me", {"display_name": name})
+    m = new_meetup(owner, tribe["slug"])
+    for person in people:
+        person.put(f"meetups/{m['id']}/rsvp", {"status": "going"})
+    html = owner.http.get(f"/meetups/{m['id']}/door").get_data(as_text=True)
+    assert "Ana_B" in html and "Anna" in html and "Zoe" not in html and 'id="door-more"' in html
+    assert "0 of 3 checked in" in html
+    found = owner.http.get(f"/meetups/{m['id']}/door?q=100%25").get_data(as_text=True)
+    assert "Zoe 100%" in found and "Anna" not in found
+    literal = owner.http.get(f"/meetups/{m['id']}/door?q=a_").get_data(as_text=True)  # _ is no wildcard
+    assert "Ana_B" in literal and "Anna" not in literal
+    done = owner.http.post(f"/meetups/{m['id']}/door", data={
+        "csrf_token": owner.csrf, "user_id": people[0].user["id"], "q": "zoe"})
+    assert done.headers["Location"].endswith(f"/meetups/{m['id']}/door?q=zoe")
+    assert "1 of 3 checked in" in owner.http.get(done.headers["Location"]).get_data(as_text=True)

@@ -12,11 +12,12 @@ from __future__ import annotations
 import csv
 import io
 
-from sqlalchemy import func
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from tribes.accounts.models import User
 from tribes.i18n import _
-from tribes.meetups import questions, service
+from tribes.meetups import questions
 from tribes.meetups.models import Meetup, Rsvp
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -33,16 +34,18 @@ def rows(session: Session, meetup: Meetup) -> list[list[str]]:
     asked = questions.questions_of(session, [meetup.id])[meetup.id]
     header = [_("Name"), _("Status"), _("Guests"), *[q.text for q in asked], _("Checked in")]
     queued = func.coalesce(Rsvp.waitlisted_at, Rsvp.created_at)
-    stmt = service.attendees_query(meetup.id, "all").order_by(Rsvp.status, queued, Rsvp.created_at, Rsvp.id)
+    stmt = (select(User.display_name, Rsvp.status, Rsvp.guests, Rsvp.answers, Rsvp.checked_in_at)
+            .join(User, User.id == Rsvp.user_id)
+            .where(Rsvp.meetup_id == meetup.id, Rsvp.status.in_(("going", "waitlisted")))
+            .order_by(Rsvp.status, queued, Rsvp.created_at, Rsvp.id))
     status = {"going": _("going"), "waitlisted": _("waitlist")}
+    yes, no = _("yes"), _("no")
+    keys = [str(q.id) for q in asked]
     out = [header]
-    for rsvp in session.scalars(stmt):
-        answers = questions.answers_for(asked, rsvp.answers)
-        out.append([
-            rsvp.user.display_name, status.get(rsvp.status, rsvp.status), str(rsvp.guests),
-            *[answers.get(str(q.id), "") for q in asked],
-            _("yes") if rsvp.checked_in_at is not None else _("no"),
-        ])
+    for name, state, guests, stored, checked_in_at in session.execute(stmt):
+        answers = stored or {}
+        out.append([name, status.get(state, state), str(guests), *[str(answers.get(k, "")) for k in keys],
+                    yes if checked_in_at is not None else no])
     return [[cell(v) for v in row] for row in out]
 
 
