@@ -170,3 +170,38 @@ def test_a_mailed_going_link_needs_the_required_answers_first(app: Any, crowd: A
     answered.put(f"meetups/{m['id']}/rsvp", {"status": "maybe"})
     assert answered.http.post(f"/rsvp/{again}").status_code == 200
     assert owner.get(f"meetups/{m['id']}/attendees").get_json()["items"][0]["answers"] == {str(diet["id"]): "fish"}
+
+
+def test_concurrent_rsvps_with_answers_stay_within_capacity_and_keep_every_answer(
+    app: Any, crowd: Any, new_meetup: Any
+) -> None:
+    from tests.meetups.test_meetups_race import _fire
+
+    tribe, owner, members = crowd(20)
+    m = _meetup(owner, tribe, new_meetup, capacity=5)
+    diet = str(m["questions"][0]["id"])
+    barrier_calls = [(member, {"status": "going", "answers": {diet: f"answer of {member.user['id']}"}})
+                     for member in members]
+    import threading
+
+    results: list[Any] = [None] * len(barrier_calls)
+    barrier = threading.Barrier(len(barrier_calls))
+
+    def run(i: int, member: Any, body: dict[str, Any]) -> None:
+        barrier.wait()
+        results[i] = member.put(f"meetups/{m['id']}/rsvp", body)
+
+    threads = [threading.Thread(target=run, args=(i, c, b)) for i, (c, b) in enumerate(barrier_calls)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert all(r.status_code == 200 for r in results), [r.get_json() for r in results if r.status_code != 200]
+    statuses = [r.get_json()["status"] for r in results]
+    assert statuses.count("going") == 5 and statuses.count("waitlisted") == 15
+    people = owner.get(f"meetups/{m['id']}/attendees?limit=100").get_json()["items"]
+    assert sorted(p["answers"][diet] for p in people) == sorted(f"answer of {c.user['id']}" for c in members)
+    # a required answer missing under the same race: refused, and takes no seat
+    late = _fire(members[:3], "put", f"meetups/{m['id']}/rsvp", {"status": "going", "answers": {}})
+    assert [r.status_code for r in late] == [422, 422, 422]
+    assert owner.get(f"meetups/{m['id']}").get_json()["going_count"] == 5
