@@ -36,6 +36,7 @@ TEST_LIMITS = {
     "LIMIT_MESSAGE_REQUESTS": "10000 per day",
     "LIMIT_MESSAGE_REQUESTS_NEW": "10000 per day",
     "LIMIT_REPORTS": "10000 per day",
+    "LIMIT_CHECKIN": "10000 per minute",
     "LIMIT_TRIBES": "10000 per day",
     "LIMIT_TRIBES_NEW": "10000 per day",
 }

@@ -91,7 +91,7 @@ FEATURES_TYPED = {
     "meetups_api", "moderation_api", "mail_api", "joining_api", "siteadmin_api",
 }
 #: endpoints that answer a download (a ready Response) rather than a JSON document
-DOWNLOADS = {"privacy_api.export", "meetups_api.meetup_ics"}
+DOWNLOADS = {"privacy_api.export", "meetups_api.meetup_ics", "meetups_api.get_csv"}
 
 
 def test_every_response_has_a_schema(app: Any, client: Any) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 from tribes.meetups import views
 
 #: views that answer a file (text/calendar), not JSON
-ICS_RESPONSES = {"meetups_api.meetup_ics"}
+ICS_RESPONSES = {"meetups_api.meetup_ics", "meetups_api.get_csv"}
 
 
 def test_every_meetups_endpoint_declares_its_response(app: Any) -> None:
@@ -40,8 +40,8 @@ def test_rsvp_answer_keeps_waitlist_position_only_when_waitlisted(crowd: Any, ne
         "status": "waitlisted", "guests": 0, "waitlist_position": 1}
     assert owner.get(f"meetups/{m['id']}/rsvp").get_json() == {"status": None, "guests": 0}
     people = owner.get(f"meetups/{m['id']}/attendees").get_json()
-    assert [set(p) for p in people["items"]] == [{"user", "status", "guests"},
-                                                 {"user", "status", "guests", "waitlist_position"}]
+    assert [set(p) for p in people["items"]] == [{"user", "status", "guests", "checked_in", "answers"},
+                                                 {"user", "status", "guests", "waitlist_position", "checked_in", "answers"}]
     assert (people["going_count"], people["waitlist_count"], people["next_cursor"]) == (1, 1, None)
 
 

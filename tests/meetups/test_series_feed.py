@@ -97,3 +97,25 @@ def test_weekly_series_across_spring_switch_and_rule_change(client: Any, crowd: 
     assert {s.hour for s in local} == {19}
     later = [s.date() for s in local if s >= datetime.fromisoformat(pivot["starts_at"])]
     assert len(later) >= 4 and all((b - a) == timedelta(days=14) for a, b in zip(later, later[1:], strict=False))
+
+
+def test_the_online_link_of_a_series_reaches_only_the_occurrences_i_am_going_to(client: Any, crowd: Any) -> None:
+    """The master never carries the online link; an occurrence I am going to does (as an override),
+    and the expansion still equals the API's occurrences."""
+    tribe, owner, [going, other] = crowd(2)
+    slug = tribe["slug"]
+    link = "https://meet.example.test/stammtisch-room"
+    make_series(owner, slug, online_url=link)
+    items = api_occurrences(owner, slug, *WINDOW)
+    assert going.put(f"meetups/{items[3]['id']}/rsvp", {"status": "going"}).status_code == 200
+    assert other.put(f"meetups/{items[3]['id']}/rsvp", {"status": "maybe"}).status_code == 200
+
+    mine = feed(client, going)
+    with_link = [e for e in mine.walk("VEVENT") if str(e.get("url", "")) == link]
+    assert len(with_link) == 1 and "RRULE" not in with_link[0]
+    assert with_link[0].decoded("recurrence-id").astimezone(UTC) == datetime.fromisoformat(items[3]["starts_at"])
+    assert _expanded(mine, *WINDOW) == _api(going, slug, *WINDOW)
+    theirs = feed(client, other)
+    assert link.encode() not in theirs.to_ical()
+    assert _expanded(theirs, *WINDOW) == _api(other, slug, *WINDOW)
+    assert link.encode() in feed(client, owner).to_ical()      # organisers always see it

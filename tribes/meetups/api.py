@@ -17,7 +17,7 @@ from tribes.extensions import db
 from tribes.groups import policy
 from tribes.http import api_blueprint
 from tribes.i18n import _
-from tribes.meetups import ical, schemas, seats, series_api, service
+from tribes.meetups import door_api, ical, online, questions, schemas, seats, series_api, service
 from tribes.meetups.models import Meetup, Rsvp
 from tribes.meetups.schemas import AttendeeOut, AttendeesPage, MeetupOut, RsvpOut
 from tribes.meetups.series import create_series
@@ -62,7 +62,7 @@ def _meetup_page(stmt: Callable[[datetime | None, datetime | None], Select[Any]]
     if start and end and end <= start:
         raise ValidationFailed({"to": _("Must be after `from`.")})
     rows, cursor = meetup_keyset(stmt(start, end))
-    items = MeetupOut.many(rows, *service.rsvp_facts(db.session, rows, current_user.id))
+    items = MeetupOut.many(rows, *service.reader_facts(db.session, rows, current_user.id))
     return Page(items=items, next_cursor=cursor)
 
 
@@ -132,7 +132,7 @@ def cancel_meetup(meetup_id: int, data: schemas.CancelIn) -> MeetupOut:
 def put_rsvp(meetup_id: int, data: schemas.RsvpIn) -> RsvpOut:
     """Answer going / maybe / not_going; going past capacity joins the waitlist."""
     meetup = service.get_meetup_for(db.session, current_user.id, meetup_id)
-    rsvp = seats.set_rsvp(db.session, meetup, current_user.id, data.status, data.guests)
+    rsvp = seats.set_rsvp(db.session, meetup, current_user.id, data.status, data.guests, data.answers)
     return seats.rsvp_out(db.session, rsvp)
 
 
@@ -164,7 +164,9 @@ def attendees(meetup_id: int) -> AttendeesPage:
         positions = dict(db.session.execute(  # type: ignore[arg-type]
             select(Rsvp.id, seats.position_column()).where(Rsvp.id.in_(waiting))
         ).all())
-    items = [AttendeeOut.of(rsvp, positions.get(rsvp.id)) for rsvp in rows]
+    asked = questions.questions_of(db.session, [meetup.id])[meetup.id] if access == "all" else None
+    items = [AttendeeOut.of(rsvp, positions.get(rsvp.id), questions.answers_for(asked, rsvp.answers) if asked is not None else None)
+             for rsvp in rows]
     return AttendeesPage(items=items, next_cursor=cursor, **counts)
 
 
@@ -173,7 +175,7 @@ def attendees(meetup_id: int) -> AttendeesPage:
 def meetup_ics(meetup_id: int) -> Response:
     """The meetup as an iCalendar file."""
     meetup = service.get_meetup_for(db.session, current_user.id, meetup_id)
-    data = ical.calendar([meetup], meetup_url)
+    data = ical.calendar([meetup], meetup_url, online=online.readers_of_link(db.session, [meetup], current_user.id))
     return Response(
         data,
         mimetype="text/calendar",
@@ -194,3 +196,6 @@ def feed_url(raw: str) -> str:
     base = current_app.config.get("BASE_URL")
     path = url_for("meetups_pages.calendar_feed", token=raw)
     return f"{base}{path}" if base else url_for("meetups_pages.calendar_feed", token=raw, _external=True)
+
+
+door_api.register(bp)

@@ -9,9 +9,10 @@ from sqlalchemy.orm import Session, selectinload
 
 from tribes.accounts.models import User
 from tribes.meetups.models import CalendarToken, Meetup, Rsvp
+from tribes.meetups.questions import questions_of
 
 #: tables holding personal data of this feature
-TABLES = {"meetups", "rsvps", "calendar_tokens", "meetup_series", "meetup_series_rsvps"}
+TABLES = {"meetups", "rsvps", "calendar_tokens", "meetup_questions", "meetup_series", "meetup_series_rsvps"}
 
 
 def export_user(session: Session, user: User) -> dict[str, Any]:
@@ -25,6 +26,7 @@ def export_user(session: Session, user: User) -> dict[str, Any]:
         .where(Rsvp.user_id == user.id)
         .order_by(Rsvp.created_at, Rsvp.id)
     ).all()
+    asked = questions_of(session, {m.id for _r, m in rsvps})
     token = session.scalar(select(CalendarToken).where(CalendarToken.user_id == user.id))
     return {
         "meetups_created": [
@@ -50,6 +52,9 @@ def export_user(session: Session, user: User) -> dict[str, Any]:
                 "starts_at": m.starts_at.isoformat(),
                 "status": r.status,
                 "guests": r.guests,
+                "answers": [{"question_id": q.id, "question": q.text, "answer": str((r.answers or {})[str(q.id)])}
+                            for q in asked.get(m.id, []) if str(q.id) in (r.answers or {})],
+                "checked_in_at": r.checked_in_at.isoformat() if r.checked_in_at else None,
                 "created_at": r.created_at.isoformat(),
                 "updated_at": r.updated_at.isoformat(),
             }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -26,7 +26,7 @@ CANCELLED_KEPT = timedelta(days=30)
 FEED_LIMIT = 500
 
 
-def _event(meetup: Meetup, meetup_url: str | None) -> Event:
+def _event(meetup: Meetup, meetup_url: str | None, show_online: bool = False) -> Event:
     event = Event()
     event.add("uid", meetup.uid)
     event.add("dtstamp", utcnow().replace(microsecond=0))
@@ -45,7 +45,7 @@ def _event(meetup: Meetup, meetup_url: str | None) -> Event:
         event.add("description", description)
     if meetup.location:
         event.add("location", meetup.location)
-    url = meetup.online_url or meetup_url
+    url = (meetup.online_url if show_online else None) or meetup_url
     if url:
         event.add("url", url)
     return event
@@ -53,11 +53,12 @@ def _event(meetup: Meetup, meetup_url: str | None) -> Event:
 
 def calendar(
     meetups: list[Meetup], url_for_meetup: Any = None, name: str | None = None, method: str = "PUBLISH",
-    people: Any = None, extra: Sequence[Event] = (), span: Sequence[datetime] = (),
+    people: Any = None, online: Container[int] = (), extra: Sequence[Event] = (), span: Sequence[datetime] = (),
 ) -> bytes:
     """A VCALENDAR with one VEVENT per meetup and a VTIMEZONE for every zone used.
 
-    `people(meetup, event)` may add ORGANIZER and ATTENDEE to each event (iTIP mails);
+    `people(meetup, event)` may add ORGANIZER and ATTENDEE to each event (iTIP mails); the
+    online link appears only for the meetup ids in `online` (`online.readers_of_link`);
     `extra` events (a series' master and overrides) are added as they are, `span` are
     further instants the time zones must cover."""
     cal = Calendar()
@@ -68,7 +69,7 @@ def calendar(
     if name:
         cal.add("x-wr-calname", name)
     for meetup in meetups:
-        event = _event(meetup, url_for_meetup(meetup) if url_for_meetup else None)
+        event = _event(meetup, url_for_meetup(meetup) if url_for_meetup else None, meetup.id in online)
         if people is not None:
             people(meetup, event)
         cal.add_component(event)

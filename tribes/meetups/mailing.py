@@ -37,7 +37,7 @@ from tribes.groups import policy
 from tribes.i18n import _, current_locale
 from tribes.mail.links import base_url
 from tribes.mail.outbox import mail_from
-from tribes.meetups import ical, rsvp_links
+from tribes.meetups import ical, online, rsvp_links
 from tribes.meetups.models import Meetup, Rsvp
 from tribes.meetups.service import my_rsvp
 from tribes.meetups.times import spoken
@@ -65,13 +65,14 @@ LINKS = {
 PARTSTAT = {"going": "ACCEPTED", "not_going": "DECLINED", "maybe": "TENTATIVE"}
 
 
-def _facts(meetup: Meetup, user: User) -> str:
-    """Title, time (the reader's zone and language), place."""
+def _facts(meetup: Meetup, user: User, show_online: bool = False) -> str:
+    """Title, time (the reader's zone and language), place (the online link only for a reader
+    who is going or organises)."""
     lines = [meetup.title, _("When: %(time)s", time=spoken(meetup.starts_at, meetup.ends_at,
                                                            user.timezone or "UTC", current_locale()))]
     if meetup.location:
         lines.append(_("Where: %(place)s", place=meetup.location))
-    if meetup.online_url:
+    if meetup.online_url and show_online:
         lines.append(_("Online: %(url)s", url=meetup.online_url))
     return "\n".join(lines)
 
@@ -129,11 +130,14 @@ def _people(meetup: Meetup, user: User, method: str, rsvp: Rsvp | None) -> Any:
     return add
 
 
-def calendar_file(meetup: Meetup, user: User, kind: str, rsvp: Rsvp | None) -> tuple[str, str, bytes]:
+def calendar_file(
+    meetup: Meetup, user: User, kind: str, rsvp: Rsvp | None, show_online: bool = False
+) -> tuple[str, str, bytes]:
     """The meet-up as an iTIP attachment for the reader: (filename, content type, bytes)."""
     method = "CANCEL" if meetup.status == "cancelled" else METHODS.get(kind, "PUBLISH")
     page = base_url() + url_for("meetups_pages.meetup_page", meetup_id=meetup.id)
-    data = ical.calendar([meetup], lambda _m: page, method=method, people=_people(meetup, user, method, rsvp))
+    data = ical.calendar([meetup], lambda _m: page, method=method, people=_people(meetup, user, method, rsvp),
+                         online={meetup.id} if show_online else ())
     return "meetup.ics", f"text/calendar; method={method}; charset=utf-8", data
 
 
@@ -147,7 +151,8 @@ def build_extras(session: Session, notification: Notification, user: User) -> Ma
     except NotFound:
         return None
     rsvp = my_rsvp(session, meetup.id, user.id)
-    paragraphs = [_facts(meetup, user)]
+    show_online = meetup.id in online.readers_of_link(session, [meetup], user.id)
+    paragraphs = [_facts(meetup, user, show_online)]
     if meetup.status == "cancelled":
         if meetup.cancel_reason:
             paragraphs.append(_("Reason: %(reason)s", reason=meetup.cancel_reason))
@@ -155,7 +160,8 @@ def build_extras(session: Session, notification: Notification, user: User) -> Ma
     else:
         paragraphs += _links(notification.kind, meetup, user, rsvp)
         paragraphs.append(_("The attached calendar file adds the meetup to your calendar or updates it there."))
-    return MailExtras(paragraphs=paragraphs, attachments=[calendar_file(meetup, user, notification.kind, rsvp)])
+    return MailExtras(paragraphs=paragraphs,
+                      attachments=[calendar_file(meetup, user, notification.kind, rsvp, show_online)])
 
 
 def register() -> None:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tribes.accounts.models import User
@@ -61,6 +61,8 @@ class Meetup(RandomIdPK, Base):
     reminded_for: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: the code organisers show at the door (tribes/meetups/checkin.py); NULL until first needed
+    checkin_code: Mapped[str | None] = mapped_column(String(12))
 
     #: the recurring series this meetup is an occurrence of (tribes.meetups.series_models)
     series_id: Mapped[int | None] = mapped_column(IdType, ForeignKey("meetup_series.id", ondelete="SET NULL"))
@@ -92,8 +94,25 @@ class Rsvp(RandomIdPK, Base):
     waitlisted_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: answers to the meetup's questions, {str(question id): text} (tribes/meetups/questions.py)
+    answers: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    #: when the member was checked in at the door (NULL: not checked in)
+    checked_in_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship()
+
+
+class MeetupQuestion(RandomIdPK, Base):
+    """A question an organiser asks everyone who answers "going" (at most 5 per meetup)."""
+
+    __tablename__ = "meetup_questions"
+    __table_args__ = (Index("ix_meetup_questions_meetup_id_position", "meetup_id", "position"),)
+
+    meetup_id: Mapped[int] = mapped_column(IdType, ForeignKey("meetups.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(default=0)
+    text: Mapped[str] = mapped_column(String(300))
+    required: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class CalendarToken(RandomIdPK, Base):

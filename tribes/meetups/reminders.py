@@ -91,7 +91,6 @@ def send_due_reminders(session: Session, now: datetime, lead_minutes: int | None
             "starts_at": meetup.starts_at.isoformat(),
             "timezone": meetup.timezone,
             "location": meetup.location,
-            "online_url": meetup.online_url,
         }
         for user_id in going[meetup.id]:
             notify(session, user_id, "meetup_reminder", data)

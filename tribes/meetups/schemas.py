@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import Literal, NotRequired, cast
 from urllib.parse import urlsplit
@@ -14,7 +14,7 @@ from tribes.accounts.schemas import Strict, known_timezone
 from tribes.accounts.service import card
 from tribes.endpoint import Out, Page, Timestamp
 from tribes.i18n import _
-from tribes.meetups.models import Meetup, Rsvp
+from tribes.meetups.models import Meetup, MeetupQuestion, Rsvp
 from tribes.meetups.times import check_range
 
 Visibility = Literal["members", "count", "organisers"]
@@ -41,7 +41,24 @@ def clean_url(value: str | None) -> str | None:
     return value
 
 
+class QuestionIn(Strict):
+    """A question asked on RSVP: with `id` an existing one is kept (and may change), without a new one."""
+
+    id: int | None = None
+    text: str
+    required: bool = False
+
+    @field_validator("text")
+    @classmethod
+    def _text(cls, value: str) -> str:
+        value = " ".join(value.split())
+        if not 1 <= len(value) <= 300:
+            raise ValueError(_("Use 1 to 300 characters."))
+        return value
+
+
 class _MeetupFields(Strict):
+    questions: list[QuestionIn] | None = Field(default=None, max_length=5)
     description: str | None = Field(default=None, max_length=DESCRIPTION_MAX)
     location: str | None = Field(default=None, max_length=300)
     online_url: str | None = Field(default=None, max_length=500)
@@ -99,6 +116,8 @@ class CancelIn(Strict):
 class RsvpIn(Strict):
     status: Literal["going", "maybe", "not_going"]
     guests: int = Field(default=0, ge=0, le=20)
+    #: {question id: text}, checked with "going" (tribes/meetups/questions.py); omitted: keep the stored ones
+    answers: dict[str, str] | None = Field(default=None, max_length=5)
 
 
 # ---------------------------------------------------------------- responses
@@ -117,6 +136,14 @@ class SeriesRef(Out):
 
     id: int
     rrule: str
+
+
+class QuestionOut(Out):
+    """A question of a meetup: `{id, text, required}`."""
+
+    id: int
+    text: str
+    required: bool
 
 
 class MeetupOut(Out):
@@ -144,10 +171,17 @@ class MeetupOut(Out):
     created_at: Timestamp
     updated_at: Timestamp
     series: SeriesRef | None = None
+    questions: list[QuestionOut] = []
+    #: the door code, for organisers (and above) only
+    checkin_code: str | None = Field(default=None, exclude_if=lambda value: value is None)
 
     @classmethod
-    def of(cls, meetup: Meetup, my_rsvp: str | None = None, waitlist_count: int = 0) -> MeetupOut:
-        """The meetup with the reader's answer and the waitlist length."""
+    def of(
+        cls, meetup: Meetup, my_rsvp: str | None = None, waitlist_count: int = 0, *,
+        organiser: bool = False, questions: Collection[MeetupQuestion] = (),
+    ) -> MeetupOut:
+        """The meetup with the reader's answer and the waitlist length; the online link only
+        for a reader who is going or organises, the door code only for organisers."""
         return cls(
             id=meetup.id,
             tribe=meetup.tribe.slug,
@@ -157,7 +191,7 @@ class MeetupOut(Out):
             ends_at=meetup.ends_at,
             timezone=meetup.timezone,
             location=meetup.location,
-            online_url=meetup.online_url,
+            online_url=meetup.online_url if organiser or my_rsvp == "going" else None,
             capacity=meetup.capacity,
             status=meetup.status,
             cancel_reason=meetup.cancel_reason if meetup.status == "cancelled" else None,
@@ -171,15 +205,19 @@ class MeetupOut(Out):
             created_at=meetup.created_at,
             updated_at=meetup.updated_at,
             series=SeriesRef(id=meetup.series.id, rrule=meetup.series.rrule) if meetup.series is not None else None,
+            questions=[QuestionOut(id=q.id, text=q.text, required=q.required) for q in questions],
+            checkin_code=meetup.checkin_code if organiser else None,
         )
 
     @classmethod
     def many(
-        cls, meetups: list[Meetup], answers: Mapping[int, str], waiting: Mapping[int, int]
+        cls, meetups: list[Meetup], answers: Mapping[int, str], waiting: Mapping[int, int],
+        organising: Collection[int] = (), questions: Mapping[int, list[MeetupQuestion]] | None = None,
     ) -> list[MeetupOut]:
-        """A page of meetups, given the reader's answers and the waitlist lengths by meetup id
-        (`service.rsvp_facts`)."""
-        return [cls.of(m, answers.get(m.id), int(waiting.get(m.id, 0))) for m in meetups]
+        """A page of meetups, given the reader's answers, the waitlist lengths, the meetups the
+        reader organises and the questions, by meetup id (`service.reader_facts`)."""
+        return [cls.of(m, answers.get(m.id), int(waiting.get(m.id, 0)), organiser=m.id in organising,
+                       questions=(questions or {}).get(m.id, ())) for m in meetups]
 
 
 class _WithPosition(Out):
@@ -203,16 +241,20 @@ class RsvpOut(_WithPosition):
 
 
 class AttendeeOut(_WithPosition):
-    """One person on the attendee list: `{user, status, guests, waitlist_position?}`."""
+    """One person on the attendee list: `{user, status, guests, waitlist_position?, checked_in,
+    answers?}` (`answers` only for organisers)."""
 
     user: UserCard | None
     status: str
     guests: int
+    checked_in: bool = False
+    answers: dict[str, str] | None = Field(default=None, exclude_if=lambda value: value is None)
 
     @classmethod
-    def of(cls, rsvp: Rsvp, position: int | None = None) -> AttendeeOut:
-        """The RSVP as the attendee list shows it."""
-        return cls(user=cast(UserCard | None, card(rsvp.user)), status=rsvp.status, guests=rsvp.guests, waitlist_position=position)
+    def of(cls, rsvp: Rsvp, position: int | None = None, answers: dict[str, str] | None = None) -> AttendeeOut:
+        """The RSVP as the attendee list shows it (with `answers` for an organiser)."""
+        return cls(user=cast(UserCard | None, card(rsvp.user)), status=rsvp.status, guests=rsvp.guests,
+                   waitlist_position=position, checked_in=rsvp.checked_in_at is not None, answers=answers)
 
 
 class AttendeesPage(Page[AttendeeOut]):

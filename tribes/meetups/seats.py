@@ -22,6 +22,7 @@ from tribes.db import rowcount, utcnow
 from tribes.errors import Conflict, ValidationFailed
 from tribes.i18n import _
 from tribes.meetups.models import Meetup, Rsvp
+from tribes.meetups.questions import check_answers, questions_of
 from tribes.meetups.schemas import RsvpOut
 from tribes.notifications.service import notify
 
@@ -137,8 +138,11 @@ def promote_waitlist(session: Session, meetup: Meetup) -> list[int]:
     return promoted
 
 
-def set_rsvp(session: Session, meetup: Meetup, user_id: int, status: str, guests: int) -> Rsvp:
-    """Answer going / maybe / not_going; going past capacity joins the waitlist."""
+def set_rsvp(
+    session: Session, meetup: Meetup, user_id: int, status: str, guests: int, answers: dict[str, str] | None = None
+) -> Rsvp:
+    """Answer going / maybe / not_going; going past capacity joins the waitlist. "going" checks
+    the answers to the meetup's questions (`answers` None: the stored ones)."""
     meetup = lock_meetup(session, meetup.id)
     if meetup.status != "scheduled":
         raise Conflict(_("This meetup was cancelled."))
@@ -147,6 +151,10 @@ def set_rsvp(session: Session, meetup: Meetup, user_id: int, status: str, guests
     if guests > meetup.max_guests:
         raise ValidationFailed({"guests": _("At most %(count)s guests for this meetup.", count=meetup.max_guests)})
     rsvp = session.scalar(select(Rsvp).where(Rsvp.meetup_id == meetup.id, Rsvp.user_id == user_id))
+    checked: dict[str, str] | None = None
+    if status == "going":
+        asked = questions_of(session, [meetup.id])[meetup.id]
+        checked = check_answers(asked, answers, rsvp.answers if rsvp else None)
     now: datetime = utcnow()
     if rsvp is None:
         rsvp = Rsvp(meetup_id=meetup.id, user_id=user_id, status="maybe", guests=0, created_at=now)
@@ -171,6 +179,10 @@ def set_rsvp(session: Session, meetup: Meetup, user_id: int, status: str, guests
         freed = held > 0
         rsvp.waitlisted_at = None
     rsvp.status, rsvp.guests, rsvp.updated_at = status, guests, now
+    if checked is not None:
+        rsvp.answers = checked or None
+    if status != "going":
+        rsvp.checked_in_at = None
     session.flush()
     if freed:
         promote_waitlist(session, meetup)

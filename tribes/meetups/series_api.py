@@ -46,7 +46,7 @@ def series_out(item: MeetupSeries, user_id: int) -> SeriesOut:
         description=item.description, location=item.location, capacity=item.capacity, status=item.status,
         rule_text=recurrence.readable(item.rrule, item.starts_at, item.timezone, item.until, current_locale()),
         organiser=card(item.organiser), sequence=item.sequence, my_rsvp=mine,
-        upcoming=MeetupOut.many(upcoming, *service.rsvp_facts(db.session, upcoming, user_id)),
+        upcoming=MeetupOut.many(upcoming, *service.reader_facts(db.session, upcoming, user_id)),
     )
 
 

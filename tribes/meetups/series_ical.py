@@ -17,6 +17,7 @@ from tribes.db import utcnow
 from tribes.meetups import recurrence
 from tribes.meetups.ical import _event, calendar
 from tribes.meetups.models import Meetup
+from tribes.meetups.online import readers_of_link
 from tribes.meetups.series_models import MeetupSeries
 
 FIELDS = ("title", "description", "location", "online_url")
@@ -67,14 +68,15 @@ def master(series: MeetupSeries, occurrences: list[Meetup], url: str | None) -> 
         event.add("description", series.description)
     if series.location:
         event.add("location", series.location)
-    if series.online_url or url:
-        event.add("url", series.online_url or url)
+    if url:  # the online link never on the master: only on the occurrences the reader may see it for
+        event.add("url", url)
     return event
 
 
-def override(series: MeetupSeries, meetup: Meetup, url: str | None) -> Event:
-    """One changed occurrence: its own VEVENT under the series' UID with RECURRENCE-ID."""
-    event = _event(meetup, url)
+def override(series: MeetupSeries, meetup: Meetup, url: str | None, show_online: bool = False) -> Event:
+    """One changed occurrence (or one whose online link the reader may see): its own VEVENT under
+    the series' UID with RECURRENCE-ID."""
+    event = _event(meetup, url, show_online)
     del event["uid"]
     event.add("uid", series.uid)
     assert meetup.original_start is not None
@@ -82,21 +84,26 @@ def override(series: MeetupSeries, meetup: Meetup, url: str | None) -> Event:
     return event
 
 
-def feed(session: Session, meetups: list[Meetup], url_for_meetup: Any = None, name: str | None = None) -> bytes:
-    """The private feed: plain meetups as before, every series they touch as master + overrides."""
+def feed(session: Session, meetups: list[Meetup], user_id: int, url_for_meetup: Any = None,
+         name: str | None = None) -> bytes:
+    """The private feed of `user_id`: plain meetups as before, every series they touch as master +
+    overrides; the online link only on the meetups the user may read it for (going or organising)."""
     plain = [m for m in meetups if m.series_id is None]
     ids = sorted({m.series_id for m in meetups if m.series_id is not None})
     extra: list[Event] = []
     span: list[datetime] = []
+    every = list(session.scalars(select(Meetup).where(Meetup.series_id.in_(ids))
+                                 .order_by(Meetup.original_start, Meetup.id))) if ids else []
+    allowed = readers_of_link(session, [*plain, *every], user_id)
     for series in session.scalars(select(MeetupSeries).where(MeetupSeries.id.in_(ids)).order_by(MeetupSeries.id)):
-        occurrences = list(session.scalars(
-            select(Meetup).where(Meetup.series_id == series.id).order_by(Meetup.original_start, Meetup.id)))
+        occurrences = [m for m in every if m.series_id == series.id]
         url = url_for_meetup(occurrences[0]) if url_for_meetup and occurrences else None
         extra.append(master(series, occurrences, url))
         for meetup in occurrences:
-            if meetup.status == "scheduled" and is_override(series, meetup):
-                extra.append(override(series, meetup, url_for_meetup(meetup) if url_for_meetup else None))
+            linked = bool(meetup.online_url) and meetup.id in allowed
+            if meetup.status == "scheduled" and (linked or is_override(series, meetup)):
+                extra.append(override(series, meetup, url_for_meetup(meetup) if url_for_meetup else None, linked))
         span += [series.starts_at, *(m.ends_at for m in occurrences)]
         if series.until is not None:
             span.append(series.until)
-    return calendar(plain, url_for_meetup, name=name, extra=extra, span=span)
+    return calendar(plain, url_for_meetup, name=name, online=allowed, extra=extra, span=span)

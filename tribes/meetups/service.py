@@ -18,7 +18,7 @@ from tribes.errors import ValidationFailed
 from tribes.groups import policy
 from tribes.groups.models import Membership, Tribe
 from tribes.i18n import _
-from tribes.meetups import seats
+from tribes.meetups import checkin, online, questions, seats
 from tribes.meetups.models import Meetup, Rsvp
 from tribes.meetups.schemas import MeetupOut
 from tribes.meetups.times import as_utc, to_utc
@@ -55,9 +55,19 @@ def rsvp_facts(
     return mine, {k: int(v) for k, v in waiting.items()}
 
 
+def reader_facts(session: Session, meetups: list[Meetup], user_id: int | None) -> tuple[Any, ...]:
+    """`rsvp_facts` plus the meetups the reader organises and the questions: the arguments of
+    `MeetupOut.many` after the meetups."""
+    mine, waiting = rsvp_facts(session, meetups, user_id)
+    return mine, waiting, online.organising(session, meetups, user_id), questions.questions_of(session, [m.id for m in meetups])
+
+
 def meetup_out(session: Session, meetup: Meetup, user_id: int | None) -> MeetupOut:
     """One meetup as the given member (None: nobody in particular) sees it."""
-    return MeetupOut.many([meetup], *rsvp_facts(session, [meetup], user_id))[0]
+    facts = reader_facts(session, [meetup], user_id)
+    if meetup.id in facts[2]:
+        checkin.ensure_code(session, meetup)
+    return MeetupOut.many([meetup], *facts)[0]
 
 
 # ---------------------------------------------------------------- lookups
@@ -122,9 +132,12 @@ def create_meetup(session: Session, tribe: Tribe, actor_id: int, data: dict[str,
         uid=f"{uuid.uuid4()}@tribes",
         created_at=now,
         updated_at=now,
+        checkin_code=checkin.new_code(),
     )
     session.add(meetup)
     session.flush()
+    if data.get("questions"):
+        questions.set_questions(session, meetup, data["questions"])
     _notify_members(session, meetup, actor_id)
     return meetup
 
@@ -181,6 +194,8 @@ def update_meetup(
     if meetup.status == "cancelled":
         raise ValidationFailed({"status": _("A cancelled meetup cannot be edited.")})
     changes = {k: v for k, v in changes.items() if v is not None or k in ("online_url", "capacity")}
+    if "questions" in changes:
+        questions.set_questions(session, meetup, changes.pop("questions"))
     zone = changes.get("timezone") or meetup.timezone
     for key in ("starts_at", "ends_at"):
         if key in changes:

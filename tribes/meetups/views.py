@@ -19,6 +19,7 @@ from tribes.extensions import csrf, db
 from tribes.groups import policy
 from tribes.i18n import _, current_locale
 from tribes.meetups import (
+    door_views,
     ical,
     rsvp_links,
     schemas,
@@ -91,6 +92,7 @@ def _form_data(partial: bool) -> dict[str, Any]:
         raw["attendee_visibility"] = "members"
     if partial:
         raw = {k: v for k, v in raw.items() if v not in ("",) or k in ("location", "description")}
+    raw["questions"] = door_views.form_questions()
     return raw
 
 
@@ -99,7 +101,7 @@ def _meetup_list(stmt: Any) -> tuple[list[Meetup], list[MeetupOut], str | None]:
     from tribes.meetups.api import meetup_keyset
 
     meetups, cursor = meetup_keyset(stmt, LIST_PAGE)
-    return meetups, MeetupOut.many(meetups, *service.rsvp_facts(db.session, meetups, current_user.id)), cursor
+    return meetups, MeetupOut.many(meetups, *service.reader_facts(db.session, meetups, current_user.id)), cursor
 
 
 @bp.get("/meetups")
@@ -166,7 +168,7 @@ def meetup_page(meetup_id: int) -> Any:
         )
     return render_template(
         "meetups/meetup.html", meetup=meetup, item=service.meetup_out(db.session, meetup, current_user.id),
-        answer=answer, organiser=organiser, people=people, show_list=show_list,
+        answer=answer, organiser=organiser, people=people, show_list=show_list, my_answers=(rsvp.answers if rsvp else None) or {},
         description=render_description(meetup.description),
         more_people_url=cursor and url_for("meetups_pages.meetup_page", meetup_id=meetup_id, cursor=cursor),
     )
@@ -182,12 +184,13 @@ def rsvp(meetup_id: int) -> Any:
         data = schemas.RsvpIn.model_validate(
             {"status": request.form.get("status", ""), "guests": form_number(guests.strip())}
         )
-        answer = seats.set_rsvp(db.session, meetup, current_user.id, data.status, data.guests)
+        answers = door_views.form_answers(meetup) if data.status == "going" else None
+        answer = seats.set_rsvp(db.session, meetup, current_user.id, data.status, data.guests, answers)
     except ValidationError as exc:
         flash("; ".join(pydantic_fields(exc).values()), "error")
     except ApiError as exc:
         db.session.rollback()
-        flash("; ".join((exc.fields or {}).values()) or exc.message, "error")
+        flash(door_views.error_text(meetup, exc), "error")
     else:
         flash(_("You are on the waitlist.") if answer.status == "waitlisted" else _("Your answer is saved."), "success")
     return redirect(url_for("meetups_pages.meetup_page", meetup_id=meetup_id))
@@ -223,7 +226,7 @@ def edit_meetup(meetup_id: int) -> Any:
         "ends_at": local(meetup.ends_at, meetup.timezone).strftime(fmt),
         "location": meetup.location, "online_url": meetup.online_url or "",
         "capacity": meetup.capacity or "", "max_guests": meetup.max_guests,
-        "attendee_visibility": meetup.attendee_visibility,
+        "attendee_visibility": meetup.attendee_visibility, **door_views.question_fields(meetup),
     }
     return render_template("meetups/form.html", tribe=meetup.tribe, meetup=meetup, errors=errors, form=form,
                            zones=sorted(timezone_names())), (422 if errors else 200)
@@ -262,7 +265,7 @@ def calendar_feed(token: str) -> Any:
     from tribes.meetups.api import meetup_url
     from tribes.meetups.series_ical import feed
 
-    data = feed(db.session, ical.feed_meetups(db.session, user.id), meetup_url, name=_("Tribes meetups"))
+    data = feed(db.session, ical.feed_meetups(db.session, user.id), user.id, meetup_url, name=_("Tribes meetups"))
     return Response(data, mimetype="text/calendar", headers={"Cache-Control": "private, max-age=300"})
 
 
@@ -292,3 +295,6 @@ def rsvp_link(token: str) -> Any:
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Robots-Tag"] = "noindex"
     return response
+
+
+door_views.register(bp)
