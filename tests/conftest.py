@@ -38,6 +38,7 @@ TEST_LIMITS = {
     "LIMIT_REPORTS": "10000 per day",
     "LIMIT_TRIBES": "10000 per day",
     "LIMIT_TRIBES_NEW": "10000 per day",
+    "LIMIT_ANNOUNCEMENTS": "10000 per day",
 }
 
 

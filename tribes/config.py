@@ -107,6 +107,8 @@ def load_config(instance_path: str) -> dict[str, Any]:
         # A declined requester's next request stays quiet (never reaches the admins) this long.
         "JOIN_DECLINE_COOLDOWN_DAYS": _int("TRIBES_JOIN_DECLINE_COOLDOWN_DAYS", 90),
         "LIMIT_REPORTS": env("TRIBES_LIMIT_REPORTS") or "30 per hour",
+        #: announcements per tribe (organisers share the budget)
+        "LIMIT_ANNOUNCEMENTS": env("TRIBES_LIMIT_ANNOUNCEMENTS") or "3 per week",
         "LIMIT_TRIBES": env("TRIBES_LIMIT_TRIBES") or "10 per day",
         "LIMIT_TRIBES_NEW": env("TRIBES_LIMIT_TRIBES_NEW") or env("TRIBES_LIMIT_TRIBES") or "3 per day",
         # Astroturfing signal: the same normalised text from many accounts or in many tribes.

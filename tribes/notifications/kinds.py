@@ -37,6 +37,11 @@ REPORT_HANDLED = "report_handled"
 JOIN_REQUEST = "join_request"
 JOIN_ACCEPTED = "join_accepted"
 DIRECT_MESSAGE = "direct_message"
+ANNOUNCEMENT = "announcement"
+#: kinds whose notification may be marked `essential` in its data: mailed at once even when the
+#: person turned that kind's mail off (still only to verified addresses, still discreet where
+#: the tribe mails discreetly, and a tribe set to "none" stays silent)
+ESSENTIAL_KINDS = frozenset({ANNOUNCEMENT})
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,7 @@ KINDS: tuple[Kind, ...] = (
     Kind(JOIN_REQUEST, lazy_gettext("Someone asks to join a tribe you run"), "instant", personal=False),
     Kind(JOIN_ACCEPTED, lazy_gettext("Your request to join a tribe was accepted"), "instant"),
     Kind(DIRECT_MESSAGE, lazy_gettext("Someone wrote you a direct message while you were away"), "instant"),
+    Kind(ANNOUNCEMENT, lazy_gettext("Organisers of a tribe made an announcement"), "instant", personal=False),
 )
 BY_NAME: dict[str, Kind] = {k.name: k for k in KINDS}
 NAMES: tuple[str, ...] = tuple(BY_NAME)
