@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -33,10 +34,14 @@ AUDITED = "announcement_sent"
 DEFAULT_ANSWERS = ["going"]
 
 
+_WEEKS = re.compile(r"(?:\bper\s+|/\s*)(\d+\s+)?weeks?\b", re.IGNORECASE)
+
+
 @functools.lru_cache(maxsize=16)
 def _parsed_limit(text: str) -> Any:
-    """A Flask-Limiter string parsed once."""
-    return parse_limit(text)
+    """A Flask-Limiter string parsed once; "per week" / "per N weeks" (which the `limits` library
+    does not know) are read as 7 / 7N days."""
+    return parse_limit(_WEEKS.sub(lambda m: f"per {7 * int(m.group(1) or 1)} days", text))
 
 
 def check_cap(tribe: Tribe) -> None:
