@@ -197,3 +197,24 @@ def test_each_announcement_is_audited_with_who_what_audience_and_count(meetup_pe
     assert details["announcement_id"] == out["id"] and details["title"] == "Bring a mug"
     assert details["audience"] == "meetup" and details["meetup_id"] == w["meetup"]["id"]
     assert details["rsvp"] == ["going", "maybe"] and details["count"] == 2 and details["essential"] is False
+
+
+def test_export_has_what_i_wrote_and_what_was_addressed_to_me(meetup_people: Any) -> None:
+    w = meetup_people
+    out = announced(w["owner"], w["slug"], title="For the maybes", meetup_id=w["meetup"]["id"], rsvp=["maybe"])
+    mine = w["owner"].get("me/export").get_json()
+    assert [a["id"] for a in mine["announcements_written"]] == [out["id"]]
+    theirs = w["people"]["maybe"].get("me/export").get_json()
+    assert [a["title"] for a in theirs["announcements_addressed_to_me"]] == ["For the maybes"]
+    assert theirs["announcements_written"] == []
+    assert w["people"]["going"].get("me/export").get_json()["announcements_addressed_to_me"] == []
+
+
+def test_an_authors_deleted_account_leaves_the_announcement_as_from_a_deleted_member(
+        meetup_people: Any) -> None:
+    w = meetup_people
+    out = announced(w["helper"], w["slug"], title="Kept")
+    deleted = w["helper"].delete("me", {"password": "correct horse battery staple"})
+    assert deleted.status_code == 204, deleted.get_json()
+    [item] = w["people"]["none"].get(f"tribes/{w['slug']}/announcements").get_json()["items"]
+    assert item["id"] == out["id"] and item["author"] is None
