@@ -7,6 +7,12 @@ from typing import Any
 
 import pytest
 
+from tests.live_server import (  # noqa: F401  (live-server fixtures for test_announcements_live_server)
+    live_database,
+    live_server,
+    live_server_factory,
+    pytest_runtest_makereport,
+)
 from tests.mail.conftest import smtp_server  # noqa: F401  (re-exported fixture)
 from tests.notifications.conftest import mailbox  # noqa: F401  (re-exported fixture)
 
