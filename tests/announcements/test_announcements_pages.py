@@ -101,3 +101,14 @@ def test_german_pages(make_user: Any, make_tribe: Any) -> None:
     composer = olga.http.get(f"/t/{slug}/announcements/new").get_data(as_text=True)
     assert "Empfänger prüfen" in composer and "Der ganze Tribe" in composer
     assert "Noch keine Ankündigungen." in olga.http.get(f"/t/{slug}/announcements").get_data(as_text=True)
+
+
+def test_the_audit_log_page_names_the_action(make_user: Any, make_tribe: Any) -> None:
+    olga = make_user("Olga")
+    assert olga.patch("me", {"locale": "de"}).status_code == 200
+    slug = make_tribe(olga, [make_user()], name="Chess Club", visibility="listed")["slug"]
+    announced(olga, slug, title="Season opener")
+    html = olga.http.get(f"/t/{slug}/moderation/audit").get_data(as_text=True)
+    row = next(line for line in html.splitlines() if "Ankündigung verschickt" in line)
+    assert "Season opener" in html and "count: 1" in html
+    assert "gelöschtes Mitglied" not in html.split("Ankündigung verschickt", 1)[1].split("</tr>", 1)[0], row

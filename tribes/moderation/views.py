@@ -45,6 +45,7 @@ AUDIT_LABELS = {
     "member_unmuted": lazy_gettext("member unmuted"), "role_changed": lazy_gettext("role changed"),
     "tribe_updated": lazy_gettext("tribe updated"), "report_resolved": lazy_gettext("report resolved"),
     "message_deleted": lazy_gettext("message deleted"), "meetup_cancelled": lazy_gettext("meet-up cancelled"),
+    "announcement_sent": lazy_gettext("announcement sent"),
 }
 TARGET_LABELS = {
     "message": lazy_gettext("a message"), "user": lazy_gettext("a member"), "meetup": lazy_gettext("a meet-up"),
