@@ -39,6 +39,7 @@ TEST_LIMITS = {
     "LIMIT_CHECKIN": "10000 per minute",
     "LIMIT_TRIBES": "10000 per day",
     "LIMIT_TRIBES_NEW": "10000 per day",
+    "LIMIT_ANNOUNCEMENTS": "10000 per day",
 }
 
 

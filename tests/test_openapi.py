@@ -88,7 +88,7 @@ def test_responses_are_checked_against_the_document(app: Any) -> None:
 #: blueprints whose every /api/v1 endpoint declares its response (extend when a feature converts)
 FEATURES_TYPED = {
     "accounts_api", "privacy_api", "contacts_api", "notifications_api", "groups_api", "chat_api",
-    "meetups_api", "moderation_api", "mail_api", "joining_api", "siteadmin_api",
+    "meetups_api", "moderation_api", "mail_api", "joining_api", "siteadmin_api", "announcements_api",
 }
 #: endpoints that answer a download (a ready Response) rather than a JSON document
 DOWNLOADS = {"privacy_api.export", "meetups_api.meetup_ics", "meetups_api.get_csv"}

@@ -109,6 +109,8 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "LIMIT_REPORTS": env("TRIBES_LIMIT_REPORTS") or "30 per hour",
         # guesses of a meetup's door code, per user (tribes/meetups/checkin.py)
         "LIMIT_CHECKIN": env("TRIBES_LIMIT_CHECKIN") or "10 per minute",
+        #: announcements per tribe (organisers share the budget)
+        "LIMIT_ANNOUNCEMENTS": env("TRIBES_LIMIT_ANNOUNCEMENTS") or "3 per week",
         "LIMIT_TRIBES": env("TRIBES_LIMIT_TRIBES") or "10 per day",
         "LIMIT_TRIBES_NEW": env("TRIBES_LIMIT_TRIBES_NEW") or env("TRIBES_LIMIT_TRIBES") or "3 per day",
         # Astroturfing signal: the same normalised text from many accounts or in many tribes.

@@ -19,6 +19,7 @@ FEATURES = (
     "moderation",
     "digest",
     "siteadmin",
+    "announcements",
 )
 
 

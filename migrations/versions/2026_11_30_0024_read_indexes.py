@@ -7,7 +7,7 @@ deleted_at and author_id; this partial index (deleted_at IS NULL) holds both ans
 the count is an index-only scan (found by bench/reads.py; see bench/README.md).
 
 Revision ID: 0024
-Revises: 0022
+Revises: 0023
 Create Date: 2026-11-30 08:00:00
 """
 
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0024'
-down_revision: str | Sequence[str] | None = '0022'
+down_revision: str | Sequence[str] | None = '0023'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

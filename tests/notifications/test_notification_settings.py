@@ -10,7 +10,8 @@ from tribes.notifications.kinds import KINDS, NAMES
 from tribes.notifications.preferences import mail_mode
 
 INSTANT = {"contact_request", "contact_accepted", "mention", "meetup_created", "meetup_changed", "meetup_cancelled",
-           "meetup_reminder", "meetup_promoted", "tribe_invite", "join_request", "join_accepted", "direct_message"}
+           "meetup_reminder", "meetup_promoted", "tribe_invite", "join_request", "join_accepted", "direct_message",
+           "announcement"}
 
 
 def test_defaults_list_every_kind_the_server_sends(make_user):

@@ -45,6 +45,7 @@ AUDIT_LABELS = {
     "member_unmuted": lazy_gettext("member unmuted"), "role_changed": lazy_gettext("role changed"),
     "tribe_updated": lazy_gettext("tribe updated"), "report_resolved": lazy_gettext("report resolved"),
     "message_deleted": lazy_gettext("message deleted"), "meetup_cancelled": lazy_gettext("meet-up cancelled"),
+    "announcement_sent": lazy_gettext("announcement sent"),
 }
 def _admin(slug: str) -> tuple[Any, Membership]:
     return policy.get_tribe_with_role(db.session, current_user.id, slug, "admin")

@@ -33,7 +33,7 @@ from tribes.i18n import LOCALES, _
 from tribes.mail.links import base_url
 from tribes.mail.outbox import queue
 from tribes.notifications import letters, preferences, unsubscribe
-from tribes.notifications.kinds import BY_NAME
+from tribes.notifications.kinds import BY_NAME, ESSENTIAL_KINDS
 from tribes.notifications.mailing import extras_for
 from tribes.notifications.models import Notification
 
@@ -65,6 +65,32 @@ def _recently_mailed(session: Session, user_ids: set[int]) -> set[tuple[int, str
     ).tuples())
 
 
+def _essential(notification: Notification) -> bool:
+    """An essential announcement (a meetup's practical change): mailed even when its kind is off."""
+    return notification.kind in ESSENTIAL_KINDS and bool((notification.data or {}).get("essential"))
+
+
+def _wanted_instantly(
+    session: Session, candidates: list[tuple[User, Notification, NotificationOut]]
+) -> list[tuple[User, Notification, NotificationOut]]:
+    """The candidates whose mail mode is "instant": their choice for the kind and the tribe's volume;
+    an essential one is instant whatever the kind's mode, as a personal kind (only "none" silences it)."""
+    modes = preferences.mail_modes(session, {(u.id, n.kind, n.tribe_id) for u, n, _o in candidates
+                                             if not _essential(n)})
+    volumes = preferences.volumes_of(session, {(u.id, n.tribe_id) for u, n, _o in candidates
+                                               if _essential(n) and n.tribe_id is not None})
+    wanted = []
+    for user, notification, out in candidates:
+        if _essential(notification):
+            volume = volumes.get((user.id, notification.tribe_id)) if notification.tribe_id is not None else None
+            mode = preferences.with_volume(True, "instant", volume)
+        else:
+            mode = modes[(user.id, notification.kind, notification.tribe_id)]
+        if mode == "instant":
+            wanted.append((user, notification, out))
+    return wanted
+
+
 def mail_instantly(
     session: Session, users: dict[int, User], pending: dict[int, list[tuple[Notification, NotificationOut]]]
 ) -> int:
@@ -73,8 +99,7 @@ def mail_instantly(
                   for n, out in items]
     if not candidates:
         return 0
-    modes = preferences.mail_modes(session, {(u.id, n.kind, n.tribe_id) for u, n, _o in candidates})
-    candidates = [c for c in candidates if modes[(c[0].id, c[1].kind, c[1].tribe_id)] == "instant"]
+    candidates = _wanted_instantly(session, candidates)
     if not candidates:
         return 0
     taken = _recently_mailed(session, {u.id for u, _n, _o in candidates})

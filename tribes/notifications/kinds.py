@@ -38,6 +38,11 @@ JOIN_REQUEST = "join_request"
 JOIN_ACCEPTED = "join_accepted"
 DIRECT_MESSAGE = "direct_message"
 SERIES_ORPHANED = "series_orphaned"
+ANNOUNCEMENT = "announcement"
+#: kinds whose notification may be marked `essential` in its data: mailed at once even when the
+#: person turned that kind's mail off (still only to verified addresses, still discreet where
+#: the tribe mails discreetly, and a tribe set to "none" stays silent)
+ESSENTIAL_KINDS = frozenset({ANNOUNCEMENT})
 
 
 @dataclass(frozen=True)
@@ -69,6 +74,7 @@ KINDS: tuple[Kind, ...] = (
     Kind(DIRECT_MESSAGE, lazy_gettext("Someone wrote you a direct message while you were away"), "instant"),
     Kind(SERIES_ORPHANED, lazy_gettext("A meet-up series in a tribe you run has no organiser any more"), "digest",
          personal=False),
+    Kind(ANNOUNCEMENT, lazy_gettext("Organisers of a tribe made an announcement"), "instant", personal=False),
 )
 BY_NAME: dict[str, Kind] = {k.name: k for k in KINDS}
 NAMES: tuple[str, ...] = tuple(BY_NAME)

@@ -229,6 +229,15 @@ class _Sentence:
             url = (url_for("chat_pages.conversation", conversation_id=int(d["conversation_id"]))
                    if d.get("conversation_id") else url_for("chat_pages.inbox"))
             return _("%(name)s wrote you a direct message.", name=self.person("from")), url
+        if kind == kinds.ANNOUNCEMENT:
+            url = None
+            if self.tribe is not None and self.member and d.get("announcement_id"):
+                url = url_for("announcements_pages.tribe_announcements", slug=self.tribe.slug)
+                url += f"#announcement-{int(d['announcement_id'])}"
+            if self.member and d.get("title"):
+                return (_("%(name)s in %(tribe)s: %(title)s", name=self.person("by"), tribe=tribe,
+                          title=str(d["title"])), url)
+            return _("There is an announcement in %(tribe)s.", tribe=tribe), url
         return str(d.get("text") or d.get("title") or kind.replace("_", " ")), None
 
 

@@ -1,0 +1,1 @@
+"""Announcements: organisers tell the whole tribe, or the people of one meetup, something."""
