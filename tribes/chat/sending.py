@@ -41,7 +41,7 @@ from sqlalchemy import BindParameter, Integer, and_, bindparam, exists, literal,
 from tribes import events
 from tribes.accounts.models import User, UserSession
 from tribes.accounts.service import card
-from tribes.chat import fanout, service
+from tribes.chat import fanout, service, trace
 from tribes.chat.models import Message
 from tribes.chat.ordering import Room, send_lock
 from tribes.chat.schemas import MessageOut
@@ -110,6 +110,7 @@ def send_message(
     """
     session = db.session
     conn = session.connection()
+    trace.mark("conn")
     params = {"uid": user_id, "slug": slug, "cid": client_id, "sid": session_id}
     row = conn.execute(_CHECK if session_id is None else _CHECK_ALIVE, params).first()
     if session_id is not None:
@@ -123,6 +124,7 @@ def send_message(
     if row.muted_until is not None and row.muted_until > utcnow():
         raise service.Muted(_("You are muted in this tribe for now."))
     service.check_rate_for(user_id, row.joined_at, row.new_member_hours)
+    trace.mark("checked")
     author = card(SimpleNamespace(  # type: ignore[arg-type]
         id=user_id, display_name=row.display_name, avatar_url=row.avatar_url,
         profile_visibility=row.profile_visibility,
@@ -135,6 +137,7 @@ def send_message(
         id=message.id, tribe_id=row.id, author_id=user_id, body=body, client_id=client_id,
         created_at=message.created_at,
     ), author)
+    trace.mark("posted")
     return message, True
 
 
@@ -163,20 +166,29 @@ def store_in_order(
     """
     session = db.session
     with send_lock(room):
+        trace.mark("locked")
         now = utcnow()
         message_id = session.connection().execute(  # a new transaction: send_lock may end the checks'
             _INSERT, {"uid": user_id, "cid": client_id, "tribe_id": room.tribe_id,
                       "conversation_id": room.conversation_id, "body": body, "created_at": now}
         ).scalar()
+        trace.mark("inserted")
         if message_id is None:
             return None
         if before_commit is not None:
             before_commit(message_id)
         message = out(message_id, now)
         payload = message.model_dump(mode="json")
-        events.on_commit(session, lambda: deliver(payload))
+        events.on_commit(session, lambda: _deliver_traced(deliver, payload))
         session.commit()  # step 2 of the module doc: commit, then the broadcast, under the lock
+    trace.mark("unlocked")
     return message
+
+
+def _deliver_traced(deliver: Callable[[dict[str, Any]], None], payload: dict[str, Any]) -> None:
+    trace.mark("committed")
+    deliver(payload)
+    trace.mark("emitted")
 
 
 def _after_posted(session: Any, tribe: Any, message: Message, author: dict[str, Any] | None) -> None:
