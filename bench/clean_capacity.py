@@ -255,9 +255,12 @@ def run_target(name: str, args: argparse.Namespace, report: dict[str, Any]) -> N
             processes = 2 if name.endswith("2") else 1
             database = LiveDatabase(base_url=args.database_url)
             url = database.create()
-            env = {"TRIBES_SOCKETIO_CHANNEL": f"tribes-cap-{os.getpid()}-{name}"}
+            env = {"TRIBES_SOCKETIO_CHANNEL": f"tribes-cap-{os.getpid()}-{name}",
+                   "TRIBES_SECRET_KEY": f"cap-{os.getpid()}-{time.time()}"}  # one for both processes
             if args.trace:
                 env["TRIBES_SEND_TRACE"] = str(trace_path)
+                if args.profile:
+                    env["TRIBES_SEND_PROFILE"] = f"{args.profile}.{name}"
             if name.startswith("before"):
                 env["PYTHONPATH"] = str(args.before_tree)
             redis = args.redis_url if processes > 1 else None
@@ -271,6 +274,7 @@ def run_target(name: str, args: argparse.Namespace, report: dict[str, Any]) -> N
             report.setdefault("setup_seconds", {})[name] = round(time.time() - t, 1)
         load = Load(bases, users, args.procs)
         try:
+            load.step(args.step, 3.0, f"{name}warmup{int(time.time())}")  # first queries, prepared statements
             best = 0.0
             rate = args.step
             while rate <= args.max_rate:
@@ -318,6 +322,7 @@ def main() -> None:
     parser.add_argument("--database-url", default=None, help="PostgreSQL base URL (fresh databases are made)")
     parser.add_argument("--redis-url", default=None, help="for the two-process targets")
     parser.add_argument("--trace", action="store_true", help="per-stage timings of the app's send path")
+    parser.add_argument("--profile", default=None, help="with --trace: cProfile of the app server into PROFILE.<target>")
     parser.add_argument("--out", default=None)
     args = parser.parse_args()
     targets = args.targets.split(",")

@@ -260,7 +260,8 @@ def on_send(data: Any = None) -> dict[str, Any]:
             if trace.PATH is not None:
                 trace.annotate(event.client_id)
             message, _created = send_message(
-                identity[0], event.tribe, event.body, event.client_id, session_id=identity[1]
+                identity[0], event.tribe, event.body, event.client_id, session_id=identity[1],
+                own_transaction=True,
             )
     except SessionEnded:
         disconnect()

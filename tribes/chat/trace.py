@@ -21,6 +21,11 @@ from typing import Any
 from flask import g, has_request_context
 
 PATH = os.environ.get("TRIBES_SEND_TRACE") or None
+#: `TRIBES_SEND_PROFILE=<file>` (with TRIBES_SEND_TRACE): a cProfile of the whole server
+#: process (every greenlet runs in this thread), dumped to the file every 500 traced sends
+PROFILE_PATH = os.environ.get("TRIBES_SEND_PROFILE") or None
+_profiler: Any = None
+_sends = 0
 _lock = threading.Lock()
 _out: Any = None
 
@@ -45,8 +50,14 @@ class Trace:
 
 def start() -> None:
     """Begin the trace of this socket event (only with TRIBES_SEND_TRACE)."""
+    global _profiler
     if PATH is not None:
         g.send_trace = Trace()
+        if PROFILE_PATH is not None and _profiler is None:
+            import cProfile
+
+            _profiler = cProfile.Profile()
+            _profiler.enable()
 
 
 def current() -> Trace | None:
@@ -76,6 +87,10 @@ def finish() -> None:
         if _out is None:
             _out = open(PATH, "a", buffering=1)  # type: ignore[arg-type]  # noqa: SIM115 - kept for the process
         _out.write(line + "\n")
+    global _sends
+    _sends += 1
+    if _profiler is not None and _sends % 500 == 0:
+        _profiler.dump_stats(PROFILE_PATH)
 
 
 def annotate(client_id: str) -> None:
