@@ -176,6 +176,9 @@ def _stop_gracefully(server: Any) -> None:
         if engine is not None:
             engine.disconnect()   # every client, at once
         server.stop(timeout=STOP_GRACE_SECONDS)
+        from tribes.chat import after_send
+
+        after_send.drain(max(0.5, STOP_GRACE_SECONDS - (time.monotonic() - began)))  # sent messages' hooks
         click.echo(f"Tribes stopped ({time.monotonic() - began:.1f} s)", err=True)
 
     gevent.spawn(stop)

@@ -21,7 +21,9 @@ Its transaction shape (the one place in the chat where it is not "the edge commi
    only code that commits there; the lock itself may end the checks' read transaction
    first (see `ordering.send_lock`);
 3. moderation's hooks and mentions run after the lock is released, in a transaction of
-   their own (`_after_posted`): a failure there is logged, never the sender's error.
+   their own (`_after_posted`): a failure there is logged, never the sender's error. For a
+   socket send under `tribes serve` this is queued to `chat.after_send` (one worker per
+   process, one transaction per batch) instead of holding up the event.
 
 The edge (`@endpoint` for REST, `sockets.scoped_db` for sockets, the demo's own commit)
 then commits what is left, which after step 3 is nothing.
@@ -52,7 +54,7 @@ from sqlalchemy.engine import Connection
 from tribes import events
 from tribes.accounts.models import User, UserSession
 from tribes.accounts.service import card
-from tribes.chat import fanout, service, trace
+from tribes.chat import after_send, fanout, service, trace
 from tribes.chat.models import Message
 from tribes.chat.ordering import Room, send_lock
 from tribes.chat.schemas import MessageOut
@@ -154,10 +156,12 @@ def send_message(
         return MessageOut.of(earlier, row.slug), False  # type: ignore[arg-type]
     if autocommit:
         session.commit()  # gives the autocommit connection back: the after-posting work has transactions
-    _after_posted(session, row, Message(
-        id=message.id, tribe_id=row.id, author_id=user_id, body=body, client_id=client_id,
-        created_at=message.created_at,
-    ), author)
+    fields = {"id": message.id, "tribe_id": row.id, "author_id": user_id, "body": body, "client_id": client_id,
+              "created_at": message.created_at}
+    if own_transaction and after_send.deferring():
+        after_send.defer(row, fields, author)  # step 3 off the socket's send path (chat.after_send)
+    else:
+        _after_posted(session, row, Message(**fields), author)
     trace.mark("posted")
     return message, True
 

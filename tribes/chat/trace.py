@@ -22,7 +22,7 @@ from flask import g, has_request_context
 
 PATH = os.environ.get("TRIBES_SEND_TRACE") or None
 #: `TRIBES_SEND_PROFILE=<file>` (with TRIBES_SEND_TRACE): a cProfile of the whole server
-#: process (every greenlet runs in this thread), dumped to the file every 500 traced sends
+#: process (every greenlet runs in this thread), dumped to the file every 100 traced sends
 PROFILE_PATH = os.environ.get("TRIBES_SEND_PROFILE") or None
 _profiler: Any = None
 _sends = 0
@@ -89,7 +89,7 @@ def finish() -> None:
         _out.write(line + "\n")
     global _sends
     _sends += 1
-    if _profiler is not None and _sends % 500 == 0:
+    if _profiler is not None and _sends % 100 == 0:
         _profiler.dump_stats(PROFILE_PATH)
 
 
