@@ -62,6 +62,11 @@ def advisory_key(room: Room) -> int:
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
+def cross_process_lock() -> bool:
+    """Whether sends take the PostgreSQL advisory lock too (PostgreSQL with the Redis queue)."""
+    return _needs_cross_process_lock()
+
+
 def _needs_cross_process_lock() -> bool:
     engine = db.engine
     return bool(current_app.config.get("REDIS_URL")) and engine is not None and (
@@ -80,8 +85,10 @@ def send_lock(room: Room, autocommit_conn: Connection | None = None) -> Iterator
     pooled ones). Otherwise it is kept (one round trip less).
 
     With `autocommit_conn` (the send's own connection, in autocommit: it holds no
-    transaction) the advisory lock is taken and released on that connection, one round
-    trip each; the holder needs no second connection, so a waiter may keep its own.
+    transaction) the advisory lock would be taken on that connection; the send path uses
+    it only in a single process (no advisory lock), because a waiter would then keep its
+    pooled connection while it waits. The advisory lock's own connection is in autocommit:
+    lock and unlock are one round trip each (they were BEGIN, statement, COMMIT).
     """
     cross_process = _needs_cross_process_lock()
     if autocommit_conn is None and (cross_process or db.session.get_bind().dialect.name == "sqlite"):

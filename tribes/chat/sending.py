@@ -28,7 +28,8 @@ Its transaction shape (the one place in the chat where it is not "the edge commi
 The edge (`@endpoint` for REST, `sockets.scoped_db` for sockets, the demo's own commit)
 then commits what is left, which after step 3 is nothing.
 
-Autocommit (a socket's tribe send on PostgreSQL, `own_transaction=True`): the event's session
+Autocommit (a socket's tribe send on PostgreSQL in a single process, `own_transaction=True`;
+with the Redis queue the send keeps the transactional path, see `ordering.send_lock`): the event's session
 has done nothing yet, so its connection is taken in autocommit. The checks query and the
 insert are then one round trip each: no BEGIN (psycopg sends it as a round trip of its
 own), no COMMIT (the INSERT commits when it returns); 2 round trips instead of 4. The
@@ -56,7 +57,7 @@ from tribes.accounts.models import User, UserSession
 from tribes.accounts.service import card
 from tribes.chat import after_send, fanout, service, trace
 from tribes.chat.models import Message
-from tribes.chat.ordering import Room, send_lock
+from tribes.chat.ordering import Room, cross_process_lock, send_lock
 from tribes.chat.schemas import MessageOut
 from tribes.db import utcnow
 from tribes.errors import ApiError, NotFound
@@ -129,7 +130,7 @@ def send_message(
     session = db.session
     autocommit = own_transaction and not db.registry().in_transaction() and (
         session.get_bind().dialect.name == "postgresql"
-    )
+    ) and not cross_process_lock()
     conn = session.connection(execution_options=_AUTOCOMMIT) if autocommit else session.connection()
     trace.mark("conn")
     params = {"uid": user_id, "slug": slug, "cid": client_id, "sid": session_id}
