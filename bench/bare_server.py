@@ -27,6 +27,8 @@ from flask_socketio import SocketIO, join_room, leave_room  # noqa: E402
 def create(async_mode: str) -> tuple[Flask, SocketIO]:
     """The bare app and its Socket.IO server."""
     app = Flask(__name__)
+    # the connection handler of `tribes serve` (tribes.wsgi) reads these: the same defaults as tribes.config
+    app.config.update(IDLE_TIMEOUT_SECONDS=10, READ_TIMEOUT_SECONDS=30)
     socketio = SocketIO(app, async_mode=async_mode, cors_allowed_origins=None)
     ids = itertools.count(1)
 

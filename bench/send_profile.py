@@ -53,13 +53,23 @@ def user(app: Any, n: int) -> ApiClient:
     return api
 
 
+#: the message text ({n}: a counter); --short-body sends what bench/chat_load.py sends
+BODY = "load c{n} hello there everyone"
+
+
 def main() -> None:
     """Measure."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--sends", type=int, default=600)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--dump", default=None, help="also write the cProfile stats to this file")
+    parser.add_argument("--short-body", action="store_true",
+                        help="bodies like the load benchmark's (too short for the astroturfing fingerprint)")
     args = parser.parse_args()
+    global BODY
+    if args.short_body:
+        BODY = "load c{n}"
     url = args.database_url or f"sqlite:///{tempfile.mkdtemp()}/perf.db"
     app = build(url)
     owner, member = user(app, 1), user(app, 2)
@@ -74,7 +84,7 @@ def main() -> None:
 
     def send() -> None:
         n = next(counter)
-        ack = sock.emit("send", {"tribe": tribe["slug"], "body": f"load c{n} hello there everyone",
+        ack = sock.emit("send", {"tribe": tribe["slug"], "body": BODY.format(n=n),
                                  "client_id": f"c{n}"}, callback=True)
         assert ack["ok"], ack
         other.get_received()
@@ -96,6 +106,8 @@ def main() -> None:
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
     print(f"{db.engine.dialect.name if False else url.split(':')[0]}: {args.sends} sends, "
           f"{cpu / args.sends * 1000:.2f} ms CPU / {wall / args.sends * 1000:.2f} ms wall per send")
+    if profiler and args.dump:
+        profiler.dump_stats(args.dump)
     if profiler:
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
         pstats.Stats(profiler).sort_stats("tottime").print_stats(25)

@@ -146,8 +146,10 @@ def serve_gevent(app: Any, host: str, port: int, access_log: bool) -> None:
 def _exit_now() -> None:
     """After a graceful stop: close the database connections and leave at once (the interpreter's
     own shutdown spends seconds collecting garbage that the process no longer needs)."""
+    from tribes.chat import after_send
     from tribes.extensions import db
 
+    after_send.drain(timeout=5.0)   # the after-posting work of messages sent before the stop
     if db.engine is not None:
         db.engine.dispose()
     sys.stdout.flush()

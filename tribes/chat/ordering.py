@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from typing import Literal, NamedTuple
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import Connection, func, select
 
 from tribes.extensions import db
 
@@ -62,6 +62,11 @@ def advisory_key(room: Room) -> int:
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
+def cross_process_lock() -> bool:
+    """Whether sends take the PostgreSQL advisory lock too (PostgreSQL with the Redis queue)."""
+    return _needs_cross_process_lock()
+
+
 def _needs_cross_process_lock() -> bool:
     engine = db.engine
     return bool(current_app.config.get("REDIS_URL")) and engine is not None and (
@@ -70,7 +75,7 @@ def _needs_cross_process_lock() -> bool:
 
 
 @contextmanager
-def send_lock(room: Room) -> Iterator[None]:
+def send_lock(room: Room, autocommit_conn: Connection | None = None) -> Iterator[None]:
     """Serialise insert → commit → emit of one room's messages (see the module doc).
 
     Take it only for a room whose membership was checked. The read-only transaction left
@@ -78,9 +83,15 @@ def send_lock(room: Room) -> Iterator[None]:
     `tribes serve` the only pooled connection, which the lock holder needs) and when the
     advisory lock is used (its holder needs a second connection: waiters must not sit on
     pooled ones). Otherwise it is kept (one round trip less).
+
+    With `autocommit_conn` (the send's own connection, in autocommit: it holds no
+    transaction) the advisory lock would be taken on that connection; the send path uses
+    it only in a single process (no advisory lock), because a waiter would then keep its
+    pooled connection while it waits. The advisory lock's own connection is in autocommit:
+    lock and unlock are one round trip each (they were BEGIN, statement, COMMIT).
     """
     cross_process = _needs_cross_process_lock()
-    if cross_process or db.session.get_bind().dialect.name == "sqlite":
+    if autocommit_conn is None and (cross_process or db.session.get_bind().dialect.name == "sqlite"):
         db.session.commit()
     with _local_lock(room):
         if not cross_process:
@@ -88,11 +99,16 @@ def send_lock(room: Room) -> Iterator[None]:
             return
         assert db.engine is not None
         key = advisory_key(room)
-        with db.engine.connect() as conn:
+        if autocommit_conn is not None:
+            autocommit_conn.execute(select(func.pg_advisory_lock(key)))
+            try:
+                yield
+            finally:
+                autocommit_conn.execute(select(func.pg_advisory_unlock(key)))
+            return
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(select(func.pg_advisory_lock(key)))
-            conn.commit()
             try:
                 yield
             finally:
                 conn.execute(select(func.pg_advisory_unlock(key)))
-                conn.commit()

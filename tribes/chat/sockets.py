@@ -25,7 +25,7 @@ from sqlalchemy import select
 from tribes import events, metrics
 from tribes.accounts.models import UserSession
 from tribes.accounts.service import card
-from tribes.chat import direct, fanout, schemas, service, socket_cap
+from tribes.chat import direct, fanout, schemas, service, socket_cap, trace
 from tribes.chat.direct_schemas import DirectJoinEvent, DirectMessageOut, DirectSendEvent
 from tribes.chat.direct_sending import send_direct
 from tribes.chat.models import Message
@@ -63,9 +63,13 @@ def scoped_db(handler: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(handler)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         started, outcome = time.perf_counter(), "ok"
+        if trace.PATH is not None and event == "send":
+            trace.start()
         try:
             result = handler(*args, **kwargs)
             commit()
+            if trace.PATH is not None:
+                trace.finish()
             if isinstance(result, dict) and result.get("ok") is False:
                 outcome = str(result.get("error"))
             return result
@@ -253,8 +257,11 @@ def on_send(data: Any = None) -> dict[str, Any]:
             )
         else:
             event = _payload(schemas.SendEvent, data)
+            if trace.PATH is not None:
+                trace.annotate(event.client_id)
             message, _created = send_message(
-                identity[0], event.tribe, event.body, event.client_id, session_id=identity[1]
+                identity[0], event.tribe, event.body, event.client_id, session_id=identity[1],
+                own_transaction=True,
             )
     except SessionEnded:
         disconnect()
