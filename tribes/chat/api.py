@@ -17,6 +17,7 @@ from tribes.chat.direct_schemas import (
     UnreadOut,
 )
 from tribes.chat.direct_sending import delete_direct, edit_direct, get_direct_message, send_direct
+from tribes.chat.history import history_rows_query, message_json
 from tribes.chat.models import ConversationMember, Message
 from tribes.chat.schemas import MessageOut
 from tribes.chat.sending import send_message
@@ -33,11 +34,13 @@ bp = api_blueprint("chat_api", __name__)
 
 @bp.get("/tribes/<slug>/messages")
 @endpoint(Page[MessageOut], paged=True)
-def list_messages(slug: str) -> Page[MessageOut]:
+def list_messages(slug: str) -> dict[str, Any]:
     """History: newest first (`?before=`, or nothing), oldest first with `?after=`."""
-    tribe, _member = policy.get_tribe_for(db.session, current_user.id, slug)
-    rows, next_cursor = _history(service.history_query(tribe.id))
-    return Page(items=[MessageOut.of(m, tribe.slug) for m in rows], next_cursor=next_cursor)
+    # Core rows → the contract's dicts (tribes/chat/history.py): the same JSON as
+    # Page(items=[MessageOut.of(m, slug) ...]) at a fraction of the CPU (no ORM objects, no models)
+    tribe_id, tribe_slug = policy.member_tribe(db.session, current_user.id, slug)
+    rows, next_cursor = _history(history_rows_query(tribe_id), rows=True)
+    return {"items": [message_json(row, tribe_slug) for row in rows], "next_cursor": next_cursor}
 
 
 @bp.post("/tribes/<slug>/messages")
@@ -79,7 +82,7 @@ def delete_message(message_id: int) -> None:
 # ---------------------------------------------------------------- direct messages
 
 
-def _history(stmt: Any) -> tuple[list[Any], str | None]:
+def _history(stmt: Any, *, rows: bool = False) -> tuple[list[Any], str | None]:
     """One page of messages by id: newest first (`?before=`, or nothing), oldest first with `?after=`."""
     before, after = int_arg("before"), int_arg("after")
     if before is not None and after is not None:
@@ -99,7 +102,7 @@ def _history(stmt: Any) -> tuple[list[Any], str | None]:
             stmt = stmt.where(Message.id > after)
     return keyset_page(
         db.session, stmt, [Message.id], descending=not ascending, cursor="",
-        key_of=lambda m: ["a" if ascending else "b", m.id],
+        key_of=lambda m: ["a" if ascending else "b", m.id], rows=rows,
     )
 
 

@@ -64,6 +64,17 @@ def get_tribe_for(session: Session, user_id: int, slug: str) -> tuple[Tribe, Mem
     return row[0], row[1]
 
 
+def member_tribe(session: Session, user_id: int, slug: str) -> tuple[int, str]:
+    """`get_tribe_for`'s check reading only the tribe's id and slug (hot read paths: no ORM
+    objects); NotFound for anyone who is not a member."""
+    row = session.execute(
+        select(Tribe.id, Tribe.slug).join(Membership, member_of(Tribe.id, user_id)).where(Tribe.slug == slug)
+    ).first()
+    if row is None:
+        raise NotFound()
+    return row[0], row[1]
+
+
 def get_as_member(session: Session, model: Any, object_id: int, user_id: int) -> tuple[Any, Membership]:
     """A thing of a tribe (`model` has `id` and `tribe_id`: a message, a meetup) with the
     user's membership of its tribe; NotFound for anyone who is not a member."""
