@@ -75,13 +75,11 @@ def keyset_page(
     cursor: str | None = None,
     key_of: Callable[[Any], Sequence[Any]] | None = None,
     parse_key: Callable[[list[Any]], list[Any]] | None = None,
-    rows: bool = False,
 ) -> tuple[list[Any], str | None]:
     """Run one keyset page of `stmt` ordered by `keys` (all ascending or all descending).
 
     Returns (rows, next_cursor). `key_of(row)` gives the key values of a row (default:
     the attributes named like the key columns); `parse_key` converts decoded values back.
-    `rows=True` returns the statement's rows (a Core select of columns) instead of scalars.
     """
     limit = page_limit() if limit is None else limit
     if cursor is None:
@@ -99,15 +97,14 @@ def keyset_page(
         right = tuple_(*values) if len(keys) > 1 else values[0]
         stmt = stmt.where(left < right if descending else left > right)
     order = [k.desc() if descending else k.asc() for k in keys]
-    paged = stmt.order_by(*order).limit(limit + 1)
-    found = list(session.execute(paged) if rows else session.scalars(paged))
+    rows = list(session.scalars(stmt.order_by(*order).limit(limit + 1)))
     next_cursor = None
-    if len(found) > limit:
-        found = found[:limit]
-        last = found[-1]
+    if len(rows) > limit:
+        rows = rows[:limit]
+        last = rows[-1]
         if key_of is None:
             vals = [getattr(last, k.key) for k in keys]
         else:
             vals = list(key_of(last))
         next_cursor = encode_cursor(vals)
-    return found, next_cursor
+    return rows, next_cursor

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
+from sqlalchemy.orm import Session
 
 from tribes.accounts.models import User
 from tribes.accounts.schemas import card_of
@@ -24,13 +25,39 @@ _COLUMNS = (
 )
 
 
-def history_rows_query(tribe_id: int) -> Select[Any]:
+def history_rows_query(tribe_id: Any) -> Select[Any]:
     """Messages of a tribe as rows with their author's card columns (page it by id)."""
     return (
         select(*_COLUMNS)
         .outerjoin(User, User.id == Message.author_id)
         .where(Message.tribe_id == tribe_id)
     )
+
+
+#: the page statements, built once per process: (oldest first?, bounded?, limit) → statement
+_PAGES: dict[tuple[bool, bool, int], Select[Any]] = {}
+
+
+def _page_statement(ascending: bool, bounded: bool, limit: int) -> Select[Any]:
+    key = (ascending, bounded, limit)
+    stmt = _PAGES.get(key)
+    if stmt is None:
+        stmt = history_rows_query(bindparam("tribe_id"))
+        if bounded:
+            stmt = stmt.where(Message.id > bindparam("bound") if ascending else Message.id < bindparam("bound"))
+        stmt = stmt.order_by(Message.id.asc() if ascending else Message.id.desc()).limit(limit)
+        _PAGES[key] = stmt
+    return stmt
+
+
+def history_page(session: Session, tribe_id: int, *, ascending: bool, bound: int | None, limit: int) -> list[Any]:
+    """Up to `limit` rows of the tribe's messages after (`ascending`) or before `bound` (None:
+    from the start or the newest), in page order; a Core statement on the session's connection."""
+    stmt = _page_statement(ascending, bound is not None, limit)
+    params: dict[str, Any] = {"tribe_id": tribe_id}
+    if bound is not None:
+        params["bound"] = bound
+    return list(session.connection().execute(stmt, params))
 
 
 def message_json(row: Any, slug: str) -> dict[str, Any]:
