@@ -144,6 +144,8 @@ def measure_step(args: argparse.Namespace, lay: reads_data.Layout, tmp: str) -> 
             targets = [
                 ("bare /items (memory)", None, f"{bare_base}/items", bare.pid),
                 ("bare /pg (1 indexed query)", None, f"{bare_base}/pg?tribe={lay.big}", bare.pid),
+                ("auth no-op (GET /auth/session)", "reader", f"{base}{ENDPOINTS['auth no-op (GET /auth/session)'](lay)}",
+                 app.pid),
                 ("history newest", "reader", f"{base}{ENDPOINTS['history newest'](lay)}", app.pid),
                 ("history deep before", "reader", f"{base}{ENDPOINTS['history deep before'](lay)}", app.pid),
                 ("meetups of the tribe", "reader", f"{base}{ENDPOINTS['meetups of the tribe'](lay)}", app.pid),
@@ -162,6 +164,7 @@ def measure_step(args: argparse.Namespace, lay: reads_data.Layout, tmp: str) -> 
 
 
 ENDPOINTS = {
+    "auth no-op (GET /auth/session)": lambda lay: "/api/v1/auth/session",
     "history newest": lambda lay: f"/api/v1/tribes/{lay.big_slug}/messages",
     "history deep before": lambda lay: f"/api/v1/tribes/{lay.big_slug}/messages?before={lay.deep_before}",
     "meetups of the tribe": lambda lay: f"/api/v1/tribes/{lay.big_slug}/meetups",
@@ -180,10 +183,11 @@ def table(step: dict[str, Any]) -> list[str]:
     """Markdown rows for one data size."""
     res = step["results"]
     bare = res["bare /items (memory)"]["rps"]
+    bare_pg = res["bare /pg (1 indexed query)"]["rps"]
     rows = []
     for name, r in res.items():
         rows.append(f"| {step['messages']:,} | {name} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {r['rps']:.0f} | "
-                    f"{r['rps'] / bare:.2f} | {r['cpu_ms_per_request']:.2f} |")
+                    f"{r['rps'] / bare:.2f} | {r['rps'] / bare_pg:.2f} | {r['cpu_ms_per_request']:.2f} |")
     return rows
 
 
@@ -227,8 +231,8 @@ def main() -> None:
             print(f"  EXPLAIN {name}:")
             print("\n".join(summary(plan)))
         sys.stdout.flush()
-    print("\n| messages | endpoint | median ms | p99 ms | req/s | ratio to bare | server CPU ms/req |")
-    print("|---|---|---|---|---|---|---|")
+    print("\n| messages | endpoint | median ms | p99 ms | req/s | ratio to bare | ratio to bare /pg | server CPU ms/req |")
+    print("|---|---|---|---|---|---|---|---|")
     for step in steps:
         print("\n".join(table(step)))
     ratios = [s["results"][n]["rps"] / s["results"]["bare /items (memory)"]["rps"] for s in steps

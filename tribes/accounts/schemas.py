@@ -187,6 +187,14 @@ class UserCard(Out):
         )
 
 
+def card_of(user_id: int, display_name: str, avatar_url: str | None, visibility: str) -> dict[str, Any]:
+    """`card(user)` from the columns alone (read paths that skip the ORM): the same dict,
+    key for key, as `UserCard.of(user).model_dump(mode="json")` without a bio."""
+    if avatar_url and visibility == "tribes":
+        return {"id": user_id, "display_name": display_name, "avatar_url": avatar_url}
+    return {"id": user_id, "display_name": display_name}
+
+
 def card(user: User | None, *, bio: bool = False) -> dict[str, Any] | None:
     """The public user card as a JSON-ready dict (for features not yet on typed responses)."""
     if user is None:

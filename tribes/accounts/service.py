@@ -7,7 +7,7 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Select, delete, select
+from sqlalchemy import Select, bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -110,22 +110,30 @@ def start_session(
     return raw
 
 
+#: built once per process (every authenticated request runs it): the user of a live session
+#: token (not suspended) with the session row's id and "last seen" only, not its ORM object
+_SESSION_USER = (
+    select(User, UserSession.id, UserSession.last_seen_at)
+    .join(UserSession, User.id == UserSession.user_id)
+    .where(UserSession.token_hash == bindparam("token_hash"), User.suspended_at.is_(None))
+)
+
+
 def load_session_user(session: Session, raw: str) -> User | None:
     """The user of a live session token, or None if it was ended."""
-    row = session.execute(
-        select(UserSession, User)
-        .join(User, User.id == UserSession.user_id)
-        .where(UserSession.token_hash == token_hash(raw), User.suspended_at.is_(None))
-    ).first()
+    row = session.execute(_SESSION_USER, {"token_hash": token_hash(raw)}).first()
     if row is None:
         return None
-    user_session, user = row
+    user, session_id, last_seen_at = row
     now = utcnow()
-    if now - user_session.last_seen_at > LAST_SEEN_RESOLUTION:
-        # No commit here: the request's one commit writes it (a failed request leaves it).
-        user_session.last_seen_at = now
+    if now - last_seen_at > LAST_SEEN_RESOLUTION:
+        # No commit here: the request's one commit writes it (a failed request rolls it back).
+        session.execute(
+            update(UserSession).where(UserSession.id == session_id).values(last_seen_at=now)
+            .execution_options(synchronize_session=False)
+        )
     user.session_token = raw
-    user.session_id = user_session.id
+    user.session_id = session_id
     return user
 
 

@@ -17,6 +17,7 @@ from tribes.chat.direct_schemas import (
     UnreadOut,
 )
 from tribes.chat.direct_sending import delete_direct, edit_direct, get_direct_message, send_direct
+from tribes.chat.history import history_page, message_json
 from tribes.chat.models import ConversationMember, Message
 from tribes.chat.schemas import MessageOut
 from tribes.chat.sending import send_message
@@ -26,18 +27,26 @@ from tribes.extensions import db
 from tribes.groups import policy
 from tribes.http import api_blueprint
 from tribes.i18n import _
-from tribes.paging import decode_cursor, int_arg, keyset_page
+from tribes.paging import decode_cursor, encode_cursor, int_arg, keyset_page, page_limit
 
 bp = api_blueprint("chat_api", __name__)
 
 
 @bp.get("/tribes/<slug>/messages")
 @endpoint(Page[MessageOut], paged=True)
-def list_messages(slug: str) -> Page[MessageOut]:
+def list_messages(slug: str) -> dict[str, Any]:
     """History: newest first (`?before=`, or nothing), oldest first with `?after=`."""
-    tribe, _member = policy.get_tribe_for(db.session, current_user.id, slug)
-    rows, next_cursor = _history(service.history_query(tribe.id))
-    return Page(items=[MessageOut.of(m, tribe.slug) for m in rows], next_cursor=next_cursor)
+    # Core rows → the contract's dicts (tribes/chat/history.py): the same JSON as
+    # Page(items=[MessageOut.of(m, slug) ...]) at a fraction of the CPU (no ORM objects, no models)
+    tribe_id, tribe_slug = policy.member_tribe(db.session, current_user.id, slug)
+    ascending, bound = _history_bounds()
+    limit = page_limit()
+    rows = history_page(db.session, tribe_id, ascending=ascending, bound=bound, limit=limit + 1)
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = encode_cursor(["a" if ascending else "b", rows[-1].id])
+    return {"items": [message_json(row, tribe_slug) for row in rows], "next_cursor": next_cursor}
 
 
 @bp.post("/tribes/<slug>/messages")
@@ -79,8 +88,9 @@ def delete_message(message_id: int) -> None:
 # ---------------------------------------------------------------- direct messages
 
 
-def _history(stmt: Any) -> tuple[list[Any], str | None]:
-    """One page of messages by id: newest first (`?before=`, or nothing), oldest first with `?after=`."""
+def _history_bounds() -> tuple[bool, int | None]:
+    """The page asked for: (oldest first?, the id it starts after/before or None) from
+    `?cursor=`, `?before=` or `?after=` (a cursor wins); 422 for a bad combination or cursor."""
     before, after = int_arg("before"), int_arg("after")
     if before is not None and after is not None:
         raise ValidationFailed({"before": _("Use either before or after, not both.")})
@@ -89,14 +99,17 @@ def _history(stmt: Any) -> tuple[list[Any], str | None]:
         values = decode_cursor(cursor, 2)
         if values[0] not in ("b", "a") or not isinstance(values[1], int):
             raise ValidationFailed({"cursor": _("Invalid cursor.")})
-        ascending = values[0] == "a"
-        stmt = stmt.where(Message.id > values[1] if ascending else Message.id < values[1])
-    else:
-        ascending = after is not None
-        if before is not None:
-            stmt = stmt.where(Message.id < before)
-        if after is not None:
-            stmt = stmt.where(Message.id > after)
+        return values[0] == "a", values[1]
+    if after is not None:
+        return True, after
+    return False, before
+
+
+def _history(stmt: Any) -> tuple[list[Any], str | None]:
+    """One page of messages by id: newest first (`?before=`, or nothing), oldest first with `?after=`."""
+    ascending, bound = _history_bounds()
+    if bound is not None:
+        stmt = stmt.where(Message.id > bound if ascending else Message.id < bound)
     return keyset_page(
         db.session, stmt, [Message.id], descending=not ascending, cursor="",
         key_of=lambda m: ["a" if ascending else "b", m.id],

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, select
+from sqlalchemy import ColumnElement, and_, bindparam, select
 from sqlalchemy.orm import Session, lazyload
 
 from tribes.db import utcnow
@@ -59,6 +59,23 @@ def get_tribe_for(session: Session, user_id: int, slug: str) -> tuple[Tribe, Mem
         .where(Tribe.slug == slug)
         .options(*CHECK_ONLY)
     ).first()
+    if row is None:
+        raise NotFound()
+    return row[0], row[1]
+
+
+#: `get_tribe_for`'s statement reading only the tribe's id and slug, built once per process
+_MEMBER_TRIBE = (
+    select(Tribe.id, Tribe.slug)
+    .join(Membership, member_of(Tribe.id, bindparam("user_id")))
+    .where(Tribe.slug == bindparam("slug"))
+)
+
+
+def member_tribe(session: Session, user_id: int, slug: str) -> tuple[int, str]:
+    """`get_tribe_for`'s check reading only the tribe's id and slug (hot read paths: a Core
+    row on the session's connection, no ORM objects); NotFound for anyone who is not a member."""
+    row = session.connection().execute(_MEMBER_TRIBE, {"user_id": user_id, "slug": slug}).first()
     if row is None:
         raise NotFound()
     return row[0], row[1]
