@@ -99,13 +99,13 @@ def test_a_discreet_tribe_gets_the_neutral_mail(mailbox: Any, make_user: Any, ma
     meetup = new_meetup(olga, tribe["slug"], title="Midnight harvest")
     ria.put(f"meetups/{meetup['id']}/rsvp", {"status": "going"})
     set_mode(ria, "off")
-    announced(olga, tribe["slug"], title="Bring lanterns", body="The gate code is 4711.",
+    announced(olga, tribe["slug"], title="Bring lanterns", body="The gate code is Xylophon-Quarz.",
               meetup_id=meetup["id"], essential=True)
     mails = mailbox.of(ria)
     assert mails, "the essential announcement is mailed, discreetly"
     for mail in mails:
         seen = everything_in(mail)
-        for secret in ("Hidden Orchard", tribe["slug"], "Zelda", "Quixote", "lanterns", "4711", "Midnight"):
+        for secret in ("Hidden Orchard", tribe["slug"], "Zelda", "Quixote", "lanterns", "Xylophon-Quarz", "Midnight"):
             assert secret not in seen, secret
     assert any(m["Subject"] == "There is new activity in one of your tribes" for m in mails)
 
