@@ -7,7 +7,6 @@ from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import pytest
 from icalendar import Calendar
 from sqlalchemy import func, select
 
@@ -142,8 +141,6 @@ def test_scheduling_for_many_members_costs_the_same_statements(crowd, count_quer
     assert counts[0] == counts[1], counts  # the notifications are one INSERT, however many members
 
 
-@pytest.mark.xfail(strict=True, reason="the live push renders each recipient's notification with a query of its "
-                   "own at commit (tribes/notifications/service.py _render_pending); batched on mail/notify")
 def test_the_whole_request_costs_the_same_statements_for_many_members(crowd, new_meetup, count_queries):
     counts = []
     for size in (2, 12):

@@ -28,12 +28,14 @@ from email.utils import parseaddr
 from typing import Any
 
 from icalendar import Event, vCalAddress
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tribes.accounts.models import User
 from tribes.db import utcnow
 from tribes.errors import NotFound
 from tribes.groups import policy
+from tribes.groups.models import Membership
 from tribes.i18n import _, current_locale
 from tribes.mail.links import base_url
 from tribes.mail.outbox import mail_from
@@ -42,7 +44,7 @@ from tribes.meetups.models import Meetup, Rsvp
 from tribes.meetups.service import my_rsvp
 from tribes.meetups.times import spoken
 from tribes.notifications import kinds
-from tribes.notifications.mailing import MailExtras, register_extras
+from tribes.notifications.mailing import EXTRAS_CACHE, MailExtras, register_extras
 from tribes.notifications.models import Notification
 from tribes.notifications.texts import url_for
 
@@ -141,17 +143,55 @@ def calendar_file(
     return "meetup.ics", f"text/calendar; method={method}; charset=utf-8", data
 
 
+#: what `prepare` loads per meetup: (meetup, role by member, RSVP by member, the recipients asked for)
+_Facts = tuple[Meetup, dict[int, str], dict[int, Rsvp], frozenset[int]]
+
+
+def prepare(session: Session, pairs: list[tuple[Notification, User]], cache: dict[str, Any]) -> None:
+    """For many recipients of meet-up mails at once: each meetup, who of them is a member (and
+    their role) and their RSVPs — three queries per meetup, however many recipients."""
+    wanted: dict[int, set[int]] = {}
+    for notification, user in pairs:
+        meetup_id = (notification.data or {}).get("meetup_id")
+        if isinstance(meetup_id, int):
+            wanted.setdefault(meetup_id, set()).add(user.id)
+    facts: dict[int, _Facts] = cache.setdefault(__name__, {})
+    for meetup_id, user_ids in wanted.items():
+        meetup = session.get(Meetup, meetup_id)
+        if meetup is None:
+            continue
+        roles = {uid: role for uid, role in session.execute(
+            select(Membership.user_id, Membership.role)
+            .where(policy.member_of(meetup.tribe_id, Membership.user_id), Membership.user_id.in_(user_ids)))}
+        rsvps = {r.user_id: r for r in session.scalars(
+            select(Rsvp).where(Rsvp.meetup_id == meetup_id, Rsvp.user_id.in_(user_ids)))}
+        facts[meetup_id] = (meetup, roles, rsvps, frozenset(user_ids))
+
+
+def _known(session: Session, meetup_id: int, user_id: int) -> _Facts | None:
+    facts = session.info.get(EXTRAS_CACHE, {}).get(__name__, {}).get(meetup_id)
+    return facts if facts is not None and user_id in facts[3] else None
+
+
 def build_extras(session: Session, notification: Notification, user: User) -> MailExtras | None:
     """The extras of a meet-up notification's mail for its recipient (None: not a member any more)."""
     meetup_id = (notification.data or {}).get("meetup_id")
     if not isinstance(meetup_id, int):
         return None
-    try:
-        meetup: Meetup = policy.get_as_member(session, Meetup, meetup_id, user.id)[0]
-    except NotFound:
-        return None
-    rsvp = my_rsvp(session, meetup.id, user.id)
-    show_online = meetup.id in online.readers_of_link(session, [meetup], user.id)
+    known = _known(session, meetup_id, user.id)
+    if known is not None:  # loaded for the whole batch by `prepare`
+        meetup, roles, rsvps, _asked = known
+        if user.id not in roles:
+            return None
+        rsvp = rsvps.get(user.id)
+        show_online = online.reads_link(roles[user.id], rsvp.status if rsvp is not None else None)
+    else:
+        try:
+            meetup = policy.get_as_member(session, Meetup, meetup_id, user.id)[0]
+        except NotFound:
+            return None
+        rsvp = my_rsvp(session, meetup.id, user.id)
+        show_online = meetup.id in online.readers_of_link(session, [meetup], user.id)
     paragraphs = [_facts(meetup, user, show_online)]
     if meetup.status == "cancelled":
         if meetup.cancel_reason:
@@ -167,4 +207,4 @@ def build_extras(session: Session, notification: Notification, user: User) -> Ma
 def register() -> None:
     """Register the extras for every meet-up notification kind."""
     for kind in METHODS:
-        register_extras(kind, build_extras)
+        register_extras(kind, build_extras, prepare)

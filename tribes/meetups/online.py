@@ -32,6 +32,11 @@ def organising(session: Session, meetups: Iterable[Meetup], user_id: int | None)
     return {m.id for m in meetups if m.tribe_id in mine}
 
 
+def reads_link(role: str | None, status: str | None) -> bool:
+    """The rule of `readers_of_link` for one person whose role and answer are known."""
+    return status == "going" or role in ORGANISER_ROLES
+
+
 def readers_of_link(session: Session, meetups: Iterable[Meetup], user_id: int | None) -> set[int]:
     """Ids of the meetups whose online link the user may read (going, or organising)."""
     meetups = list(meetups)

@@ -34,7 +34,7 @@ from tribes.mail.links import base_url
 from tribes.mail.outbox import queue
 from tribes.notifications import letters, preferences, unsubscribe
 from tribes.notifications.kinds import BY_NAME, ESSENTIAL_KINDS
-from tribes.notifications.mailing import extras_for
+from tribes.notifications.mailing import extras_for, prepared
 from tribes.notifications.models import Notification
 
 if TYPE_CHECKING:
@@ -106,16 +106,18 @@ def mail_instantly(
     tribe_ids = {n.tribe_id for _u, n, _o in candidates if n.tribe_id is not None}
     tribes = {t.id: t for t in session.scalars(select(Tribe).where(Tribe.id.in_(tribe_ids)))} if tribe_ids else {}
     mailed: list[int] = []
-    for user, notification, out in candidates:
-        key = (user.id, notification.kind, notification.tribe_id)
-        if notification.kind in COALESCED_KINDS:
-            if key in taken:
-                continue
-            taken.add(key)
-        tribe = tribes.get(notification.tribe_id) if notification.tribe_id is not None else None
-        discreet = tribe is not None and tribe.mails_discreetly
-        _queue_one(session, user, notification, out, discreet)
-        mailed.append(notification.id)
+    # no autoflush: the mails queued so far go in one INSERT at the end, not one per extras query
+    with session.no_autoflush, prepared(session, [(n, u) for u, n, _o in candidates]):
+        for user, notification, out in candidates:
+            key = (user.id, notification.kind, notification.tribe_id)
+            if notification.kind in COALESCED_KINDS:
+                if key in taken:
+                    continue
+                taken.add(key)
+            tribe = tribes.get(notification.tribe_id) if notification.tribe_id is not None else None
+            discreet = tribe is not None and tribe.mails_discreetly
+            _queue_one(session, user, notification, out, discreet)
+            mailed.append(notification.id)
     session.flush()
     if mailed:
         session.execute(update(Notification).where(Notification.id.in_(mailed))
