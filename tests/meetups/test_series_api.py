@@ -253,3 +253,40 @@ def test_a_series_starting_beyond_the_horizon_has_its_first_occurrence(crowd: An
     first = make_series(owner, tribe["slug"], day="2028-06-05", rrule="FREQ=WEEKLY")
     assert first["starts_at"] == "2028-06-05T17:00:00+00:00" and first["series"] is not None
     assert owner.get(f"meetups/{first['id']}").get_json()["series"] == first["series"]
+
+
+def test_every_occurrence_asks_the_series_questions_and_has_a_door_code(app: Any, crowd: Any) -> None:
+    """Questions given with the series reach every occurrence, those the job makes later too;
+    a standing "going" skips occurrences with required questions (the member answers there)."""
+    tribe, owner, [ann] = crowd(1)
+    asked = [{"text": "Vegetarian?", "required": False}, {"text": "Which project?", "required": True}]
+    first = make_series(owner, tribe["slug"], questions=asked)
+    sid = first["series"]["id"]
+    items = api_occurrences(owner, tribe["slug"], *YEAR)
+    assert len(items) > 3
+    for item in items:
+        assert [(q["text"], q["required"]) for q in item["questions"]] == [(a["text"], a["required"]) for a in asked]
+    codes = {owner.get(f"meetups/{i['id']}").get_json()["checkin_code"] for i in items}
+    assert len(codes) == len(items) and None not in codes          # each its own door code
+    assert "checkin_code" not in ann.get(f"meetups/{items[0]['id']}").get_json()
+
+    refused = ann.put(f"series/{sid}/rsvp", {"status": "going"})
+    assert refused.status_code == 422                                 # the required question first
+    from tribes.extensions import db
+    from tribes.meetups.models import Meetup
+    from tribes.meetups.series import materialise_all
+    from tribes.meetups.series_models import MeetupSeries
+
+    assert ann.put(f"series/{sid}/rsvp", {"status": "maybe"}).status_code == 200
+    with app.app_context():
+        last = db.session.scalars(select(Meetup).where(Meetup.series_id == sid).order_by(Meetup.starts_at.desc())).first()
+        series = db.session.get(MeetupSeries, sid)
+        series.materialised_until = last.starts_at - timedelta(days=1)
+        db.session.delete(last)
+        db.session.commit()
+        assert materialise_all(db.session, datetime.now(UTC)) == 1
+        db.session.commit()
+    again = api_occurrences(ann, tribe["slug"], *YEAR)
+    newest = max(again, key=lambda i: i["starts_at"])
+    assert [q["text"] for q in newest["questions"]] == ["Vegetarian?", "Which project?"]
+    assert {i["my_rsvp"] for i in again} == {"maybe"}                 # the standing answer, inherited

@@ -22,8 +22,8 @@ from tribes.errors import ValidationFailed
 from tribes.groups import policy
 from tribes.groups.models import Membership, Tribe
 from tribes.i18n import _
-from tribes.meetups import recurrence, seats, service
-from tribes.meetups.models import Meetup, Rsvp
+from tribes.meetups import checkin, questions, recurrence, seats, service
+from tribes.meetups.models import Meetup, MeetupQuestion, Rsvp
 from tribes.meetups.series_models import MeetupSeries, SeriesRsvp
 from tribes.meetups.times import to_utc
 from tribes.notifications.service import notify
@@ -62,7 +62,7 @@ def _occurrence(series: MeetupSeries, start: datetime) -> Meetup:
         location=series.location, online_url=series.online_url, capacity=series.capacity,
         max_guests=series.max_guests, attendee_visibility=series.attendee_visibility, status="scheduled",
         sequence=0, going_count=0, uid=f"{uuid.uuid4()}@tribes", series_id=series.id, original_start=start,
-        created_at=now, updated_at=now,
+        checkin_code=checkin.new_code(), created_at=now, updated_at=now,
     )
 
 
@@ -71,9 +71,35 @@ def occurrence_starts(series: MeetupSeries, end: datetime) -> list[datetime]:
     return recurrence.expand(series.rrule, series.starts_at, series.timezone, series.starts_at, end, series.until)
 
 
-def materialise(session: Session, series: MeetupSeries, now: datetime) -> list[Meetup]:
+def _ask_as_before(session: Session, series: MeetupSeries, made: list[Meetup],
+                   items: list[dict[str, Any]] | None = None) -> None:
+    """New occurrences ask what the series asks: `items` when it is created, later the questions
+    of its latest occurrence before them."""
+    if not made:
+        return
+    if items is None:
+        latest = session.scalar(
+            select(Meetup.id).where(Meetup.series_id == series.id, Meetup.id.not_in([m.id for m in made]),
+                                    Meetup.original_start < min(m.original_start for m in made if m.original_start))
+            .order_by(Meetup.original_start.desc()).limit(1))
+        if latest is None:
+            return
+        items = [{"text": q.text, "required": q.required} for q in questions.questions_of(session, [latest])[latest]]
+    if not items:
+        return
+    now = utcnow()
+    session.add_all(MeetupQuestion(meetup_id=meetup.id, position=index, text=item["text"],
+                                   required=bool(item.get("required")), created_at=now)
+                    for meetup in made for index, item in enumerate(items))
+    session.flush()
+
+
+def materialise(session: Session, series: MeetupSeries, now: datetime,
+                ask: list[dict[str, Any]] | None = None) -> list[Meetup]:
     """Create the missing occurrences up to the horizon; idempotent (the unique
-    (series_id, original_start) settles two workers racing). Standing answers apply to new ones."""
+    (series_id, original_start) settles two workers racing). They ask the series' questions
+    (`ask` at its creation); standing answers apply to new ones, but for "going" to an
+    occurrence with required questions (the member answers those there)."""
     if series.status != "active":
         return []
     limit = now + horizon(series)
@@ -105,13 +131,18 @@ def materialise(session: Session, series: MeetupSeries, now: datetime) -> list[M
     if series.materialised_until is None or limit > series.materialised_until:
         series.materialised_until = limit
     session.flush()
+    _ask_as_before(session, series, made, ask)
     answers = session.scalars(select(SeriesRsvp).where(SeriesRsvp.series_id == series.id)
                               .order_by(SeriesRsvp.created_at, SeriesRsvp.id)).all()
     for meetup in made:
         if meetup.ends_at <= now:
             continue
         for answer in answers:
-            seats.set_rsvp(session, meetup, answer.user_id, answer.status, 0)
+            try:
+                with session.begin_nested():
+                    seats.set_rsvp(session, meetup, answer.user_id, answer.status, 0)
+            except ValidationFailed:
+                continue  # required questions: not answered for them
     return made
 
 
@@ -145,12 +176,16 @@ def create_series(session: Session, tribe: Tribe, actor_id: int, data: dict[str,
         raise ValidationFailed({"recurrence": _("The series ends before its first meetup.")})
     session.add(series)
     session.flush()
-    made = materialise(session, series, now)
+    ask = [{"text": q["text"], "required": bool(q.get("required"))} for q in data.get("questions") or []]
+    if len(ask) > questions.MAX_QUESTIONS:
+        raise ValidationFailed({"questions": _("At most %(count)s questions.", count=questions.MAX_QUESTIONS)})
+    made = materialise(session, series, now, ask)
     meetup = next((m for m in made if m.original_start == first), None)
     if meetup is None:  # the first date lies beyond the horizon: it exists all the same
         meetup = _occurrence(series, first)
         session.add(meetup)
         session.flush()
+        _ask_as_before(session, series, [meetup], ask)
     service._notify_members(session, meetup, actor_id)
     return meetup
 
