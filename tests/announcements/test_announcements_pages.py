@@ -80,12 +80,15 @@ def test_cap_shows_on_the_page_and_nothing_is_sent(app: Any, make_user: Any, mak
     assert [n["data"]["title"] for n in announcement_notes(ria)] == ["First"]
 
 
-def test_tribe_home_section_and_notifications_page(make_user: Any, make_tribe: Any) -> None:
+def test_tribe_tab_and_notifications_page(make_user: Any, make_tribe: Any) -> None:
     olga, ria = make_user("Olga"), make_user("Ria")
     slug = make_tribe(olga, [ria], name="Chess Club", visibility="listed")["slug"]
     out = announced(olga, slug, title="Season opener")
     home = ria.http.get(f"/t/{slug}").get_data(as_text=True)
-    assert "Season opener" in home and f"/t/{slug}/announcements#announcement-{out['id']}" in home
+    assert f'<a href="/t/{slug}/announcements">Announcements</a>' in home      # a tab of the tribe
+    listed = ria.http.get(f"/t/{slug}/announcements").get_data(as_text=True)
+    assert "Season opener" in listed and f'id="announcement-{out["id"]}"' in listed
+    assert f'<a href="/t/{slug}/announcements" aria-current="page">Announcements</a>' in listed
     notes = ria.http.get("/notifications").get_data(as_text=True)
     assert "Olga in Chess Club: Season opener" in notes
     [opener] = re.findall(r'<li class="notification unread" data-kind="announcement">\s*<a href="([^"]+)"', notes)

@@ -28,7 +28,8 @@ def test_member_and_admin_see_the_tabs_they_may_use(make_user: Any, make_tribe: 
     slug, owner = tribe["slug"], tribe["owner"]
     chat = html(member, f"/t/{slug}")
     assert "Rhein Runners" in chat and "We run along the river." in chat
-    assert tabs(chat) == {"Chat*": f"/t/{slug}", "Meet-ups": f"/t/{slug}/meetups", "Members": f"/t/{slug}/members"}
+    assert tabs(chat) == {"Chat*": f"/t/{slug}", "Meet-ups": f"/t/{slug}/meetups",
+                          "Announcements": f"/t/{slug}/announcements", "Members": f"/t/{slug}/members"}
     admin_tabs = tabs(html(owner, f"/t/{slug}"))
     assert admin_tabs["Invite"] == f"/t/{slug}/invites" and admin_tabs["Admin"] == f"/t/{slug}/admin"
     # the Admin tab holds the moderation pages; members are refused it
@@ -113,7 +114,7 @@ def test_tabs_read_in_german(make_user: Any, make_tribe: Any) -> None:
     tribe = make_tribe(members=[member])
     assert member.patch("me", {"locale": "de"}).status_code == 200
     page = html(member, f"/t/{tribe['slug']}/members")
-    assert set(tabs(page)) == {"Chat", "Treffen", "Mitglieder*"}
+    assert set(tabs(page)) == {"Chat", "Treffen", "Ankündigungen", "Mitglieder*"}
     assert "Mitglieder (2)" in page and "Nach Namen suchen" in page
 
 

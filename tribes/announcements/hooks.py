@@ -35,8 +35,5 @@ register_extras(ANNOUNCEMENT, _mail_extras)
 
 
 def init_app(app: Flask) -> None:
-    """The "Announcements" section on a tribe's home page."""
-    from tribes.announcements import views
-    from tribes.pages import add_tribe_section
-
-    add_tribe_section(app, "announcements/_tribe_section.html", views.tribe_section_context)
+    """Nothing to register on the pages: a tribe's tab bar links its announcements page
+    (templates/groups/_tabs.html), next to the chat rather than inside its full-height layout."""

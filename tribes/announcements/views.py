@@ -28,13 +28,6 @@ LIST_PAGE = 50
 MEETUP_CHOICES = 100
 
 
-def tribe_section_context(tribe: Any, me: Any) -> dict[str, Any]:
-    """The latest announcements the member may read (for the tribe home section)."""
-    stmt = service.visible_query(tribe.id, me).order_by(Announcement.created_at.desc(), Announcement.id.desc())
-    return {"latest_announcements": list(db.session.scalars(stmt.limit(3))),
-            "may_announce": policy.at_least(me.role, "organiser")}
-
-
 @bp.get("/t/<slug>/announcements")
 @login_required
 def tribe_announcements(slug: str) -> Any:
