@@ -49,6 +49,25 @@ def pass_failed(logger: logging.Logger, what: str, exc: BaseException) -> None:
         logger.error("%s failed", what, exc_info=exc)
 
 
+def one_pass(app: Any, work: Callable[[Any, Any], int], logger: logging.Logger, what: str) -> int:
+    """`work(session, now)` in its own app context and transaction: committed when it returns,
+    rolled back (and logged as a failed pass) when it raises; its count, or 0."""
+    from tribes.db import utcnow
+    from tribes.extensions import db
+
+    with app.app_context():
+        try:
+            done = work(db.session, utcnow())
+            db.session.commit()
+            return done
+        except Exception as exc:
+            db.session.rollback()
+            pass_failed(logger, what, exc)
+            return 0
+        finally:
+            db.remove()
+
+
 def start_background(app: Any, loop: Callable[[Any], None]) -> None:
     """Start `loop(app)` as a background task, unless RUN_BACKGROUND_JOBS is off."""
     if not app.config.get("RUN_BACKGROUND_JOBS", True):

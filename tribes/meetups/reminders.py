@@ -104,18 +104,6 @@ def run_once(app: Any) -> int:
     THE one place the reminder job commits (or rolls back): background loops and
     `tribes worker` call this, never `send_due_reminders` with a commit of their own.
     """
-    from tribes.db import utcnow
-    from tribes.extensions import db
-    from tribes.jobs import pass_failed
+    from tribes.jobs import one_pass
 
-    with app.app_context():
-        try:
-            sent = send_due_reminders(db.session, utcnow())
-            db.session.commit()
-            return sent
-        except Exception as exc:
-            db.session.rollback()
-            pass_failed(log, "sending meetup reminders", exc)
-            return 0
-        finally:
-            db.remove()
+    return one_pass(app, send_due_reminders, log, "sending meetup reminders")
