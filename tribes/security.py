@@ -1,9 +1,13 @@
 """Security headers on every response: a strict Content-Security-Policy (no inline script or
-style anywhere: JS and CSS live in static/), no sniffing, no framing, same-origin referrers."""
+style anywhere: JS and CSS live in static/), no sniffing, no framing, same-origin referrers.
+And the session cookie is written back only when it changed or the browser navigates."""
 
 from __future__ import annotations
 
-from flask import Flask, Response
+from typing import Any
+
+from flask import Flask, Response, request
+from flask.sessions import SecureCookieSessionInterface
 
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
@@ -33,6 +37,31 @@ def add_security_headers(response: Response) -> Response:
     return response
 
 
+class SessionCookie(SecureCookieSessionInterface):
+    """Flask's signed cookie session, without writing an unchanged session back from a page's
+    background requests.
+
+    A permanent session is re-sent on every response to slide its expiry. A response carries
+    the whole session as it was when its request began, so a background request of the page
+    being left (the unread count fetched after the socket connects, an htmx swap) that ends
+    after the next page's response wrote back the old session: the flash message the next
+    page had just shown came again, or one not yet shown was lost (seen in the browser tests).
+    A browser says what a request is (`Sec-Fetch-Mode`): the expiry slides on navigations
+    only. Clients that do not say (API clients, scripts: one request after another) slide
+    it on every answer, as before. A changed session is always written.
+    """
+
+    def should_set_cookie(self, app: Flask, session: Any) -> bool:
+        if session.modified:
+            return True
+        mode = request.headers.get("Sec-Fetch-Mode")
+        if mode is not None and mode != "navigate":
+            return False
+        return bool(session.permanent and app.config["SESSION_REFRESH_EACH_REQUEST"])
+
+
 def init_app(app: Flask) -> None:
-    """Register the headers for every response (pages, API, static files, errors)."""
+    """Register the headers for every response (pages, API, static files, errors) and the
+    session cookie's writer."""
     app.after_request(add_security_headers)
+    app.session_interface = SessionCookie()

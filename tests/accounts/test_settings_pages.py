@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from tests.conftest import PASSWORD
+from tests.pages.conftest import flashes
 
 NEW_PASSWORD = "an entirely new passphrase"
 
@@ -113,3 +114,38 @@ def test_settings_needs_a_login(make_client):
     anonymous = make_client()
     assert anonymous.http.get("/settings").status_code == 302
     assert anonymous.http.post("/settings/sessions/end-others").status_code in (302, 400, 403)
+
+
+def test_a_late_background_request_neither_repeats_nor_loses_a_flash_message(make_user, make_client):
+    """A page's background request (the unread count, fetched after its socket connects) may end
+    after the browser has moved on; its answer must not write back the session it started with."""
+    user = make_user()
+    background = {"Sec-Fetch-Mode": "cors", "Sec-Fetch-Dest": "empty", "Accept": "application/json"}
+    assert user.http.get("/settings", headers={"Sec-Fetch-Mode": "navigate"}).status_code == 200
+    cookie_of_the_page = user.http.get_cookie("tribes_session").value
+
+    # lost: the settings page's fetch set off before the form was sent ends after its redirect
+    assert post(user, "/settings/sessions/end-others").status_code == 302
+    late = make_client()
+    late.http.set_cookie("tribes_session", cookie_of_the_page)
+    answer = late.http.get("/api/v1/conversations/unread", headers=background)
+    assert answer.status_code == 200
+    for header in answer.headers.getlist("Set-Cookie"):
+        if header.startswith("tribes_session="):  # the browser would take it
+            user.http.set_cookie("tribes_session", header.split(";")[0].split("=", 1)[1])
+    assert flashes(user.http.get("/settings", headers={"Sec-Fetch-Mode": "navigate"})) == [
+        "Logged out everywhere else (0 sessions ended)."]
+
+    # repeated: a fetch of the page being left carries the cookie with the flash in it
+    assert post(user, "/settings/sessions/end-others").status_code == 302
+    late.http.set_cookie("tribes_session", user.http.get_cookie("tribes_session").value)
+    assert flashes(user.http.get("/settings", headers={"Sec-Fetch-Mode": "navigate"})) == [
+        "Logged out everywhere else (0 sessions ended)."]
+    answer = late.http.get("/api/v1/conversations/unread", headers=background)
+    assert answer.status_code == 200
+    for header in answer.headers.getlist("Set-Cookie"):
+        if header.startswith("tribes_session="):
+            user.http.set_cookie("tribes_session", header.split(";")[0].split("=", 1)[1])
+    assert flashes(user.http.get("/settings", headers={"Sec-Fetch-Mode": "navigate"})) == []
+    # an API client that says nothing of itself still has its cookie's expiry slid
+    assert "tribes_session=" in " ".join(user.get("me").headers.getlist("Set-Cookie"))
