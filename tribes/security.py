@@ -1,13 +1,15 @@
 """Security headers on every response: a strict Content-Security-Policy (no inline script or
 style anywhere: JS and CSS live in static/), no sniffing, no framing, same-origin referrers.
-And the session cookie is written back only when it changed or the browser navigates."""
+And the session cookie: written back only when it changed or its expiry is due to slide."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from flask import Flask, Request, Response, request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+from itsdangerous import BadSignature
 
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
@@ -38,17 +40,20 @@ def add_security_headers(response: Response) -> Response:
 
 
 class SessionCookie(SecureCookieSessionInterface):
-    """Flask's signed cookie session, without writing an unchanged session back from a page's
-    background requests.
+    """Flask's signed cookie session, written back only when it changed, or when its expiry
+    is due to slide on a navigation.
 
-    A permanent session is re-sent on every response to slide its expiry. A response carries
-    the whole session as it was when its request began, so a background request of the page
-    being left (the unread count fetched after the socket connects, an htmx swap) that ends
-    after the next page's response wrote back the old session: the flash message the next
-    page had just shown came again, or one not yet shown was lost (seen in the browser tests).
-    A browser says what a request is (`Sec-Fetch-Mode`): the expiry slides on navigations
-    only. Clients that do not say (API clients, scripts: one request after another) slide
-    it on every answer, as before. A changed session is always written.
+    A permanent session used to be re-sent on every response to slide its expiry. A response
+    carries the whole session as it was when its request began, so a background request of
+    the page being left (the unread count fetched after the socket connects, an htmx swap)
+    that ended after the next page's response wrote back the old session: the flash message
+    the next page had just shown came again, or one not yet shown was lost (seen in the
+    browser tests). Now an unchanged session is written back only when its cookie was signed
+    more than `REFRESH_AFTER` ago (so the expiry still slides: 30 days after the last visit,
+    to the hour), and, for a browser, only on a navigation (`Sec-Fetch-Mode: navigate`);
+    clients that do not say what a request is (API clients, scripts: one request after
+    another) slide it on any answer. A changed session is always written. Not re-signing an
+    unchanged cookie on every answer also saves each request the signature.
 
     The cookie is decoded once per WSGI environ: Flask-SocketIO (`manage_session=False`)
     pushes a request context built from the socket's stored environ for every event, and
@@ -57,25 +62,44 @@ class SessionCookie(SecureCookieSessionInterface):
     decoding would have given; an HTTP request has an environ of its own.
     """
 
+    REFRESH_AFTER = 3600  # seconds
     _DECODED = "tribes.decoded_session"
 
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
         environ: dict[str, Any] = request.environ
         decoded = environ.get(self._DECODED)
-        if decoded is not None:
-            return self.session_class(dict(decoded))
-        session = super().open_session(app, request)
-        if session is not None:
-            environ[self._DECODED] = dict(session)
+        if decoded is None:
+            decoded = environ[self._DECODED] = self._decode(app, request)
+            if decoded is None:
+                return None
+        data, signed_at = decoded
+        session = self.session_class(dict(data))
+        session.signed_at = signed_at  # type: ignore[attr-defined]
         return session
+
+    def _decode(self, app: Flask, request: Request) -> tuple[dict[str, Any], float] | None:
+        serializer = self.get_signing_serializer(app)
+        if serializer is None:
+            return None
+        value = request.cookies.get(self.get_cookie_name(app))
+        if not value:
+            return {}, 0.0
+        try:
+            data, signed_at = serializer.loads(
+                value, max_age=int(app.permanent_session_lifetime.total_seconds()), return_timestamp=True)
+        except BadSignature:
+            return {}, 0.0
+        return dict(data), signed_at.timestamp()
 
     def should_set_cookie(self, app: Flask, session: Any) -> bool:
         if session.modified:
             return True
-        mode = request.headers.get("Sec-Fetch-Mode")
-        if mode is not None and mode != "navigate":
+        if not (session.permanent and app.config["SESSION_REFRESH_EACH_REQUEST"]):
             return False
-        return bool(session.permanent and app.config["SESSION_REFRESH_EACH_REQUEST"])
+        if time.time() - getattr(session, "signed_at", 0.0) < self.REFRESH_AFTER:
+            return False
+        mode = request.headers.get("Sec-Fetch-Mode")
+        return mode is None or mode == "navigate"
 
 
 def init_app(app: Flask) -> None:

@@ -147,5 +147,24 @@ def test_a_late_background_request_neither_repeats_nor_loses_a_flash_message(mak
         if header.startswith("tribes_session="):
             user.http.set_cookie("tribes_session", header.split(";")[0].split("=", 1)[1])
     assert flashes(user.http.get("/settings", headers={"Sec-Fetch-Mode": "navigate"})) == []
-    # an API client that says nothing of itself still has its cookie's expiry slid
-    assert "tribes_session=" in " ".join(user.get("me").headers.getlist("Set-Cookie"))
+
+
+def test_the_session_cookie_expiry_slides_on_navigations_and_api_calls(make_user, monkeypatch):
+    """An unchanged session is re-sent once its cookie is older than an hour (the 30 days count
+    from the last visit), by a navigation or an API client's call, never by a page's fetch."""
+    from tribes.security import SessionCookie
+
+    user = make_user()
+
+    def resent(**headers: str) -> bool:
+        response = user.http.get("/api/v1/me" if "Sec-Fetch-Mode" not in headers or headers[
+            "Sec-Fetch-Mode"] != "navigate" else "/settings", headers=headers)
+        assert response.status_code == 200
+        return any(h.startswith("tribes_session=") for h in response.headers.getlist("Set-Cookie"))
+
+    assert not resent() and not resent(**{"Sec-Fetch-Mode": "navigate"})  # signed just now
+    monkeypatch.setattr(SessionCookie, "REFRESH_AFTER", 0)  # as if it were an hour old
+    assert resent()  # an API client that says nothing of itself
+    assert resent(**{"Sec-Fetch-Mode": "navigate"})
+    assert not resent(**{"Sec-Fetch-Mode": "cors"})
+    assert not resent(**{"Sec-Fetch-Mode": "no-cors"})
