@@ -74,13 +74,20 @@ def test_mails_released_by_a_held_up_sender_keep_their_attempts(
     monkeypatch.setattr(outbox, "MARGIN", timedelta(seconds=0.5))
     slow_server.handler.delay = 0.3
     queue_mails(app, 5)
-    send_due(app)  # sends two, gives three back
+    # 5 mails of 0.3 s each do not fit a 1 s lease: the pass sends what fits before the margin
+    # (two on an idle machine, fewer on a loaded one) and gives the rest back untouched
+    first = send_due(app)
     with app.app_context():
         rows = db.session.query(OutboxMail).all()
-        assert sorted(m.status for m in rows) == ["queued"] * 3 + ["sent"] * 2
-        assert all(m.attempts == 0 and m.claimed_until is None for m in rows if m.status == "queued")
+        given_back = [m for m in rows if m.status == "queued"]
+        assert len(given_back) == 5 - first and first < 5
+        assert sorted(m.status for m in rows) == ["queued"] * len(given_back) + ["sent"] * first
+        assert all(m.attempts == 0 and m.claimed_until is None for m in given_back)
         db.remove()
-    assert send_due(app) == 2 and send_due(app) == 1
+    passes = [first]
+    while sum(passes) < 5 and len(passes) < 10:
+        passes.append(send_due(app))
+    assert sum(passes) == 5
     assert sorted(m["Subject"] for m in slow_server.mails) == [f"Mail {i}" for i in range(5)]
 
 
