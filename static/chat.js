@@ -391,7 +391,7 @@
   // connect once the history is shown, then join with after_id = the newest shown id:
   // whatever was posted in between comes back as `missed`
   var socket = io({ transports: ["websocket", "polling"], autoConnect: false });
-  window.tribesSocket = socket;   // shared with notifications.js (one connection per page)
+  window.tribesSocket = socket;   // the page's one connection, shared through socket.js
 
   function join() {
     var data = Object.assign({ after_id: lastId }, room);

@@ -1,6 +1,6 @@
 /* The header's "Messages" badge follows direct messages live: when a direct message of someone
-   else arrives on the page's Socket.IO connection (window.tribesSocket, shared with chat.js,
-   notifications.js and unread.js; direct messages reach my personal room without a `join`), or
+   else arrives on the page's Socket.IO connection (static/socket.js: one for every script;
+   direct messages reach my personal room without a `join`), or
    when a conversation's read marker moves (chat.js dispatches `tribes:read`), the page asks the
    server for my unread total (GET data-count-url) and shows it. Asking rather than counting
    here keeps the rules in one place: message requests, blocked people and hidden messages never
@@ -50,11 +50,7 @@
     }, 250);
   }
 
-  function listen() {
-    var socket = window.tribesSocket;
-    if (!socket) {
-      socket = window.tribesSocket = io({ transports: ["websocket", "polling"] });
-    }
+  function listen(socket) {
     socket.on("message", function (m) {
       if (m && m.conversation && (!m.author || m.author.id !== me)) { refresh(); }
     });
@@ -65,12 +61,5 @@
     if (e.detail && e.detail.conversation) { refresh(); }
   });
 
-  if (window.tribesSocket || typeof io !== "undefined") {
-    listen();
-  } else if (script.dataset.socketio) {
-    var loader = document.createElement("script");
-    loader.src = script.dataset.socketio;
-    loader.addEventListener("load", listen);
-    document.head.append(loader);
-  }
+  if (window.tribesOnSocket) { window.tribesOnSocket(listen); }
 })();

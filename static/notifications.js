@@ -1,6 +1,5 @@
 /* The header's notification badge counts up live: on a `notification` event of the page's
-   Socket.IO connection (the chat's, when the page has one; else one of its own, opened only
-   when the page shows the notifications link). The badge's label comes translated from the
+   one Socket.IO connection (window.tribesOnSocket, static/socket.js). The badge's label comes translated from the
    script tag (data-unread, with {count}). */
 (function () {
   "use strict";
@@ -25,20 +24,7 @@
 
   function bump() { links.forEach(bumpLink); }
 
-  function listen() {
-    var socket = window.tribesSocket;
-    if (!socket) {
-      socket = window.tribesSocket = io({ transports: ["websocket", "polling"] });
-    }
-    socket.on("notification", bump);
-  }
-
-  if (window.tribesSocket || typeof io !== "undefined") {
-    listen();
-  } else if (script.dataset.socketio) {
-    var loader = document.createElement("script");
-    loader.src = script.dataset.socketio;
-    loader.addEventListener("load", listen);
-    document.head.append(loader);
+  if (window.tribesOnSocket) {
+    window.tribesOnSocket(function (socket) { socket.on("notification", bump); });
   }
 })();

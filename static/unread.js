@@ -1,8 +1,7 @@
 /* Live unread counts: the "My tribes" badge in the header (both copies: the wide nav's and the
    phone menu's) and, on /tribes, each tribe's own badge count up when someone else posts in one
    of my tribes, and drop when the chat posts its read marker (chat.js dispatches `tribes:read`).
-   The page's one Socket.IO connection (window.tribesSocket, shared with chat.js and
-   notifications.js) joins each tribe with after_id = the newest message id when the page was
+   The page's one Socket.IO connection (static/socket.js: one for every script) joins each tribe with after_id = the newest message id when the page was
    made, so it hears only what is new. Everything it needs comes from its script tag:
    data-tribes ({slug: unread}), data-after, data-me, data-my-tribes, data-unread ("{count} unread"). */
 (function () {
@@ -96,11 +95,7 @@
     });
   }
 
-  function listen() {
-    var socket = window.tribesSocket;
-    if (!socket) {
-      socket = window.tribesSocket = io({ transports: ["websocket", "polling"] });
-    }
+  function listen(socket) {
     socket.on("connect", function () { joinAll(socket); });   // rooms are gone after a reconnect
     if (socket.connected) { joinAll(socket); }
     socket.on("message", heard);
@@ -117,15 +112,5 @@
     if (slug in counts) { adjust(slug, -counts[slug]); }
   });
 
-  if (window.tribesSocket || typeof io !== "undefined") {
-    listen();
-  } else if (script.dataset.socketio) {
-    var loader = document.querySelector("script[src='" + script.dataset.socketio + "']");
-    if (!loader) {
-      loader = document.createElement("script");
-      loader.src = script.dataset.socketio;
-      document.head.append(loader);
-    }
-    loader.addEventListener("load", listen);
-  }
+  if (window.tribesOnSocket) { window.tribesOnSocket(listen); }
 })();
