@@ -53,6 +53,7 @@ def main() -> None:
         "history": f"/api/v1/tribes/{slug}/messages",
         "history deep": f"/api/v1/tribes/{slug}/messages?before={deep}",
         "tribes": "/api/v1/tribes",
+        "meetups": f"/api/v1/tribes/{slug}/meetups",
     }
     for name, path in paths.items():
         for _ in range(30):
