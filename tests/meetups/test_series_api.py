@@ -346,7 +346,11 @@ def test_a_monthly_series_cannot_move_by_a_new_date_and_nothing_changes(crowd: A
     assert api_occurrences(owner, tribe["slug"], *YEAR) == items
     series = owner.get(f"series/{first['series']['id']}").get_json()
     assert series["until"] is None and series["rrule"] == "FREQ=MONTHLY;BYDAY=1TH"
-    # with a rule of its own the move is possible: every first Friday from April on
+    # a new rule must hold the new date; with one that does, the move is possible
+    response = owner.patch(f"series/{first['series']['id']}", {
+        "from_meetup_id": items[3]["id"], "start_date": "2027-04-02", "rrule": "FREQ=MONTHLY;BYDAY=1SA"})
+    assert response.status_code == 422 and "start_date" in response.get_json()["error"]["fields"]
+    assert api_occurrences(owner, tribe["slug"], *YEAR) == items
     response = owner.patch(f"series/{first['series']['id']}", {
         "from_meetup_id": items[3]["id"], "start_date": "2027-04-02", "rrule": "FREQ=MONTHLY;BYDAY=1FR"})
     assert response.status_code == 200, response.get_json()

@@ -112,6 +112,8 @@ def change_following(session: Session, series: MeetupSeries, actor_id: int, data
     first = recurrence.first(rule, local_first, zone)
     if first is None or (until is not None and first > until):
         raise ValidationFailed({"recurrence": _("This repeat rule gives no meetup.")})
+    if days and first != recurrence.to_utc(local_first, zone):
+        raise ValidationFailed({"start_date": _("The new date is not one of the dates of the new rule.")})
     template = {k: data[k] for k in TEMPLATE if k in data and (data[k] is not None or k in ("online_url", "capacity"))}
     timing = (rule != series.rrule or clock != old_local.time() or "duration_minutes" in data or "until" in data
               or days != 0)
