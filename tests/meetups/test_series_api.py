@@ -290,3 +290,85 @@ def test_every_occurrence_asks_the_series_questions_and_has_a_door_code(app: Any
     newest = max(again, key=lambda i: i["starts_at"])
     assert [q["text"] for q in newest["questions"]] == ["Vegetarian?", "Which project?"]
     assert {i["my_rsvp"] for i in again} == {"maybe"}                 # the standing answer, inherited
+
+
+def test_following_moved_to_another_weekday_moves_the_weekly_series(crowd: Any) -> None:
+    tribe, owner, [member] = crowd(1)
+    first = make_series(owner, tribe["slug"], rrule="FREQ=WEEKLY", until="2027-03-25")  # Thursdays
+    items = api_occurrences(owner, tribe["slug"], *YEAR)
+    pivot = items[4]  # Thursday 2027-02-04
+    assert _local(pivot).date().isoformat() == "2027-02-04"
+    assert member.put(f"meetups/{items[6]['id']}/rsvp", {"status": "going"}).status_code == 200
+    response = owner.patch(f"series/{first['series']['id']}",
+                           {"from_meetup_id": pivot["id"], "start_date": "2027-02-05"})  # a Friday
+    assert response.status_code == 200, response.get_json()
+    moved = response.get_json()
+    assert moved["rrule"] == "FREQ=WEEKLY" and moved["rule_text"].startswith("every Friday, 19:00")
+    after = api_occurrences(owner, tribe["slug"], *YEAR)
+    assert [_local(i).strftime("%a %d.%m. %H:%M") for i in after if i["status"] == "scheduled"] == [
+        "Thu 07.01. 19:00", "Thu 14.01. 19:00", "Thu 21.01. 19:00", "Thu 28.01. 19:00",
+        "Fri 05.02. 19:00", "Fri 12.02. 19:00", "Fri 19.02. 19:00", "Fri 26.02. 19:00",
+        "Fri 05.03. 19:00", "Fri 12.03. 19:00", "Fri 19.03. 19:00", "Fri 26.03. 19:00"]  # the last one too
+    assert {i["status"] for i in after} == {"scheduled"}
+    assert [i["id"] for i in after[4:]] == [i["id"] for i in items[4:]]  # the same meetups, RSVPs kept
+    assert member.get(f"meetups/{items[6]['id']}/rsvp").get_json()["status"] == "going"
+    kinds = [n["kind"] for n in member.get("notifications").get_json()["items"]]
+    assert "meetup_changed" in kinds  # the going member is told the day moved
+
+
+def test_following_moved_shifts_the_weekdays_of_a_rule_with_byday(crowd: Any) -> None:
+    tribe, owner, _ = crowd(0)
+    first = make_series(owner, tribe["slug"], day="2027-01-04", rrule="FREQ=WEEKLY;BYDAY=MO,WE", until="2027-01-31")
+    items = api_occurrences(owner, tribe["slug"], *YEAR)
+    response = owner.patch(f"series/{first['series']['id']}",
+                           {"from_meetup_id": items[0]["id"], "start_date": "2027-01-05"})
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["rrule"] == "FREQ=WEEKLY;BYDAY=TU,TH"
+    after = api_occurrences(owner, tribe["slug"], *YEAR)
+    assert [_local(i).strftime("%a %d") for i in after] == [
+        "Tue 05", "Thu 07", "Tue 12", "Thu 14", "Tue 19", "Thu 21", "Tue 26", "Thu 28"]
+    assert {i["status"] for i in after} == {"scheduled"}
+
+
+@pytest.mark.parametrize(("locale", "text"), [
+    ("en", "a new date alone applies to this meetup only"),
+    ("de", "ein neues Datum allein gilt nur für dieses Treffen"),
+])
+def test_a_monthly_series_cannot_move_by_a_new_date_and_nothing_changes(crowd: Any, locale: str, text: str) -> None:
+    tribe, owner, _ = crowd(0)
+    first = make_series(owner, tribe["slug"])  # every first Thursday
+    assert owner.patch("me", {"locale": locale}).status_code == 200
+    items = api_occurrences(owner, tribe["slug"], *YEAR)
+    response = owner.patch(f"series/{first['series']['id']}",
+                           {"from_meetup_id": items[3]["id"], "start_date": "2027-04-02", "title": "Moved"})
+    assert response.status_code == 422
+    assert text in response.get_json()["error"]["fields"]["start_date"]
+    assert api_occurrences(owner, tribe["slug"], *YEAR) == items
+    series = owner.get(f"series/{first['series']['id']}").get_json()
+    assert series["until"] is None and series["rrule"] == "FREQ=MONTHLY;BYDAY=1TH"
+    # a new rule must hold the new date; with one that does, the move is possible
+    response = owner.patch(f"series/{first['series']['id']}", {
+        "from_meetup_id": items[3]["id"], "start_date": "2027-04-02", "rrule": "FREQ=MONTHLY;BYDAY=1SA"})
+    assert response.status_code == 422 and "start_date" in response.get_json()["error"]["fields"]
+    assert api_occurrences(owner, tribe["slug"], *YEAR) == items
+    response = owner.patch(f"series/{first['series']['id']}", {
+        "from_meetup_id": items[3]["id"], "start_date": "2027-04-02", "rrule": "FREQ=MONTHLY;BYDAY=1FR"})
+    assert response.status_code == 200, response.get_json()
+    after = [i for i in api_occurrences(owner, tribe["slug"], *YEAR) if i["status"] == "scheduled"]
+    assert [_local(i).strftime("%a %d.%m.") for i in after[2:6]] == ["Thu 04.03.", "Fri 02.04.", "Fri 07.05.",
+                                                                    "Fri 04.06."]
+
+
+def test_a_move_before_the_previous_meetup_is_refused(crowd: Any) -> None:
+    tribe, owner, _ = crowd(0)
+    first = make_series(owner, tribe["slug"], rrule="FREQ=WEEKLY", until="2027-02-28")
+    items = api_occurrences(owner, tribe["slug"], *YEAR)
+    for day in ("2027-01-14", "2027-01-13"):  # the 21st to the day of the one before it, or earlier
+        response = owner.patch(f"series/{first['series']['id']}", {"from_meetup_id": items[2]["id"], "start_date": day})
+        assert response.status_code == 422 and "start_date" in response.get_json()["error"]["fields"]
+    assert api_occurrences(owner, tribe["slug"], *YEAR) == items
+    response = owner.patch(f"series/{first['series']['id']}",
+                           {"from_meetup_id": items[2]["id"], "start_date": "2027-01-15"})
+    assert response.status_code == 200, response.get_json()
+    assert [i["starts_at"][:10] for i in api_occurrences(owner, tribe["slug"], *YEAR)][:4] == [
+        "2027-01-07", "2027-01-14", "2027-01-15", "2027-01-22"]

@@ -91,3 +91,54 @@ def test_series_page_answers_all_following_and_ends(crowd: Any) -> None:
     assert form(owner, f"/series/{sid}/end", {}).status_code == 302
     assert {i["status"] for i in api_occurrences(member, tribe["slug"], *YEAR)} == {"cancelled"}
     assert "This series has ended." in member.http.get(f"/series/{sid}").get_data(as_text=True)
+
+
+def test_edit_page_following_moved_to_another_day_moves_the_series(crowd: Any) -> None:
+    tribe, owner, _ = crowd(0)
+    make_series(owner, tribe["slug"], rrule="FREQ=WEEKLY", until="2027-02-28")
+    items = api_occurrences(owner, tribe["slug"], *YEAR)
+    body = {"title": "Stammtisch", "starts_at": "2027-01-22T18:00", "ends_at": "2027-01-22T20:00",
+            "timezone": "Europe/Berlin", "max_guests": "0", "attendee_visibility": "members", "scope": "following"}
+    assert form(owner, f"/meetups/{items[2]['id']}/edit", body).status_code == 302  # Thu 21st → Fri 22nd
+    after = api_occurrences(owner, tribe["slug"], *YEAR)
+    assert [(i["starts_at"][:10], i["status"]) for i in after] == [
+        ("2027-01-07", "scheduled"), ("2027-01-14", "scheduled"), ("2027-01-22", "scheduled"),
+        ("2027-01-29", "scheduled"), ("2027-02-05", "scheduled"), ("2027-02-12", "scheduled"),
+        ("2027-02-19", "scheduled"), ("2027-02-26", "scheduled")]
+    page = owner.http.get(f"/meetups/{items[3]['id']}").get_data(as_text=True)
+    assert "every Friday, 18:00" in page
+
+
+def test_edit_page_refuses_a_new_date_for_a_monthly_series_in_both_languages(crowd: Any) -> None:
+    tribe, owner, _ = crowd(0)
+    make_series(owner, tribe["slug"])  # every first Thursday
+    items = api_occurrences(owner, tribe["slug"], *YEAR)
+    body = {"title": "Moved", "starts_at": "2027-04-02T19:00", "ends_at": "2027-04-02T21:00",
+            "timezone": "Europe/Berlin", "max_guests": "0", "attendee_visibility": "members", "scope": "following"}
+    for locale, text in (("en", "a new date alone applies to this meetup only"),
+                         ("de", "ein neues Datum allein gilt nur für dieses Treffen")):
+        assert owner.patch("me", {"locale": locale}).status_code == 200
+        response = form(owner, f"/meetups/{items[3]['id']}/edit", body)
+        assert response.status_code == 422
+        html = response.get_data(as_text=True)
+        assert 'id="starts_at-error"' in html and text in html.replace("&#34;", '"').replace("&#39;", "'")
+    assert api_occurrences(owner, tribe["slug"], *YEAR) == items
+    # "Only this one" still moves this meetup alone
+    assert form(owner, f"/meetups/{items[3]['id']}/edit", {**body, "scope": "one"}).status_code == 302
+    after = api_occurrences(owner, tribe["slug"], *YEAR)
+    assert after[3]["starts_at"][:10] == "2027-04-02" and after[4]["starts_at"][:10] == "2027-05-06"
+
+
+def test_edit_page_repeats_choice_moves_a_monthly_series_to_the_new_day(crowd: Any) -> None:
+    tribe, owner, _ = crowd(0)
+    make_series(owner, tribe["slug"])  # every first Thursday
+    items = api_occurrences(owner, tribe["slug"], *YEAR)
+    edit = owner.http.get(f"/meetups/{items[3]['id']}/edit").get_data(as_text=True)
+    assert 'name="repeats"' in edit and 'value="keep" selected' in edit
+    body = {"title": "Stammtisch", "starts_at": "2027-04-02T19:00", "ends_at": "2027-04-02T21:00",
+            "timezone": "Europe/Berlin", "max_guests": "0", "attendee_visibility": "members", "scope": "following",
+            "repeats": "monthly_nth"}
+    assert form(owner, f"/meetups/{items[3]['id']}/edit", body).status_code == 302
+    after = [i for i in api_occurrences(owner, tribe["slug"], *YEAR) if i["status"] == "scheduled"]
+    assert [i["starts_at"][:10] for i in after[2:6]] == ["2027-03-04", "2027-04-02", "2027-05-07", "2027-06-04"]
+    assert after[4]["series"]["rrule"] == "FREQ=MONTHLY;BYDAY=1FR"

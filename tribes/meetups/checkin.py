@@ -18,9 +18,11 @@ from limits import parse as parse_limit
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from tribes import ratelimits
+from tribes import events, ratelimits
 from tribes.db import utcnow
 from tribes.errors import Conflict, RateLimited, ValidationFailed
+from tribes.groups import policy
+from tribes.groups.models import ROLES, Membership
 from tribes.i18n import _
 from tribes.meetups.models import Meetup, Rsvp
 from tribes.meetups.seats import lock_meetup
@@ -28,6 +30,8 @@ from tribes.meetups.seats import lock_meetup
 #: no 0/O, 1/I/L: readable from a screen across a room, typeable on a phone
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 6
+#: the live event of the door view (see `push`)
+EVENT = "meetup_checkin"
 
 
 def new_code() -> str:
@@ -73,6 +77,7 @@ def check_in(session: Session, meetup: Meetup, user_id: int) -> Rsvp:
     rsvp = _rsvp(session, meetup.id, user_id)
     if rsvp is None or rsvp.status != "going":
         raise Conflict(_("Only people who are going can be checked in."))
+    push(session, meetup, rsvp)
     return rsvp
 
 
@@ -86,7 +91,29 @@ def undo(session: Session, meetup: Meetup, user_id: int) -> Rsvp:
     rsvp = _rsvp(session, meetup.id, user_id)
     if rsvp is None:
         raise Conflict(_("This person has not answered."))
+    push(session, meetup, rsvp)
     return rsvp
+
+
+def push(session: Session, meetup: Meetup, rsvp: Rsvp) -> None:
+    """After the commit, `meetup_checkin {meetup_id, user_id, checked_in, here, going}` goes to
+    the personal socket rooms of the tribe's organisers and above (asked now, so a plain member,
+    or an organiser demoted meanwhile, gets nothing): their open door views follow along."""
+    here, going = counts(session, meetup.id)
+    payload = {"meetup_id": meetup.id, "user_id": rsvp.user_id, "checked_in": rsvp.checked_in_at is not None,
+               "here": here, "going": going}
+    # the personal rooms every socket joins on connect (chat.fanout.user_room, a feature beside this one)
+    organisers = [role for role in ROLES if policy.at_least(role, "organiser")]
+    rooms = [f"user:{user_id}" for user_id in session.scalars(select(Membership.user_id).where(
+        Membership.tribe_id == meetup.tribe_id, Membership.role.in_(organisers)).order_by(Membership.user_id))]
+
+    def emit() -> None:
+        from tribes.extensions import socketio
+
+        if rooms:
+            socketio.emit(EVENT, payload, to=rooms)
+
+    events.on_commit(session, emit)
 
 
 @functools.lru_cache(maxsize=8)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func
 
@@ -61,11 +61,9 @@ def _user_id() -> int:
     return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 18 else 0
 
 
-def door(meetup_id: int) -> Any:
-    """The organisers' door view: the big code, "12 of 20 checked in", the going list (not yet
-    checked in first, by name; DOOR_PAGE people, `?q=` finds a name)."""
-    meetup, _member = service.get_meetup_as(db.session, current_user.id, meetup_id, "organiser")
-    code = checkin.ensure_code(db.session, meetup)
+def _door_people(meetup: Meetup) -> dict[str, Any]:
+    """What the door view lists: counts and the going people (not yet checked in first, by
+    name; DOOR_PAGE people, `?q=` finds a name)."""
     here, going = checkin.counts(db.session, meetup.id)
     query = (request.args.get("q") or "").strip()[:100]
     stmt = (service.attendees_query(meetup.id, "going").join(User, User.id == Rsvp.user_id)
@@ -74,8 +72,24 @@ def door(meetup_id: int) -> Any:
         escaped = query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         stmt = stmt.where(func.lower(User.display_name).like(f"%{escaped.lower()}%", escape="\\"))
     people = list(db.session.scalars(stmt.limit(DOOR_PAGE + 1)))
-    return render_template("meetups/door.html", meetup=meetup, code=code, here=here, going=going,
-                           people=people[:DOOR_PAGE], more=len(people) > DOOR_PAGE, query=query)
+    return {"meetup": meetup, "here": here, "going": going, "people": people[:DOOR_PAGE],
+            "more": len(people) > DOOR_PAGE, "query": query}
+
+
+def door(meetup_id: int) -> Any:
+    """The organisers' door view: the big code, "12 of 20 checked in", the going list; it
+    follows check-ins made elsewhere live (static/door.js reloads `door_people`)."""
+    meetup, _member = service.get_meetup_as(db.session, current_user.id, meetup_id, "organiser")
+    code = checkin.ensure_code(db.session, meetup)
+    return render_template("meetups/door.html", code=code, **_door_people(meetup))
+
+
+def door_people(meetup_id: int) -> Any:
+    """The door view's live part (count and list) alone, for static/door.js (organisers and above)."""
+    meetup, _member = service.get_meetup_as(db.session, current_user.id, meetup_id, "organiser")
+    response = make_response(render_template("meetups/_door_people.html", **_door_people(meetup)))
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 def door_action(meetup_id: int) -> Any:
@@ -120,6 +134,7 @@ def here(meetup_id: int) -> Any:
 def register(bp: Blueprint) -> None:
     """Add the door pages to the meetups pages blueprint."""
     bp.add_url_rule("/meetups/<int:meetup_id>/door", view_func=login_required(door), methods=["GET"])
+    bp.add_url_rule("/meetups/<int:meetup_id>/door/people", view_func=login_required(door_people), methods=["GET"])
     bp.add_url_rule("/meetups/<int:meetup_id>/door", endpoint="door_action",
                     view_func=login_required(door_action), methods=["POST"])
     bp.add_url_rule("/meetups/<int:meetup_id>/here", view_func=login_required(here), methods=["GET", "POST"])

@@ -37,6 +37,7 @@ class SeriesPatch(_MeetupFields):
     title: str | None = None
     max_guests: int | None = Field(default=None, ge=0, le=20)
     attendee_visibility: Visibility | None = None
+    start_date: date | None = None
     start_time: time | None = None
     duration_minutes: int | None = Field(default=None, ge=1, le=24 * 60 * 31 - 1)
     rrule: str | None = Field(default=None, max_length=300)

@@ -3,7 +3,7 @@ following, end, adopt) and the series parts of the meetup forms."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -15,7 +15,7 @@ from tribes.errors import ApiError, ValidationFailed
 from tribes.extensions import db
 from tribes.groups import policy
 from tribes.i18n import _, current_locale
-from tribes.meetups import recurrence, series
+from tribes.meetups import recurrence, series, series_edit
 from tribes.meetups.models import Meetup
 from tribes.meetups.series_models import MeetupSeries, SeriesRsvp
 
@@ -55,13 +55,16 @@ def form_recurrence(form: Any, starts_at: str, zone: str) -> dict[str, Any] | No
 
 
 def following_changes(meetup: Meetup, data: dict[str, Any]) -> dict[str, Any]:
-    """The edit form's fields as a `PATCH /series` body from this meetup on (times → time of day, duration)."""
+    """The edit form's fields as a `PATCH /series` body from this meetup on (times → time of
+    day, duration; a date other than the one the form showed → `start_date`)."""
     changes = {k: v for k, v in data.items() if k in series.TEMPLATE}
     changes["from_meetup_id"] = meetup.id
     zone = meetup.timezone
     if data.get("starts_at") is not None:
         start = data["starts_at"] if data["starts_at"].tzinfo is None else recurrence.to_local(data["starts_at"], zone)
         changes["start_time"] = start.time()
+        if start.date() != recurrence.to_local(meetup.starts_at, zone).date():
+            changes["start_date"] = start.date()
         if data.get("ends_at") is not None:
             end = data["ends_at"] if data["ends_at"].tzinfo is None else recurrence.to_local(data["ends_at"], zone)
             minutes = int((end - start).total_seconds() // 60)
@@ -69,6 +72,31 @@ def following_changes(meetup: Meetup, data: dict[str, Any]) -> dict[str, Any]:
                 raise ValidationFailed({"ends_at": _("The end must be after the start.")})
             changes["duration_minutes"] = minutes
     return changes
+
+
+def change_following(meetup: Meetup, data: dict[str, Any], actor_id: int, repeats: str = "") -> MeetupSeries:
+    """The edit form's "This and all following": the series changed from this meetup on, with a
+    new "Repeats" choice (built from the new start) unless it is "keep"; a new date the rule
+    cannot carry is refused at the form's start field."""
+    assert meetup.series is not None
+    changes = following_changes(meetup, data)
+    if repeats and repeats != "keep":
+        start = changes.get("start_date") or recurrence.to_local(meetup.starts_at, meetup.timezone).date()
+        rule = recurrence.choice_rule(repeats, datetime.combine(start, changes.get("start_time") or time()))
+        if rule is None:
+            raise ValidationFailed({"repeats": _("Choose how the meetup repeats.")})
+        changes["rrule"] = rule
+    try:
+        return series_edit.change_following(db.session, meetup.series, actor_id, changes)
+    except ValidationFailed as exc:
+        fields = dict(exc.fields or {})
+        if "start_date" in fields:
+            fields["starts_at"] = fields.pop("start_date")
+        if isinstance(exc, series_edit.RuleCannotMove):
+            fields["starts_at"] = _("This series' rule cannot move to another day: change “Repeats” to move all "
+                                    "following meetups; a new date alone applies to this meetup only "
+                                    "(“Only this one”).")
+        raise ValidationFailed(fields) from exc
 
 
 @bp.get("/series/<int:series_id>")

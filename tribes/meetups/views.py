@@ -25,7 +25,6 @@ from tribes.meetups import (
     schemas,
     seats,
     series,
-    series_edit,
     series_views,
     service,
 )
@@ -206,8 +205,8 @@ def edit_meetup(meetup_id: int) -> Any:
         try:
             data = schemas.MeetupPatch.model_validate(_form_data(partial=True))
             if meetup.series is not None and request.form.get("scope") == "following":
-                changes = series_views.following_changes(meetup, data.model_dump(exclude_unset=True))
-                series_edit.change_following(db.session, meetup.series, current_user.id, changes)
+                series_views.change_following(meetup, data.model_dump(exclude_unset=True), current_user.id,
+                                              request.form.get("repeats", ""))
             else:
                 service.update_meetup(db.session, meetup, data.model_dump(exclude_unset=True), current_user.id)
         except ValidationError as exc:
