@@ -42,11 +42,7 @@
       });
   }
 
-  function listen() {
-    var socket = window.tribesSocket;
-    if (!socket) {
-      socket = window.tribesSocket = io({ transports: ["websocket", "polling"] });
-    }
+  function listen(socket) {
     socket.on("meetup_checkin", function (data) {
       if (data && Number(data.meetup_id) === meetup) { refresh(); }
     });
@@ -55,12 +51,5 @@
     if (socket.connected) { refresh(); }
   }
 
-  if (window.tribesSocket || typeof io !== "undefined") {
-    listen();
-  } else if (script.dataset.socketio) {
-    var loader = document.createElement("script");
-    loader.src = script.dataset.socketio;
-    loader.addEventListener("load", listen);
-    document.head.append(loader);
-  }
+  if (window.tribesOnSocket) { window.tribesOnSocket(listen); }   /* static/socket.js */
 })();
