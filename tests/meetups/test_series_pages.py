@@ -91,3 +91,25 @@ def test_series_page_answers_all_following_and_ends(crowd: Any) -> None:
     assert form(owner, f"/series/{sid}/end", {}).status_code == 302
     assert {i["status"] for i in api_occurrences(member, tribe["slug"], *YEAR)} == {"cancelled"}
     assert "This series has ended." in member.http.get(f"/series/{sid}").get_data(as_text=True)
+
+
+def test_series_page_pages_on_through_every_upcoming_occurrence(crowd: Any) -> None:
+    """A daily series has more occurrences than one page: "Later meetups" leads on to each, once."""
+    import re
+
+    from tribes.meetups.series_views import UPCOMING
+
+    tribe, owner, (member,) = crowd(1)
+    first = make_series(owner, tribe["slug"], rrule="FREQ=DAILY")
+    made = api_occurrences(member, tribe["slug"], *YEAR)
+    assert len(made) > 2 * UPCOMING
+    path: str | None = f"/series/{first['series']['id']}"
+    listed: list[int] = []
+    while path:
+        html = member.http.get(path).get_data(as_text=True)
+        on_page = [int(i) for i in re.findall(r'<li class="meetup [a-z]+">\s*<a href="/meetups/(\d+)"', html)]
+        assert 0 < len(on_page) <= UPCOMING
+        listed += on_page
+        later = re.search(r'<a href="([^"]+)" id="later-meetups">', html)
+        path = later.group(1).replace("&amp;", "&") if later else None
+    assert listed == [i["id"] for i in made]
