@@ -113,3 +113,15 @@ def test_series_page_pages_on_through_every_upcoming_occurrence(crowd: Any) -> N
         later = re.search(r'<a href="([^"]+)" id="later-meetups">', html)
         path = later.group(1).replace("&amp;", "&") if later else None
     assert listed == [i["id"] for i in made]
+
+
+def test_series_page_offers_taking_over_to_other_organisers_of_a_running_series(crowd: Any) -> None:
+    tribe, owner, (organiser, member) = crowd(2)
+    assert owner.patch(f"tribes/{tribe['slug']}/members/{organiser.user['id']}", {"role": "organiser"}).status_code == 200
+    sid = make_series(organiser, tribe["slug"])["series"]["id"]
+    offer = "Organise this series myself"
+    assert offer in owner.http.get(f"/series/{sid}").get_data(as_text=True)
+    assert offer not in organiser.http.get(f"/series/{sid}").get_data(as_text=True)  # already theirs
+    assert offer not in member.http.get(f"/series/{sid}").get_data(as_text=True)  # not an organiser
+    assert form(organiser, f"/series/{sid}/end", {}).status_code == 302
+    assert offer not in owner.http.get(f"/series/{sid}").get_data(as_text=True)  # ended

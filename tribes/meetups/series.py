@@ -246,6 +246,12 @@ def set_series_rsvp(session: Session, series: MeetupSeries, user_id: int, status
     return done
 
 
+def offers_adoption(series: MeetupSeries, user_id: int) -> bool:
+    """Whether the series page offers an organiser to take the series over: an orphaned
+    series, or one still running that somebody else organises."""
+    return series.status == "orphaned" or (series.organiser_id != user_id and series.status != "ended")
+
+
 def adopt(session: Session, series: MeetupSeries, actor_id: int) -> MeetupSeries:
     """An organiser takes the series over; an orphaned one produces occurrences again."""
     series.organiser_id = actor_id

@@ -81,6 +81,7 @@ def series_page(series_id: int) -> Any:
     me = policy.membership(db.session, item.tribe_id, current_user.id)
     mine = db.session.scalar(select(SeriesRsvp.status).where(SeriesRsvp.series_id == item.id,
                                                             SeriesRsvp.user_id == current_user.id))
+    organiser = me is not None and policy.at_least(me.role, "organiser")
     upcoming, cursor = keyset_page(
         db.session, series.occurrences_query(item.id, after=utcnow()), limit=UPCOMING,
         cursor=request.args.get("cursor") or None, **time_id_keyset(Meetup.original_start, Meetup.id),
@@ -88,7 +89,7 @@ def series_page(series_id: int) -> Any:
     return render_template(
         "meetups/series.html", series=item, rule=rule_text(item), answer=mine, upcoming=upcoming,
         later=url_for("series_pages.series_page", series_id=item.id, cursor=cursor) if cursor else None,
-        organiser=me is not None and policy.at_least(me.role, "organiser"),
+        organiser=organiser, offer_adoption=organiser and series.offers_adoption(item, current_user.id),
     )
 
 
