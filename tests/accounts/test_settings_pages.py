@@ -168,3 +168,33 @@ def test_the_session_cookie_expiry_slides_on_navigations_and_api_calls(make_user
     assert resent(**{"Sec-Fetch-Mode": "navigate"})
     assert not resent(**{"Sec-Fetch-Mode": "cors"})
     assert not resent(**{"Sec-Fetch-Mode": "no-cors"})
+
+
+def test_a_long_sessions_list_pages_on_instead_of_stopping(app, make_user):
+    """More live sessions than one page holds: a link leads to the ones seen earlier, each listed once."""
+    import secrets
+    from datetime import timedelta
+
+    from tribes.accounts.models import UserSession
+    from tribes.accounts.views import SESSIONS_SHOWN
+    from tribes.db import utcnow
+    from tribes.extensions import db
+
+    user = make_user()
+    long_ago = utcnow() - timedelta(days=30)
+    with app.app_context():
+        db.session.add_all([
+            UserSession(user_id=user.user["id"], token_hash=secrets.token_hex(32), user_agent=f"Old browser {n}",
+                        created_at=long_ago, last_seen_at=long_ago + timedelta(minutes=n))
+            for n in range(SESSIONS_SHOWN + 5)
+        ])
+        db.session.commit()
+    page = user.http.get("/settings").get_data(as_text=True)
+    assert page.count('class="session"') == SESSIONS_SHOWN and page.count(">this device<") == 1
+    seen = re.findall(r"Old browser (\d+)", page)
+    more = re.search(r'<a href="([^"]+)" id="sessions-more">Sessions seen earlier</a>', page)
+    assert more, "no link to the sessions beyond the first page"
+    rest = user.http.get(more.group(1).replace("&amp;", "&")).get_data(as_text=True)
+    seen += re.findall(r"Old browser (\d+)", rest)
+    assert sorted(map(int, seen)) == list(range(SESSIONS_SHOWN + 5))
+    assert 'id="sessions-more"' not in rest and "Log out everywhere else" in rest

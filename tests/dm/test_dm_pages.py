@@ -74,3 +74,19 @@ def test_message_button_on_a_profile(make_user, make_tribe):
     say(ana, conv_id, "hello Ben")
     # not a contact yet: a message request to Ben
     assert [c["id"] for c in ben.get("conversations/requests").get_json()["items"]] == [conv_id]
+
+
+def test_new_conversation_says_how_to_reach_contacts_beyond_the_picker(make_user, make_tribe, monkeypatch):
+    from tribes.chat import views
+
+    monkeypatch.setattr(views, "CONTACTS_SHOWN", 2)
+    ana = make_user("Ana Many")
+    friends = [make_user(f"Friend {n}") for n in range(3)]
+    for friend in friends:
+        befriend(ana, friend, make_tribe)
+    html = ana.get("/messages/new").get_data(as_text=True)
+    assert "Friend 0" not in html and "Friend 1" in html and "Friend 2" in html  # the newest two
+    assert 'id="more-contacts"' in html and "open their profile and choose Message" in html
+    assert ">Message</button>" in ana.get(f"/u/{friends[0].user['id']}").get_data(as_text=True)
+    monkeypatch.setattr(views, "CONTACTS_SHOWN", 3)
+    assert 'id="more-contacts"' not in ana.get("/messages/new").get_data(as_text=True)

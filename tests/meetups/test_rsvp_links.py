@@ -152,3 +152,15 @@ def test_the_page_speaks_the_linked_persons_language_and_time_zone(app, client, 
     assert 'lang="de"' in html and "Nein, ich komme nicht" in html and "JST" in html
     answer = client.http.post(token_for(app, member, meetup, "going"), headers={"Accept-Language": "en"})
     assert "Du kommst. Bis dann!" in answer.get_data(as_text=True)
+
+
+def test_the_link_page_shows_the_online_link_by_the_meetups_one_rule(app, client, crowd, new_meetup):
+    """Going, or organising (as everywhere else): a plain member not going never sees it."""
+    url = "https://video.example/room-4711"
+    tribe, owner, [member] = crowd(1)
+    meetup = new_meetup(owner, tribe["slug"], online_url=url)
+    assert url in client.get(token_for(app, owner, meetup, "not_going")).get_data(as_text=True)  # organiser
+    assert url in client.post(token_for(app, owner, meetup, "not_going")).get_data(as_text=True)
+    assert url not in client.get(token_for(app, member, meetup, "going")).get_data(as_text=True)  # not yet
+    assert url in client.post(token_for(app, member, meetup, "going")).get_data(as_text=True)
+    assert url not in client.post(token_for(app, member, meetup, "not_going")).get_data(as_text=True)

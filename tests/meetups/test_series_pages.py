@@ -142,3 +142,37 @@ def test_edit_page_repeats_choice_moves_a_monthly_series_to_the_new_day(crowd: A
     after = [i for i in api_occurrences(owner, tribe["slug"], *YEAR) if i["status"] == "scheduled"]
     assert [i["starts_at"][:10] for i in after[2:6]] == ["2027-03-04", "2027-04-02", "2027-05-07", "2027-06-04"]
     assert after[4]["series"]["rrule"] == "FREQ=MONTHLY;BYDAY=1FR"
+
+
+def test_series_page_pages_on_through_every_upcoming_occurrence(crowd: Any) -> None:
+    """A daily series has more occurrences than one page: "Later meetups" leads on to each, once."""
+    import re
+
+    from tribes.meetups.series_views import UPCOMING
+
+    tribe, owner, (member,) = crowd(1)
+    first = make_series(owner, tribe["slug"], rrule="FREQ=DAILY")
+    made = api_occurrences(member, tribe["slug"], *YEAR)
+    assert len(made) > 2 * UPCOMING
+    path: str | None = f"/series/{first['series']['id']}"
+    listed: list[int] = []
+    while path:
+        html = member.http.get(path).get_data(as_text=True)
+        on_page = [int(i) for i in re.findall(r'<li class="meetup [a-z]+">\s*<a href="/meetups/(\d+)"', html)]
+        assert 0 < len(on_page) <= UPCOMING
+        listed += on_page
+        later = re.search(r'<a href="([^"]+)" id="later-meetups">', html)
+        path = later.group(1).replace("&amp;", "&") if later else None
+    assert listed == [i["id"] for i in made]
+
+
+def test_series_page_offers_taking_over_to_other_organisers_of_a_running_series(crowd: Any) -> None:
+    tribe, owner, (organiser, member) = crowd(2)
+    assert owner.patch(f"tribes/{tribe['slug']}/members/{organiser.user['id']}", {"role": "organiser"}).status_code == 200
+    sid = make_series(organiser, tribe["slug"])["series"]["id"]
+    offer = "Organise this series myself"
+    assert offer in owner.http.get(f"/series/{sid}").get_data(as_text=True)
+    assert offer not in organiser.http.get(f"/series/{sid}").get_data(as_text=True)  # already theirs
+    assert offer not in member.http.get(f"/series/{sid}").get_data(as_text=True)  # not an organiser
+    assert form(organiser, f"/series/{sid}/end", {}).status_code == 302
+    assert offer not in owner.http.get(f"/series/{sid}").get_data(as_text=True)  # ended

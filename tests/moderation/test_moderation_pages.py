@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from tests.conftest import join
@@ -73,6 +74,8 @@ def test_invite_tree_and_ban_with_branch_preview_then_confirm(make_user, make_tr
         join(inviter, invitee, slug)
     tree = page(owner, f"/t/{slug}/moderation/invite-tree").get_data(as_text=True)
     assert tree.index("Recruiter") < tree.index("Bot One") < tree.index("Bot Two")
+    bans = set(re.findall(r"/moderation/ban/(\d+)\?with_branch=1", tree))
+    assert bans == {str(u.user["id"]) for u in (recruiter, bystander, bot1, bot2)}  # everyone but me
     preview = page(owner, f"/t/{slug}/moderation/ban/{recruiter.user['id']}?with_branch=1").get_data(as_text=True)
     for name in ("Recruiter", "Bot One", "Bot Two"):
         assert f"<li>{name}</li>" in preview

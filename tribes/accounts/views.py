@@ -22,10 +22,12 @@ from pydantic import ValidationError
 from tribes.accounts import avatars, limits, schemas, service, site
 from tribes.accounts.api import begin_login, end_login, uploaded_picture
 from tribes.accounts.models import UserSession
+from tribes.db import time_id_keyset
 from tribes.errors import ApiError, ValidationFailed, pydantic_fields
 from tribes.extensions import db
 from tribes.i18n import _, browser_locale
 from tribes.pages import form_page, local_path, page_blueprint, settings_section_context
+from tribes.paging import keyset_page
 from tribes.wsgi import UPLOAD_REFUSED
 
 bp = page_blueprint("accounts_pages", __name__)
@@ -122,19 +124,24 @@ def logout() -> Any:
 
 # ---------------------------------------------------------------- settings: account sections
 
-#: how many sessions the settings page lists (newest first)
+#: how many sessions one page of the settings page lists (last seen first; `?sessions_cursor=` pages on)
 SESSIONS_SHOWN = 50
 
 
 def settings_context(user: Any) -> dict[str, Any]:
-    """What the account sections of the settings page show: sessions, zones, languages."""
-    rows = list(db.session.scalars(
-        service.sessions_query(user.id)
-        .order_by(UserSession.last_seen_at.desc(), UserSession.id.desc())
-        .limit(SESSIONS_SHOWN)
-    ))
+    """What the account sections of the settings page show: a page of sessions (and the link
+    to the next one), zones, languages."""
+    cursor = request.args.get("sessions_cursor") or None
+    rows, next_cursor = keyset_page(
+        db.session, service.sessions_query(user.id), descending=True, limit=SESSIONS_SHOWN, cursor=cursor,
+        **time_id_keyset(UserSession.last_seen_at, UserSession.id),
+    )
     return {
         "sessions": rows,
+        "sessions_more": url_for("privacy_pages.settings", sessions_cursor=next_cursor) + "#sessions"
+        if next_cursor else None,
+        #: "log out everywhere else" is offered when any other session is live (a later page has one)
+        "other_sessions": len(rows) > 1 or next_cursor is not None or cursor is not None,
         "this_session": getattr(user, "session_id", None),
         "timezones": sorted(schemas.timezone_names()),
         "languages": [("de", "Deutsch"), ("en", "English")],

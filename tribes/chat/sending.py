@@ -17,9 +17,9 @@ Its transaction shape (the one place in the chat where it is not "the edge commi
    rolls back as for any request);
 2. a new message is inserted and committed inside `ordering.send_lock`, and its
    broadcast (queued with `events.on_commit`) runs after that commit, still under the
-   lock: this is what keeps a tribe's broadcasts in id order. `_insert_in_order` is the
-   only code that commits there; the lock itself may end the checks' read transaction
-   first (see `ordering.send_lock`);
+   lock: this is what keeps a tribe's broadcasts in id order. `store_in_order` is the
+   only code that commits there (tribe and direct messages alike); the lock itself may end
+   the checks' read transaction first (see `ordering.send_lock`);
 3. moderation's hooks and mentions run after the lock is released, in a transaction of
    their own (`_after_posted`): a failure there is logged, never the sender's error. For a
    socket send under `tribes serve` this is queued to `chat.after_send` (one worker per

@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 from tribes.chat import direct
 from tribes.chat.direct_sending import send_direct
 from tribes.chat.models import ConversationMember
+from tribes.contacts.models import Contact
 from tribes.contacts.service import contacts_of, contacts_query
 from tribes.errors import ValidationFailed
 from tribes.extensions import db
@@ -22,7 +23,7 @@ bp = page_blueprint("chat_pages", __name__)
 
 #: conversations (and requests) on one inbox page; more follow a "more" link
 PAGE_SIZE = 100
-#: contacts offered on the new-conversation page
+#: contacts offered on the new-conversation page (the newest; the page says how to reach the others)
 CONTACTS_SHOWN = 500
 
 
@@ -83,7 +84,7 @@ def new() -> Any:
         except ValueError:
             abort(404)
         if not 1 <= len(ids) <= 7:
-            return render_template("chat/new.html", contacts=_contacts(), error=_("Pick 1 to 7 contacts."),
+            return render_template("chat/new.html", **_contacts(), error=_("Pick 1 to 7 contacts."),
                                    client_id=secrets.token_urlsafe(12)), 422
         started: dict[str, int] = {}
         response = form_action(url_for("chat_pages.inbox"), _goto,
@@ -91,14 +92,18 @@ def new() -> Any:
         if "id" in started and response.status_code == 302:
             response.location = url_for("chat_pages.conversation", conversation_id=started["id"])
         return response
-    return render_template("chat/new.html", contacts=_contacts(), error=None, client_id=secrets.token_urlsafe(12))
+    return render_template("chat/new.html", **_contacts(), error=None, client_id=secrets.token_urlsafe(12))
 
 
-def _contacts() -> list[dict[str, Any]]:
-    """My contacts as the picker lists them, by name."""
-    rows = list(db.session.scalars(contacts_query(current_user.id).limit(CONTACTS_SHOWN)))
-    found = [c.model_dump(mode="json") for c in contacts_of(db.session, current_user.id, rows)]
-    return sorted(found, key=lambda c: c["user"]["display_name"].lower())
+def _contacts() -> dict[str, Any]:
+    """My newest CONTACTS_SHOWN contacts as the picker lists them, by name, and whether there
+    are more (the page then says how to reach the others: "Message" on their profile)."""
+    rows = list(db.session.scalars(
+        contacts_query(current_user.id).order_by(Contact.created_at.desc(), Contact.id.desc()).limit(CONTACTS_SHOWN + 1)
+    ))
+    found = [c.model_dump(mode="json") for c in contacts_of(db.session, current_user.id, rows[:CONTACTS_SHOWN])]
+    return {"contacts": sorted(found, key=lambda c: c["user"]["display_name"].lower()),
+            "more_contacts": len(rows) > CONTACTS_SHOWN}
 
 
 @bp.post("/u/<int:user_id>/message")

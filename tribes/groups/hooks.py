@@ -19,6 +19,7 @@ def init_app(app: Flask) -> None:
 
     from tribes.groups import reads
     from tribes.groups.models import Membership, Tribe
+    from tribes.groups.policy import member_of
     from tribes.pages import set_live_tribes_provider, set_tribe_unread_counter
 
     set_tribe_unread_counter(app, reads.unread_total)
@@ -32,8 +33,8 @@ def init_app(app: Flask) -> None:
         """My tribes' slugs with their unread counts, and the newest message id: the page's
         socket joins each tribe after that id, so it hears only what is new."""
         rows = session.execute(
-            select(Tribe.id, Tribe.slug).join(Membership, Membership.tribe_id == Tribe.id)
-            .where(Membership.user_id == user_id).order_by(Membership.id).limit(MAX_LIVE_TRIBES)
+            select(Tribe.id, Tribe.slug).join(Membership, member_of(Tribe.id, user_id))
+            .order_by(Membership.id).limit(MAX_LIVE_TRIBES)
         ).tuples().all()
         if not rows:
             return {"tribes": {}, "after": 0}

@@ -101,8 +101,7 @@ def my_tribes(session: Session, user_id: int) -> list[tuple[Tribe, str]]:
     """The user's tribes with their role, by name."""
     rows = session.execute(
         select(Tribe, Membership.role)
-        .join(Membership, Membership.tribe_id == Tribe.id)
-        .where(Membership.user_id == user_id)
+        .join(Membership, policy.member_of(Tribe.id, user_id))
         .order_by(Tribe.name, Tribe.id)
     ).all()
     return [(t, r) for t, r in rows]

@@ -29,6 +29,7 @@ from tribes.i18n import LOCALES, _, current_locale
 from tribes.mail.links import base_url
 from tribes.meetups import seats
 from tribes.meetups.models import Meetup, Rsvp
+from tribes.meetups.online import reads_link
 from tribes.meetups.service import my_rsvp
 from tribes.meetups.times import spoken
 from tribes.notifications.texts import url_for
@@ -54,6 +55,8 @@ class LinkTarget:
     meetup: Meetup
     answer: str
     rsvp: Rsvp | None
+    #: the person's role in the meet-up's tribe
+    role: str
 
 
 def _serializer(secret: str | bytes | None = None) -> URLSafeSerializer:
@@ -97,12 +100,12 @@ def target(session: Session, token: str) -> LinkTarget:
     user = session.get(User, user_id)
     if user is None or user.suspended_at is not None:
         raise NotFound()
-    meetup: Meetup = policy.get_as_member(session, Meetup, meetup_id, user_id)[0]
+    meetup, member = policy.get_as_member(session, Meetup, meetup_id, user_id)
     if meetup.status == "cancelled":
         raise LinkGone(_("This meet-up was cancelled, so there is nothing to answer any more."))
     if meetup.starts_at <= utcnow():
         raise LinkGone(_("This meet-up has begun: the links in its mails no longer work."))
-    return LinkTarget(user, meetup, answer, my_rsvp(session, meetup.id, user_id))
+    return LinkTarget(user, meetup, answer, my_rsvp(session, meetup.id, user_id), member.role)
 
 
 def answer(session: Session, token: str) -> tuple[LinkTarget, Rsvp, int | None]:
@@ -114,6 +117,12 @@ def answer(session: Session, token: str) -> tuple[LinkTarget, Rsvp, int | None]:
         guests = min(link.rsvp.guests, link.meetup.max_guests)
     rsvp = seats.set_rsvp(session, link.meetup, link.user.id, link.answer, guests)
     return link, rsvp, seats.waitlist_position(session, rsvp)
+
+
+def online_url(link: LinkTarget, answer: Rsvp | None) -> str | None:
+    """The meet-up's online link if the person may read it with this answer (going, or an
+    organiser: `online.reads_link`), else None."""
+    return link.meetup.online_url if reads_link(link.role, answer.status if answer else None) else None
 
 
 def person(session: Session, token: str) -> User | None:

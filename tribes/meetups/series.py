@@ -13,7 +13,7 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -190,12 +190,18 @@ def create_series(session: Session, tribe: Tribe, actor_id: int, data: dict[str,
     return meetup
 
 
-def occurrences(session: Session, series_id: int, after: datetime | None = None, limit: int | None = None) -> list[Meetup]:
-    """The series' occurrences, soonest first (those ending after `after`, when given)."""
+def occurrences_query(series_id: int, after: datetime | None = None) -> Select[tuple[Meetup]]:
+    """The series' occurrences (those ending after `after`, when given), to be ordered by
+    (original_start, id): soonest first."""
     stmt = select(Meetup).where(Meetup.series_id == series_id)
     if after is not None:
         stmt = stmt.where(Meetup.ends_at > after)
-    stmt = stmt.order_by(Meetup.original_start, Meetup.id)
+    return stmt
+
+
+def occurrences(session: Session, series_id: int, after: datetime | None = None, limit: int | None = None) -> list[Meetup]:
+    """The series' occurrences, soonest first (those ending after `after`, when given)."""
+    stmt = occurrences_query(series_id, after).order_by(Meetup.original_start, Meetup.id)
     if limit:
         stmt = stmt.limit(limit)
     return list(session.scalars(stmt))
@@ -238,6 +244,12 @@ def set_series_rsvp(session: Session, series: MeetupSeries, user_id: int, status
         mine = service.my_rsvp(session, meetup.id, user_id)
         done.append(seats.set_rsvp(session, meetup, user_id, status, mine.guests if mine else 0))
     return done
+
+
+def offers_adoption(series: MeetupSeries, user_id: int) -> bool:
+    """Whether the series page offers an organiser to take the series over: an orphaned
+    series, or one still running that somebody else organises."""
+    return series.status == "orphaned" or (series.organiser_id != user_id and series.status != "ended")
 
 
 def adopt(session: Session, series: MeetupSeries, actor_id: int) -> MeetupSeries:

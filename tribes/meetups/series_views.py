@@ -10,7 +10,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from tribes.db import utcnow
+from tribes.db import time_id_keyset, utcnow
 from tribes.errors import ApiError, ValidationFailed
 from tribes.extensions import db
 from tribes.groups import policy
@@ -18,9 +18,11 @@ from tribes.i18n import _, current_locale
 from tribes.meetups import recurrence, series, series_edit
 from tribes.meetups.models import Meetup
 from tribes.meetups.series_models import MeetupSeries, SeriesRsvp
+from tribes.paging import keyset_page
 
 #: registered by tribes.meetups.hooks
 bp = Blueprint("series_pages", __name__)
+#: occurrences on one page of the series page; later ones follow a "Later meetups" link
 UPCOMING = 24
 
 
@@ -107,10 +109,15 @@ def series_page(series_id: int) -> Any:
     me = policy.membership(db.session, item.tribe_id, current_user.id)
     mine = db.session.scalar(select(SeriesRsvp.status).where(SeriesRsvp.series_id == item.id,
                                                             SeriesRsvp.user_id == current_user.id))
+    organiser = me is not None and policy.at_least(me.role, "organiser")
+    upcoming, cursor = keyset_page(
+        db.session, series.occurrences_query(item.id, after=utcnow()), limit=UPCOMING,
+        cursor=request.args.get("cursor") or None, **time_id_keyset(Meetup.original_start, Meetup.id),
+    )
     return render_template(
-        "meetups/series.html", series=item, rule=rule_text(item), answer=mine,
-        upcoming=series.occurrences(db.session, item.id, after=utcnow(), limit=UPCOMING),
-        organiser=me is not None and policy.at_least(me.role, "organiser"),
+        "meetups/series.html", series=item, rule=rule_text(item), answer=mine, upcoming=upcoming,
+        later=url_for("series_pages.series_page", series_id=item.id, cursor=cursor) if cursor else None,
+        organiser=organiser, offer_adoption=organiser and series.offers_adoption(item, current_user.id),
     )
 
 

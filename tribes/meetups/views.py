@@ -283,7 +283,8 @@ def rsvp_link(token: str) -> Any:
                 link = rsvp_links.target(db.session, token)
                 context = {"done": False, "answer": link.rsvp, "position": None}
             page = render_template("meetups/rsvp_link.html", link=link, token=token, status=200,
-                                   when=rsvp_links.when(link), **context)
+                                   when=rsvp_links.when(link), online_url=rsvp_links.online_url(link, context["answer"]),
+                                   **context)
             status = 200
         except ApiError as exc:
             db.session.rollback()

@@ -173,7 +173,9 @@ def invite_tree(slug: str) -> Any:
     tree = invites.invite_tree(db.session, tribe.id)
     ids, cursor = invites.tree_page(tree, PAGE_SIZE, request.args.get("cursor") or None)
     roots = [InviteTreeNodeOut.of(tree, uid).model_dump(mode="json") for uid in ids]
-    return render_template("moderation/tree.html", tribe=tribe, me=me, roots=roots, next_cursor=cursor)
+    # nobody bans themselves: their own node offers no "ban with branch"
+    return render_template("moderation/tree.html", tribe=tribe, me=me, roots=roots, next_cursor=cursor,
+                           unbannable={me.user_id})
 
 
 @bp.route("/t/<slug>/moderation/ban/<int:user_id>", methods=["GET", "POST"])

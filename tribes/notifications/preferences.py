@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tribes.groups.models import Membership
+from tribes.groups.policy import member_of
 from tribes.notifications.kinds import BY_NAME, DEFAULT_DIGEST, KINDS, Digest, Mode
 from tribes.notifications.models import NotificationSettings
 
@@ -85,7 +86,7 @@ def mail_mode(session: Session, user_id: int, kind: str, tribe_id: int | None = 
     if mode == "off" or tribe_id is None:
         return mode
     volume = session.scalar(
-        select(Membership.email).where(Membership.user_id == user_id, Membership.tribe_id == tribe_id)
+        select(Membership.email).where(member_of(tribe_id, user_id))
     )
     if volume == "none":
         return "off"
