@@ -207,6 +207,31 @@ def test_path_ids_beyond_64_bits_are_404(make_user: Any) -> None:
     assert api.delete("blocks/100000000000000000000").data == api.delete("blocks/1").data
 
 
+@pytest.mark.parametrize("value", ["100000000000000000000", str(2**63), "9007199254740993"])
+def test_page_form_ids_beyond_the_contract_are_refused_like_other_non_ids(
+    make_user: Any, make_tribe: Any, value: str,
+) -> None:
+    """Ids typed into page forms follow the API's rule (at most 2^53 - 1): a larger number is
+    refused like any other non-id, never passed to the database (SQLite: 500 beyond 2^63)."""
+    member = make_user("Member Mia")
+    tribe = make_tribe(members=[member])
+    owner, slug = tribe["owner"], tribe["slug"]
+    answers = [
+        owner.http.post(f"/t/{slug}/admin/ownership", data={"csrf_token": owner.csrf, "user_id": raw})
+        for raw in (value, "nobody")
+    ]
+    assert [a.status_code for a in answers] == [302, 302]
+    assert answers[0].location == answers[1].location
+    roles = {m["user"]["id"]: m["role"] for m in owner.get(f"tribes/{slug}/members").get_json()["items"]}
+    assert roles == {owner.user["id"]: "owner", member.user["id"]: "member"}
+    started = [
+        member.http.post("/messages/new", data={"csrf_token": member.csrf, "user_ids": [raw], "body": "hi"})
+        for raw in (value, "nobody")
+    ]
+    assert [s.status_code for s in started] == [404, 404]
+    assert member.get("conversations").get_json()["items"] == []
+
+
 def test_a_megabyte_of_unknown_keys_answers_a_small_422(make_user: Any) -> None:
     api = make_user()
     keys = {f"k{n:06d}": 0 for n in range(72000)}

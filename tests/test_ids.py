@@ -94,3 +94,21 @@ def test_lists_of_random_id_rows_page_newest_first_by_time(make_user, make_tribe
     assert seen == [r.user["id"] for r in reversed(recipients)]
     bad = sender.get("contacts/requests/outgoing?cursor=WzEyM10")  # [123]: an id-only cursor
     assert bad.status_code == 422 and bad.get_json()["error"]["fields"] == {"cursor": "Invalid cursor."}
+
+
+def test_the_rule_in_tribes_db_names_every_table():
+    """The rule as written where ids are made (tribes/db.py) names every random-id table with
+    its reason, and every table that keeps a sequence or has no id: a reader sees where the rule
+    applies, and a new table fails here until it is named there too."""
+    import re
+    from pathlib import Path
+
+    import tribes.db
+
+    source = Path(tribes.db.__file__).read_text()
+    rule = source.split("# THE RULE", 1)[1].split("MAX_RANDOM_ID =", 1)[0]
+    random_part, rest = rule.split("# Tables with random ids", 1)[1].split("# Tables without random ids", 1)
+    classes = mapped_classes()
+    random = {name for name in Base.metadata.tables if issubclass(classes[name], RandomIdPK)}
+    assert random - set(re.findall(r"[a-z][a-z_]+", random_part)) == set(), "name them and why in tribes/db.py"
+    assert set(SEQUENTIAL) - set(re.findall(r"[a-z][a-z_]+", rest)) == set(), "name them and why in tribes/db.py"

@@ -69,7 +69,9 @@ class Base(DeclarativeBase):
 # ---------------------------------------------------------------- identifiers
 #
 # THE RULE: no identifier or count that a person can observe may move because of an event
-# hidden from them.
+# hidden from them. It is DESIGN.md's house rule 3 ("hidden means 404") carried from answers
+# to identifiers: what a person may not see must not show through the numbers they do see.
+# Rule 8's keyset paging then orders such tables by (time, id), as below.
 #
 # A shared counter is a channel: if notification ids came from one sequence, someone who owns
 # a second account could mention it before and after sending a contact request and read in
@@ -79,29 +81,54 @@ class Base(DeclarativeBase):
 # its ids from `random_id()` through `RandomIdPK`. Random ids carry no order: lists of these
 # tables are ordered and paged by (time, id), never by id alone (`time_id_keyset`).
 #
-# Tables with random ids (all but one), and why:
+# Tables with random ids (every table with an id of its own but two), and why:
 #   users            registrations of people I share nothing with are hidden from me
 #   user_sessions    ids shown in GET /me/sessions; other people's logins must not move them
+#   site_audit_log   site admins' actions (suspensions, site reports) are hidden from the people
 #   tribes           secret tribes' creation is hidden
 #   memberships      joins of secret tribes are hidden; their ids are in keyset cursors
 #   invite_edges, invites, bans, mutes, audit_log
 #                    tribe-internal actions, hidden from everyone outside that tribe
+#   join_requests, join_vouches
+#                    a request is declined quietly and is hidden from every other applicant;
+#                    who vouched is the members' business
 #   contacts, contact_requests, blocks
 #                    requests swallowed by a block or a decline, blocks: hidden by design
+#   conversations    direct messages and message requests (a stranger's first message; declined
+#                    quietly): who writes to whom is hidden from everyone outside the conversation
 #   notifications    the attack above; each person's notifications are hidden from everyone else
+#   notification_settings, digest_states, digest_marks
+#                    one person's preferences and digest bookkeeping, never anyone else's
+#   outbox_mails, password_reset_tokens, email_tokens
+#                    mails and links sent to other people
 #   reports          filed quietly; the reported person must not learn of them
-#   meetups, rsvps, calendar_tokens
-#                    other tribes' meetups, other members' answers, other people's feeds
+#   meetups, rsvps, calendar_tokens, meetup_questions
+#                    other tribes' meetups, other members' answers and check-ins (door codes
+#                    are random strings of their own, `meetups.checkin.new_code`), other
+#                    people's feeds
+#   meetup_series, meetup_series_rsvps
+#                    other tribes' series, other members' standing answers
+#   announcements, announcement_recipients
+#                    an announcement to a meetup's people is hidden from the rest of the tribe
 #   message_fingerprints
 #                    never shown; random anyway so no future export can leak them
 #
+# Tables without random ids:
+#   messages         the one table that keeps a sequence, see below
+#   site_settings    one row with the fixed id 1, never shown, counts nothing
+#   conversation_members, hidden_messages
+#                    no id column: keyed by (conversation, person) and (message, person). A
+#                    direct message swallowed by a block is a `messages` row like any other,
+#                    so it takes the same id as if it had been delivered; the blocker's
+#                    counts, lists and markers (`last_activity_id`) leave it out.
+#
 # The one table that keeps a sequence is `messages` (see its model): chat needs a total
-# per-tribe order in its ids (keyset paging by id, catch-up by `after_id`, "message events
-# arrive in id order") and each message is seen by everyone who can read the tribe anyway.
-# Residual leak, accepted: the gaps between one tribe's message ids show how many messages
+# per-room order in its ids (keyset paging by id, catch-up by `after_id`, "message events
+# arrive in id order") and each message is seen by everyone who can read the room anyway.
+# Residual leak, accepted: the gaps between one room's message ids show how many messages
 # were posted elsewhere on the site meanwhile (aggregate volume, no single event of a person).
-# tests/test_ids.py keeps this list honest: a new table is random unless it is allow-listed
-# there with its reason.
+# tests/test_ids.py keeps this list honest: every table uses `RandomIdPK` unless it is
+# allow-listed there with its reason, and each is named above.
 
 #: the largest random id: ids stay exact in JSON numbers (JavaScript, the contract's 2^53 cap)
 MAX_RANDOM_ID = 2**53 - 1

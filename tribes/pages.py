@@ -12,7 +12,7 @@ from flask_login import current_user
 from pydantic import BaseModel
 
 from tribes.errors import ValidationFailed
-from tribes.http import check_arguments, storable_text
+from tribes.http import MAX_INT, check_arguments, storable_text
 from tribes.i18n import _
 
 
@@ -196,6 +196,17 @@ def check_page_input() -> None:
            if not storable_text(value)}
     if bad:
         raise ValidationFailed(bad)
+
+
+def form_id(value: str | None) -> int | None:
+    """A form field naming a row by id, read by the API's rule: ASCII digits within
+    1..2^53 - 1 (`http.MAX_INT`), else None (a larger number names nothing and never reaches
+    the database, where SQLite cannot even bind it beyond 2^63)."""
+    raw = (value or "").strip()
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > len(str(MAX_INT)):
+        return None
+    number = int(raw)
+    return number if 1 <= number <= MAX_INT else None
 
 
 def page_blueprint(name: str, import_name: str) -> Blueprint:

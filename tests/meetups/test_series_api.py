@@ -58,7 +58,10 @@ def test_german_rule_text(crowd: Any) -> None:
 
 @pytest.mark.parametrize("rule", ["FREQ=YEARLY", "FREQ=HOURLY", "FREQ=DAILY;BYHOUR=9,18", "FREQ=WEEKLY;BYMINUTE=5",
                                   "FREQ=WEEKLY;COUNT=1000", "FREQ=MONTHLY;BYDAY=9XX", "nonsense", "",
-                                  "FREQ=WEEKLY;UNTIL=20270101T000000Z", "FREQ=DAILY;FREQ=WEEKLY"])
+                                  "FREQ=WEEKLY;UNTIL=20270101T000000Z", "FREQ=DAILY;FREQ=WEEKLY",
+                                  # digits are ASCII digits: "²" passes str.isdigit but not int(), "٣" is
+                                  # a number to int() but no calendar reads it in a feed's RRULE
+                                  "FREQ=WEEKLY;INTERVAL=²", "FREQ=WEEKLY;COUNT=²", "FREQ=WEEKLY;INTERVAL=٣"])
 def test_bad_rules_are_422_and_change_nothing(crowd: Any, rule: str) -> None:
     tribe, owner, _ = crowd(0)
     before = api_occurrences(owner, tribe["slug"], *YEAR)

@@ -16,7 +16,7 @@ from tribes.contacts.service import contacts_of, contacts_query
 from tribes.errors import ValidationFailed
 from tribes.extensions import db
 from tribes.i18n import _
-from tribes.pages import form_action, page_blueprint
+from tribes.pages import form_action, form_id, page_blueprint
 from tribes.paging import keyset_page
 
 bp = page_blueprint("chat_pages", __name__)
@@ -79,10 +79,10 @@ def _goto(conversation_id: int) -> str:
 def new() -> Any:
     """Pick contacts (1..7) for a new conversation, with an optional first message."""
     if request.method == "POST":
-        try:
-            ids = sorted({int(v) for v in request.form.getlist("user_ids")})
-        except ValueError:
+        picked = [form_id(v) for v in request.form.getlist("user_ids")]
+        if None in picked:
             abort(404)
+        ids = sorted({i for i in picked if i is not None})
         if not 1 <= len(ids) <= 7:
             return render_template("chat/new.html", **_contacts(), error=_("Pick 1 to 7 contacts."),
                                    client_id=secrets.token_urlsafe(12)), 422

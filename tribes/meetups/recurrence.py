@@ -47,6 +47,8 @@ def parse(text: str) -> Rule:
         raw = raw[6:]
     if not raw or len(raw) > 300:
         raise _bad(_("Give a repeat rule such as FREQ=WEEKLY."))
+    if not raw.isascii():  # RFC 5545 rules are ASCII: "²" passes str.isdigit() but not int()
+        raise _bad(_("This repeat rule is not valid."))
     parts: dict[str, str] = {}
     for piece in raw.upper().split(";"):
         key, sep, value = piece.partition("=")

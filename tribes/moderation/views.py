@@ -23,7 +23,7 @@ from tribes.i18n import _, lazy_gettext
 from tribes.moderation import limits, reports, schemas, service
 from tribes.moderation.models import Report
 from tribes.moderation.schemas import TARGET_LABELS, ReportOut
-from tribes.pages import form_action, form_page, page_blueprint
+from tribes.pages import form_action, form_id, form_page, page_blueprint
 from tribes.paging import keyset_page
 
 bp = page_blueprint("moderation_pages", __name__)
@@ -310,9 +310,8 @@ def hand_over(slug: str) -> Any:
     """Make another member an owner (owners); optionally step down to admin afterwards."""
     tribe, me = policy.get_tribe_with_role(db.session, current_user.id, slug, "owner")
     back = url_for("moderation_pages.settings", slug=tribe.slug)
-    try:
-        user_id = int(request.form.get("user_id", ""))
-    except ValueError:
+    user_id = form_id(request.form.get("user_id"))
+    if user_id is None:
         flash(_("Choose the member who becomes owner."), "error")
         return redirect(back)
     target = _target(tribe.id, user_id)
