@@ -128,3 +128,32 @@ def test_german_readers_get_german_mail(mailbox: Any, club: Any) -> None:
     [mail] = [m for m in mailbox.of(club["ria"]) if "Neuer Ort" in str(m["Subject"])]
     assert "Olga Owner in Chess Club: Neuer Ort" == mail["Subject"]
     assert "wesentlich" in text_of(mail)
+
+
+def test_someone_who_blocked_the_author_is_not_reached_and_the_author_cannot_tell(
+        mailbox: Any, club: Any) -> None:
+    """A block keeps the blocked person's announcements out of the blocker's notifications and
+    mail (essential ones too; the tribe's Announcements tab still lists them), and everything the
+    author reads stays as it was: the audience count and the recipient count."""
+    from tests.announcements.conftest import announcement_notes
+
+    olga, slug, meetup = club["olga"], club["slug"], club["meetup"]
+
+    def seen_by_olga(out: dict[str, Any]) -> Any:
+        counts = [olga.get(f"tribes/{slug}/announcements/audience", query_string=q).get_json()
+                  for q in ({}, {"meetup_id": meetup["id"]})]
+        return counts, out["recipient_count"], out["essential"]
+
+    before = seen_by_olga(announced(olga, slug, title="Before", meetup_id=meetup["id"], essential=True))
+    assert club["ria"].post("blocks", {"user_id": olga.user["id"]}).status_code in (200, 201)
+    after = seen_by_olga(announced(olga, slug, title="After", meetup_id=meetup["id"], essential=True))
+    announced(olga, slug, title="Tribe-wide after")
+    assert after == before
+    for title in ("After", "Tribe-wide after"):
+        assert [n for n in announcement_notes(club["max"]) if n["data"]["title"] == title]
+        assert not [n for n in announcement_notes(club["ria"]) if n["data"]["title"] == title]
+        assert [m for m in mailbox.of(club["max"]) if title in str(m["Subject"])]
+        assert not [m for m in mailbox.of(club["ria"]) if title in str(m["Subject"])]
+    assert [n for n in announcement_notes(club["ria"]) if n["data"]["title"] == "Before"]
+    listed = club["ria"].http.get(f"/t/{slug}/announcements").get_data(as_text=True)
+    assert "Tribe-wide after" in listed

@@ -13,6 +13,7 @@ from sqlalchemy import Select, exists, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from tribes import ratelimits
+from tribes.accounts.blocks import who_blocked
 from tribes.accounts.models import User
 from tribes.accounts.schemas import UserCard, card
 from tribes.announcements.models import Announcement, AnnouncementRecipient
@@ -110,8 +111,13 @@ def send(session: Session, tribe: Tribe, author_id: int, data: AnnouncementIn) -
     }
     if meetup is not None:
         payload["meetup_id"] = meetup.id
+    # someone who blocked the author is not reached (no notification, no mail, essential or
+    # not); they stay in the counts, so the author cannot tell (the announcement itself is on
+    # the tribe's Announcements tab for them as for anyone it was addressed to)
+    blockers = who_blocked(session, author_id, recipients)
     for uid in recipients:
-        notify(session, uid, KIND, dict(payload), about_user_id=None, tribe_id=tribe.id)
+        if uid not in blockers:
+            notify(session, uid, KIND, dict(payload), about_user_id=None, tribe_id=tribe.id)
     audit.record(session, tribe.id, author_id, AUDITED, details={
         "announcement_id": announcement.id, "title": announcement.title,
         "audience": "meetup" if meetup is not None else "tribe",
