@@ -115,3 +115,25 @@ def test_the_audit_log_page_names_the_action(make_user: Any, make_tribe: Any) ->
     row = next(line for line in html.splitlines() if "Ankündigung verschickt" in line)
     assert "Season opener" in html and "count: 1" in html
     assert "gelöschtes Mitglied" not in html.split("Ankündigung verschickt", 1)[1].split("</tr>", 1)[0], row
+
+
+def test_composer_opened_from_a_meetup_beyond_the_choices_offers_that_meetup(
+        make_user: Any, make_tribe: Any, new_meetup: Any, monkeypatch: Any) -> None:
+    from tribes.announcements import views
+
+    olga, ria = make_user("Olga"), make_user("Ria")
+    slug = make_tribe(olga, [ria], name="Chess Club")["slug"]
+    soon = new_meetup(olga, slug, title="Soon", starts_at="2027-03-01T19:00:00+01:00",
+                      ends_at="2027-03-01T21:00:00+01:00")
+    later = new_meetup(olga, slug, title="Later", starts_at="2027-06-01T19:00:00+02:00",
+                       ends_at="2027-06-01T21:00:00+02:00")
+    monkeypatch.setattr(views, "MEETUP_CHOICES", 1)  # only the soonest fits the list
+    plain = olga.http.get(f"/t/{slug}/announcements/new").get_data(as_text=True)
+    assert f'value="{soon["id"]}"' in plain and f'value="{later["id"]}"' not in plain
+    composer = olga.http.get(f"/t/{slug}/announcements/new?meetup_id={later['id']}").get_data(as_text=True)
+    assert f'<option value="{later["id"]}" selected>' in composer
+    # a meetup of another tribe is never offered, nor an id beyond the contract
+    elsewhere = new_meetup(olga, make_tribe(olga, [], name="Elsewhere")["slug"], title="Elsewhere night")
+    for wanted in (elsewhere["id"], "99999999999999999999"):
+        page = olga.http.get(f"/t/{slug}/announcements/new?meetup_id={wanted}")
+        assert page.status_code == 200 and f'value="{wanted}"' not in page.get_data(as_text=True)

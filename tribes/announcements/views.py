@@ -16,9 +16,10 @@ from tribes.extensions import db
 from tribes.groups import policy
 from tribes.i18n import _
 from tribes.meetups.models import Meetup
+from tribes.meetups.audience import meetup_in_tribe
 from tribes.meetups.service import tribe_meetups_query
 from tribes.meetups.views import render_description
-from tribes.pages import page_blueprint
+from tribes.pages import form_id, page_blueprint
 from tribes.paging import keyset_page
 
 bp = page_blueprint("announcements_pages", __name__)
@@ -96,6 +97,11 @@ def compose(slug: str) -> Any:
         form = {"meetup_id": preset, "rsvp": ["going"] if preset else []}
     meetups = list(db.session.scalars(
         tribe_meetups_query(tribe.id).order_by(Meetup.starts_at, Meetup.created_at, Meetup.id).limit(MEETUP_CHOICES)))
+    wanted = form_id(form.get("meetup_id"))  # opened from a meetup further ahead than the choices reach
+    if wanted is not None and all(m.id != wanted for m in meetups):
+        further = meetup_in_tribe(db.session, tribe.id, wanted)
+        if further is not None:
+            meetups.append(further)
     chosen = form.getlist("rsvp") if hasattr(form, "getlist") else form.get("rsvp", [])
     return render_template(
         "announcements/compose.html", tribe=tribe, meetups=meetups, errors=errors, form=form, chosen=chosen,
