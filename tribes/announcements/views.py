@@ -15,8 +15,8 @@ from tribes.errors import ApiError, pydantic_fields
 from tribes.extensions import db
 from tribes.groups import policy
 from tribes.i18n import _
-from tribes.meetups.models import Meetup
 from tribes.meetups.audience import meetup_in_tribe
+from tribes.meetups.models import Meetup
 from tribes.meetups.service import tribe_meetups_query
 from tribes.meetups.views import render_description
 from tribes.pages import form_id, page_blueprint

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, select
 from sqlalchemy.orm import Session, lazyload
 
 from tribes.db import utcnow
@@ -34,6 +34,15 @@ def member_of(tribe_id: Any, user_id: Any) -> ColumnElement[bool]:
     `select(Meetup, Membership).join(Membership, member_of(Meetup.tribe_id, user_id))`.
     """
     return and_(Membership.tribe_id == tribe_id, Membership.user_id == user_id)
+
+
+def members_at_least(tribe_id: Any, minimum: str) -> Select[Any]:
+    """The user ids of the tribe's members whose role is `minimum` or higher, in id order (a
+    SELECT to run or embed): "the tribe's admins" to tell of a report, a join request or an
+    orphaned series; "its organisers" to follow the door."""
+    roles = [role for role in ROLES if at_least(role, minimum)]
+    return (select(Membership.user_id).where(Membership.tribe_id == tribe_id, Membership.role.in_(roles))
+            .order_by(Membership.user_id))
 
 
 def membership(session: Session, tribe_id: int, user_id: int) -> Membership | None:

@@ -144,8 +144,7 @@ def ask(session: Session, tribe: Tribe, user: User, answers: list[str], message:
 
 def _queued(session: Session, tribe: Tribe, req: JoinRequest) -> None:
     """A request reached the queue: tell the admins, and let the astroturfing signal read it."""
-    admin_ids = session.scalars(select(Membership.user_id).where(
-        Membership.tribe_id == tribe.id, Membership.role.in_(("admin", "owner"))))
+    admin_ids = session.scalars(policy.members_at_least(tribe.id, "admin"))
     for admin_id in list(admin_ids):
         notify(session, admin_id, JOIN_REQUEST,
                {"tribe": _tribe_ref(tribe), "request_id": req.id, "user": card(req.user)},

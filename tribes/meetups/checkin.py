@@ -22,7 +22,6 @@ from tribes import events, ratelimits
 from tribes.db import utcnow
 from tribes.errors import Conflict, RateLimited, ValidationFailed
 from tribes.groups import policy
-from tribes.groups.models import ROLES, Membership
 from tribes.i18n import _
 from tribes.meetups.models import Meetup, Rsvp
 from tribes.meetups.seats import lock_meetup
@@ -103,9 +102,7 @@ def push(session: Session, meetup: Meetup, rsvp: Rsvp) -> None:
     payload = {"meetup_id": meetup.id, "user_id": rsvp.user_id, "checked_in": rsvp.checked_in_at is not None,
                "here": here, "going": going}
     # the personal rooms every socket joins on connect (chat.fanout.user_room, a feature beside this one)
-    organisers = [role for role in ROLES if policy.at_least(role, "organiser")]
-    rooms = [f"user:{user_id}" for user_id in session.scalars(select(Membership.user_id).where(
-        Membership.tribe_id == meetup.tribe_id, Membership.role.in_(organisers)).order_by(Membership.user_id))]
+    rooms = [f"user:{user_id}" for user_id in session.scalars(policy.members_at_least(meetup.tribe_id, "organiser"))]
 
     def emit() -> None:
         from tribes.extensions import socketio

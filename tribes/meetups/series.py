@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from tribes.db import utcnow
 from tribes.errors import ValidationFailed
 from tribes.groups import policy
-from tribes.groups.models import Membership, Tribe
+from tribes.groups.models import Tribe
 from tribes.i18n import _
 from tribes.meetups import checkin, questions, recurrence, seats, service
 from tribes.meetups.models import Meetup, MeetupQuestion, Rsvp
@@ -274,8 +274,7 @@ def check_orphaned(session: Session, series: MeetupSeries, now: datetime) -> boo
     series.status, series.updated_at = "orphaned", now
     if series.orphan_notified_at is None:
         series.orphan_notified_at = now
-        admins = session.scalars(select(Membership.user_id).where(
-            Membership.tribe_id == series.tribe_id, Membership.role.in_(("admin", "owner")))).all()
+        admins = session.scalars(policy.members_at_least(series.tribe_id, "admin")).all()
         data = {"series_id": series.id, "tribe": series.tribe.slug, "title": series.title}
         for admin_id in admins:
             notify(session, admin_id, ORPHANED_KIND, data, tribe_id=series.tribe_id)

@@ -96,9 +96,7 @@ def notify_admins(session: Session, tribe: Tribe, report: Report, exclude: int |
     """Tell the tribe's admins and owners about a new report."""
     from tribes.notifications.service import notify
 
-    admin_ids = session.scalars(
-        select(Membership.user_id).where(Membership.tribe_id == tribe.id, Membership.role.in_(("admin", "owner")))
-    )
+    admin_ids = session.scalars(policy.members_at_least(tribe.id, "admin"))
     for uid in list(admin_ids):
         if uid != exclude:
             notify(session, uid, "report_filed", {
