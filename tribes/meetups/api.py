@@ -32,7 +32,7 @@ from tribes.meetups.schemas import AttendeeOut, AttendeesPage, MeetupOut, RsvpOu
 from tribes.meetups.series import create_series
 from tribes.meetups.series_schemas import SeriesMeetupIn
 from tribes.meetups.times import as_utc
-from tribes.paging import decode_cursor, encode_cursor, keyset_page, page_limit
+from tribes.paging import cursor_after, keyset_page, page_limit, trim_page
 
 bp = api_blueprint("meetups_api", __name__)
 series_api.register(bp)
@@ -76,19 +76,10 @@ def _meetup_page(tribe_id: int | None, slug: str | None = None, role: str | None
     if start and end and end <= start:
         raise ValidationFailed({"to": _("Must be after `from`.")})
     limit = page_limit()
-    raw = request.args.get("cursor") or None
-    after = None
-    if raw:
-        try:
-            after = _parse_key(decode_cursor(raw, 3))
-        except (TypeError, ValueError) as exc:
-            raise ValidationFailed({"cursor": _("Invalid cursor.")}) from exc
+    after = cursor_after(3, _parse_key)
     rows = listing.meetup_rows(db.session, current_user.id, tribe_id=tribe_id, start=start or utcnow(), end=end,
                                after=after, limit=limit + 1)
-    cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        cursor = encode_cursor(listing.key_of(rows[-1]))
+    rows, cursor = trim_page(rows, limit, listing.key_of)
     asked = listing.questions_json(db.session, rows)
     return {"items": [listing.meetup_json(row, slug, role, asked) for row in rows], "next_cursor": cursor}
 
