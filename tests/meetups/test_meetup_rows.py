@@ -155,3 +155,21 @@ def test_outsiders_get_the_same_404_and_bad_arguments_the_same_422(make_user: An
                          ("cursor=WyJ4IiwieSIsMV0", "cursor"), ("limit=201", "limit")):
         response = alice.get(f"tribes/{tribe['slug']}/meetups?{query}")
         assert response.status_code == 422 and field in response.get_json()["error"]["fields"], query
+
+
+def test_a_page_is_three_statements_whatever_it_holds(crowd: Any, new_meetup: Any, count_queries: Any) -> None:
+    tribe, owner, (member,) = crowd(1)
+    for i in range(6):
+        m = new_meetup(owner, tribe["slug"], start=soon(days=i + 1), capacity=1)
+        member.put(f"meetups/{m['id']}/rsvp", {"status": "going"})
+    counts = {}
+    for path in (f"tribes/{tribe['slug']}/meetups", "me/meetups"):
+        response, _ = count_queries.measure(lambda p=path: member.get(p))
+        assert response.status_code == 200 and len(response.get_json()["items"]) == 6
+        # the session user, the access check (tribe list only), the page
+        counts[path] = len(count_queries.selects)
+    new_meetup(owner, tribe["slug"], questions=QUESTIONS)  # the questions: one more, only now
+    response, _ = count_queries.measure(lambda: member.get(f"tribes/{tribe['slug']}/meetups"))
+    assert len(response.get_json()["items"]) == 7
+    assert counts == {f"tribes/{tribe['slug']}/meetups": 3, "me/meetups": 2}
+    assert len(count_queries.selects) == 4

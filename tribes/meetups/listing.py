@@ -3,7 +3,8 @@
 `GET /tribes/{slug}/meetups` and `GET /me/meetups` used to load a page of `Meetup` objects
 (with their creator, tribe and series by three `selectin` loads), ask four more statements for
 the reader's facts (my answer, the waitlist lengths, the tribes I organise, the questions) and
-validate one `MeetupOut` per meetup: nine statements and ~9 ms of CPU for a page of twenty.
+validate one `MeetupOut` per meetup: nine statements per request and 7-9 ms of CPU (bench/README.md,
+"Third round").
 Here the page is one Core statement, built once per process per shape: the meetup's columns,
 its creator's card columns and its series (outer joins), the reader's answer and the waitlist
 length as correlated subqueries on the RSVP indexes, and whether it has questions; a second
