@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Select, bindparam, literal, select, tuple_
 from sqlalchemy.orm import Session
 
-from tribes.groups import reads
+from tribes.groups import policy, reads
 from tribes.groups.models import Membership, Tribe
 
 #: the page statements, built once per process: (after a cursor?, the chat's message model) → statement
@@ -34,8 +34,8 @@ def _page_statement(after: bool) -> Select[Any]:
                 Tribe.new_member_hours, Tribe.member_count, Tribe.created_at, Tribe.join_requests,
                 Tribe.join_questions, Tribe.discreet_email, unread.label("unread"),
             )
-            .join(Tribe, Tribe.id == Membership.tribe_id)
-            .where(Membership.user_id == bindparam("user_id"))
+            .select_from(Tribe)
+            .join(Membership, policy.member_of(Tribe.id, bindparam("user_id")))
         )
         if after:
             stmt = stmt.where(tuple_(Membership.joined_at, Membership.id) > tuple_(
