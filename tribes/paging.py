@@ -108,3 +108,26 @@ def keyset_page(
             vals = list(key_of(last))
         next_cursor = encode_cursor(vals)
     return rows, next_cursor
+
+
+def cursor_after(size: int, parse_key: Callable[[list[Any]], list[Any]]) -> list[Any] | None:
+    """The keyset values of ?cursor= (None without one), read as `keyset_page` reads them:
+    decoded, then converted by `parse_key`; 422 for anything else. For read paths that run
+    their own statement (Core rows) instead of `keyset_page`."""
+    cursor = request.args.get("cursor") or None
+    if not cursor:
+        return None
+    values = decode_cursor(cursor, size)
+    try:
+        return parse_key(values)
+    except (TypeError, ValueError) as exc:
+        raise ValidationFailed({"cursor": _("Invalid cursor.")}) from exc
+
+
+def trim_page(rows: list[Any], limit: int, key_of: Callable[[Any], Sequence[Any]]) -> tuple[list[Any], str | None]:
+    """A page from `limit + 1` rows: the first `limit`, and the cursor after the last of them
+    when there was one more (as `keyset_page` makes it)."""
+    if len(rows) <= limit:
+        return rows, None
+    rows = rows[:limit]
+    return rows, encode_cursor(list(key_of(rows[-1])))

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import current_app, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import lazyload
 
 from tribes.accounts.models import User
 from tribes.db import time_id_keyset
 from tribes.endpoint import Page, endpoint
 from tribes.extensions import db
-from tribes.groups import bans, invites, limits, policy, reads, schemas, service
+from tribes.groups import bans, invites, limits, listing, policy, reads, schemas, service
 from tribes.groups.models import Ban, Invite, Membership, Tribe
 from tribes.groups.schemas import (
     BannedOut,
@@ -27,7 +28,7 @@ from tribes.groups.schemas import (
     TribeOut,
 )
 from tribes.http import api_blueprint, body, parse
-from tribes.paging import keyset_page, page_limit
+from tribes.paging import cursor_after, keyset_page, page_limit, trim_page
 
 bp = api_blueprint("groups_api", __name__)
 
@@ -42,18 +43,22 @@ def create_tribe(data: schemas.TribeIn) -> TribeOut:
     return TribeOut.of(tribe, policy.membership(db.session, tribe.id, current_user.id))
 
 
+#: the cursor of the tribe list: (joined_at, membership id), as `time_id_keyset` reads it
+_MEMBERSHIP_KEY = time_id_keyset(Membership.joined_at, Membership.id)["parse_key"]
+
+
 @bp.get("/tribes")
 @endpoint(Page[TribeOut], paged=True)
-def list_my_tribes() -> Page[TribeOut]:
+def list_my_tribes() -> dict[str, Any]:
     """The tribes I belong to."""
-    # the list reads no person of a membership: no join to users for each of them
-    mine = service.my_tribes_query(current_user.id).options(lazyload(Membership.user), lazyload(Membership.invited_by))
-    rows, cursor = keyset_page(db.session, mine, **time_id_keyset(Membership.joined_at, Membership.id))
-    ids = [m.tribe_id for m in rows]
-    tribes = service.tribes_by_id(db.session, ids)
-    unread = reads.unread_counts(db.session, current_user.id, ids)
-    return Page(items=[TribeOut.of(tribes[m.tribe_id], m, unread.get(m.tribe_id, 0)) for m in rows],
-                next_cursor=cursor)
+    # Core rows → the contract's dicts (tribes/groups/listing.py): the same JSON as
+    # Page(items=[TribeOut.of(tribe, membership, unread) ...]) in one statement instead of three
+    limit = page_limit()
+    after = cursor_after(2, _MEMBERSHIP_KEY)
+    rows, cursor = trim_page(listing.my_tribe_rows(db.session, current_user.id, after=after, limit=limit + 1),
+                             limit, listing.key_of)
+    return {"items": [listing.tribe_json(row) for row in rows], "next_cursor": cursor}
+
 
 
 @bp.get("/tribes/directory")

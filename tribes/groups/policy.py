@@ -73,21 +73,29 @@ def get_tribe_for(session: Session, user_id: int, slug: str) -> tuple[Tribe, Mem
     return row[0], row[1]
 
 
-#: `get_tribe_for`'s statement reading only the tribe's id and slug, built once per process
+#: `get_tribe_for`'s statement reading only the tribe's id and slug and the member's role,
+#: built once per process
 _MEMBER_TRIBE = (
-    select(Tribe.id, Tribe.slug)
+    select(Tribe.id, Tribe.slug, Membership.role)
     .join(Membership, member_of(Tribe.id, bindparam("user_id")))
     .where(Tribe.slug == bindparam("slug"))
 )
 
 
-def member_tribe(session: Session, user_id: int, slug: str) -> tuple[int, str]:
-    """`get_tribe_for`'s check reading only the tribe's id and slug (hot read paths: a Core
-    row on the session's connection, no ORM objects); NotFound for anyone who is not a member."""
+def member_tribe_role(session: Session, user_id: int, slug: str) -> tuple[int, str, str]:
+    """`get_tribe_for`'s check reading only the tribe's id and slug and the user's role there
+    (hot read paths: a Core row on the session's connection, no ORM objects); NotFound for
+    anyone who is not a member."""
     row = session.connection().execute(_MEMBER_TRIBE, {"user_id": user_id, "slug": slug}).first()
     if row is None:
         raise NotFound()
-    return row[0], row[1]
+    return row[0], row[1], row[2]
+
+
+def member_tribe(session: Session, user_id: int, slug: str) -> tuple[int, str]:
+    """`member_tribe_role` without the role: the tribe's id and slug; NotFound for non-members."""
+    tribe_id, tribe_slug, _role = member_tribe_role(session, user_id, slug)
+    return tribe_id, tribe_slug
 
 
 def get_as_member(session: Session, model: Any, object_id: int, user_id: int) -> tuple[Any, Membership]:

@@ -24,9 +24,15 @@ def use_messages(model: Any) -> None:
     _messages = model
 
 
-def _unread_of_membership(user_id: int) -> Any:
+def message_model() -> Any:
+    """The chat's message model the counts read (None: no chat, nothing is ever unread)."""
+    return _messages
+
+
+def unread_of_membership(user_id: Any) -> Any:
     """The unread count of the membership row at hand, as a correlated subquery: the tribe's
-    live messages after the member's marker, not their own.
+    live messages after the member's marker, not their own (`user_id`: a value or a bind
+    parameter).
 
     Per membership on purpose: PostgreSQL runs it as one index-only range scan of
     ix_messages_live_tribe_id_id_author_id per tribe (tribe_id = ..., id > marker), so the
@@ -51,7 +57,7 @@ def unread_counts(session: Session, user_id: int, tribe_ids: list[int] | None = 
     """Unread messages per tribe of the user (tribes without any are left out), in one query."""
     if _messages is None:
         return {}
-    query = select(Membership.tribe_id, _unread_of_membership(user_id)).where(Membership.user_id == user_id)
+    query = select(Membership.tribe_id, unread_of_membership(user_id)).where(Membership.user_id == user_id)
     if tribe_ids is not None:
         if not tribe_ids:
             return {}
@@ -64,7 +70,7 @@ def unread_total(session: Session, user_id: int) -> int:
     if _messages is None:
         return 0
     per_tribe = (
-        select(_unread_of_membership(user_id).label("unread")).where(Membership.user_id == user_id).subquery()
+        select(unread_of_membership(user_id).label("unread")).where(Membership.user_id == user_id).subquery()
     )
     return int(session.scalar(select(func.coalesce(func.sum(per_tribe.c.unread), 0))) or 0)
 

@@ -116,13 +116,6 @@ def my_tribes_query(user_id: int) -> Any:
     )
 
 
-def tribes_by_id(session: Session, ids: list[int]) -> dict[int, Tribe]:
-    """Tribes by id, in one query."""
-    if not ids:
-        return {}
-    return {t.id: t for t in session.scalars(select(Tribe).where(Tribe.id.in_(ids)))}
-
-
 def directory_query(session: Session) -> Any:
     """Listed tribes (for keyset paging by id); none while the site turned the directory off."""
     if not site.directory_enabled(session):
