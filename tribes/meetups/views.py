@@ -258,14 +258,16 @@ def rotate_feed() -> Any:
 
 @bp.get("/calendar/<token>.ics")
 def calendar_feed(token: str) -> Any:
-    """The private feed: no cookie, the token is the key; an unknown or old token is 404."""
+    """The private feed: no cookie, the token is the key; an unknown or old token is 404. In
+    the feed owner's language."""
     user = ical.user_for_token(db.session, token)
     if user is None:
         abort(404)
     from tribes.meetups.api import meetup_url
     from tribes.meetups.series_ical import feed
 
-    data = feed(db.session, ical.feed_meetups(db.session, user.id), user.id, meetup_url, name=_("Tribes meetups"))
+    with rsvp_links.in_language_of(user):  # a calendar app sends no cookie and seldom a language
+        data = feed(db.session, ical.feed_meetups(db.session, user.id), user.id, meetup_url, name=_("Tribes meetups"))
     return Response(data, mimetype="text/calendar", headers={"Cache-Control": "private, max-age=300"})
 
 
