@@ -32,6 +32,10 @@ def test_create_form_defaults_to_my_time_zone_and_validates(app: Any, crowd: Any
     html = member.http.get(made.headers["Location"]).get_data(as_text=True)
     assert "<strong>Hi</strong>" in html and "<script>alert" not in html and "href=\"javascript" not in html
     assert "19:00 CST" in html and "0 / 20" in html
+    assert "Thu, Jan 10, 2030, 19:00 CST" in html
+    member.patch("me", {"locale": "de"})  # the German order and punctuation, not the English pattern in German words
+    german = member.http.get(made.headers["Location"]).get_data(as_text=True)
+    assert "Do., 10. Jan. 2030, 19:00 CST" in german and "Do. 10 Jan." not in german
     assert "Add to calendar (.ics)" in html and "Edit" not in html
 
 

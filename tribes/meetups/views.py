@@ -56,13 +56,15 @@ def _rendered(source: str) -> Markup:
     return Markup(nh3.clean(_markdown.render(source), link_rel="nofollow noopener noreferrer"))
 
 
-def local_time(value: datetime, zone: str, fmt: str = "EEE d MMM y, HH:mm") -> str:
-    """A time in the meetup's zone, in the reader's language, with the zone's abbreviation
-    (a CLDR pattern: "Mon 7 Dec 2026, 19:00 CET" / "Mo. 7 Dez. 2026, 19:00 CET")."""
-    from babel.dates import format_datetime
+def local_time(value: datetime, zone: str) -> str:
+    """A time in the meetup's zone, in the reader's language, with the zone's abbreviation:
+    the language's own order and punctuation of the day (CLDR skeleton), 24-hour time
+    ("Mon, Dec 7, 2026, 19:00 CET" / "Mo., 7. Dez. 2026, 19:00 CET")."""
+    from babel.dates import format_skeleton
 
-    when = local(value, zone)
-    return f"{format_datetime(when, fmt, tzinfo=when.tzinfo, locale=current_locale())} {when.tzname()}"
+    when, locale = local(value, zone), current_locale()
+    day = format_skeleton("yMMMEd", when, tzinfo=when.tzinfo, locale=locale)
+    return f"{day}, {format_skeleton('Hm', when, tzinfo=when.tzinfo, locale=locale)} {when.tzname()}"
 
 
 def tribe_section_context(tribe: Any, me: Any, limit: int = 5) -> dict[str, Any]:
