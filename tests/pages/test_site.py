@@ -118,3 +118,17 @@ def test_a_german_reader_gets_german_pages_and_errors(person: Any) -> None:
     assert "Seite nicht gefunden" in lost and "geheimen Tribe" in lost
     stale = me.http.post("/tribes/new", data={"csrf_token": "alt", "name": "Runde"}).get_data(as_text=True)
     assert "Dein Formular ist abgelaufen" in stale and "Formular erneut senden" in stale
+
+
+def test_asking_first_is_declared_on_forms_where_the_script_reads_it() -> None:
+    """confirm.js asks for `<form data-confirm>` only: the attribute on a button or a link
+    would let the destructive action through without a question."""
+    import re
+    from pathlib import Path
+
+    templates = Path(__file__).resolve().parents[2] / "templates"
+    misplaced = [f"{path.relative_to(templates)}: <{m.group(1)}"
+                 for path in sorted(templates.rglob("*.html"))
+                 for m in re.finditer(r"<([a-z]+)\b[^<>]*\sdata-confirm=", path.read_text(encoding="utf-8"))
+                 if m.group(1) not in ("form", "html")]
+    assert misplaced == []
