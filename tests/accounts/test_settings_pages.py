@@ -149,3 +149,25 @@ def test_a_late_background_request_neither_repeats_nor_loses_a_flash_message(mak
     assert flashes(user.http.get("/settings", headers={"Sec-Fetch-Mode": "navigate"})) == []
     # an API client that says nothing of itself still has its cookie's expiry slid
     assert "tribes_session=" in " ".join(user.get("me").headers.getlist("Set-Cookie"))
+
+
+PHONE_FIREFOX = "Mozilla/5.0 (Android 14; Mobile; rv:133.0) Gecko/133.0 Firefox/133.0"
+MAC_SAFARI = ("Mozilla/5.0 (Macintosh; Intel Mac OS X 14_6) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+              "Version/18.1 Safari/605.1.15")
+WINDOWS_EDGE = ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+                "Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0")
+
+
+def test_sessions_name_the_browser_and_system_not_the_raw_header(make_user, make_client):
+    user = make_user()
+    for agent in (PHONE_FIREFOX, MAC_SAFARI, WINDOWS_EDGE, "curl/8.5.0"):
+        other = make_client()
+        assert other.post("auth/login", {"email": user.user["email"], "password": PASSWORD},
+                          headers={"User-Agent": agent}).status_code == 200
+    page = user.http.get("/settings").get_data(as_text=True)
+    shown = re.findall(r'<li class="session">\s*<strong[^>]*>([^<]*)</strong>', page)
+    assert {"Firefox on Android", "Safari on macOS", "Edge on Windows", "curl/8.5.0"} <= set(shown), shown
+    assert ">Mozilla/5.0" not in page
+    user.patch("me", {"locale": "de"})
+    german = user.http.get("/settings").get_data(as_text=True)
+    assert "Firefox auf Android" in german

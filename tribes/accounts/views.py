@@ -19,7 +19,7 @@ from flask import (
 from flask_login import current_user, login_required, logout_user
 from pydantic import ValidationError
 
-from tribes.accounts import avatars, limits, schemas, service, site
+from tribes.accounts import avatars, devices, limits, schemas, service, site
 from tribes.accounts.api import begin_login, end_login, uploaded_picture
 from tribes.accounts.models import UserSession
 from tribes.errors import ApiError, ValidationFailed, pydantic_fields
@@ -135,6 +135,7 @@ def settings_context(user: Any) -> dict[str, Any]:
     ))
     return {
         "sessions": rows,
+        "device_name": devices.device_name,
         "this_session": getattr(user, "session_id", None),
         "timezones": sorted(schemas.timezone_names()),
         "languages": [("de", "Deutsch"), ("en", "English")],
