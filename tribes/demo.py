@@ -91,12 +91,14 @@ def _demo_joining(session: Session, tribe: Tribe, users: list[User]) -> None:
     from tribes.joining import service as joining
 
     groups.update_tribe(session, tribe, {"join_requests": True,
-                                         "join_questions": ["What do you work on?", "Who in the tribe knows you?"]})
+                                         "join_questions": ["What do you work on?", "Who in the tribe knows you?"]},
+                        actor_id=users[OWNER].id)
     podcasts = groups.create_tribe(
         session, users[ORGANISER], "Podcast Makers", slug="podcast-makers",
         description="Producers and hosts swapping editing tips.", visibility="listed",
     )
-    groups.update_tribe(session, podcasts, {"join_requests": True, "join_questions": ["Which show do you make?"]})
+    groups.update_tribe(session, podcasts, {"join_requests": True, "join_questions": ["Which show do you make?"]},
+                        actor_id=users[ORGANISER].id)
     joining.ask(session, podcasts, users[MEMBER], ["A weekly show about UX writing"], "Ben suggested I ask.")
 
 

@@ -191,10 +191,32 @@ def test_a_long_sessions_list_pages_on_instead_of_stopping(app, make_user):
         db.session.commit()
     page = user.http.get("/settings").get_data(as_text=True)
     assert page.count('class="session"') == SESSIONS_SHOWN and page.count(">this device<") == 1
-    seen = re.findall(r"Old browser (\d+)", page)
+    seen = re.findall(r'title="Old browser (\d+)"', page)
     more = re.search(r'<a href="([^"]+)" id="sessions-more">Sessions seen earlier</a>', page)
     assert more, "no link to the sessions beyond the first page"
     rest = user.http.get(more.group(1).replace("&amp;", "&")).get_data(as_text=True)
-    seen += re.findall(r"Old browser (\d+)", rest)
+    seen += re.findall(r'title="Old browser (\d+)"', rest)
     assert sorted(map(int, seen)) == list(range(SESSIONS_SHOWN + 5))
     assert 'id="sessions-more"' not in rest and "Log out everywhere else" in rest
+
+
+PHONE_FIREFOX = "Mozilla/5.0 (Android 14; Mobile; rv:133.0) Gecko/133.0 Firefox/133.0"
+MAC_SAFARI = ("Mozilla/5.0 (Macintosh; Intel Mac OS X 14_6) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+              "Version/18.1 Safari/605.1.15")
+WINDOWS_EDGE = ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+                "Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0")
+
+
+def test_sessions_name_the_browser_and_system_not_the_raw_header(make_user, make_client):
+    user = make_user()
+    for agent in (PHONE_FIREFOX, MAC_SAFARI, WINDOWS_EDGE, "curl/8.5.0"):
+        other = make_client()
+        assert other.post("auth/login", {"email": user.user["email"], "password": PASSWORD},
+                          headers={"User-Agent": agent}).status_code == 200
+    page = user.http.get("/settings").get_data(as_text=True)
+    shown = re.findall(r'<li class="session">\s*<strong[^>]*>([^<]*)</strong>', page)
+    assert {"Firefox on Android", "Safari on macOS", "Edge on Windows", "curl/8.5.0"} <= set(shown), shown
+    assert ">Mozilla/5.0" not in page
+    user.patch("me", {"locale": "de"})
+    german = user.http.get("/settings").get_data(as_text=True)
+    assert "Firefox auf Android" in german

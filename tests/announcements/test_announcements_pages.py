@@ -113,7 +113,7 @@ def test_the_audit_log_page_names_the_action(make_user: Any, make_tribe: Any) ->
     announced(olga, slug, title="Season opener")
     html = olga.http.get(f"/t/{slug}/moderation/audit").get_data(as_text=True)
     row = next(line for line in html.splitlines() if "Ankündigung verschickt" in line)
-    assert "Season opener" in html and "count: 1" in html
+    assert "Titel: Season opener" in html and "Empfänger:innen: 1" in html and "count: 1" not in html
     assert "gelöschtes Mitglied" not in html.split("Ankündigung verschickt", 1)[1].split("</tr>", 1)[0], row
 
 

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import expect
 
 from tests.e2e.test_chat_browser import _register
 from tests.live_server import LiveServer
+
+AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text(encoding="utf-8")
+#: WCAG 2.2 2.5.8: every target at least 24 × 24 px or far enough from the next one
+TARGET_SIZE = """async () => (await axe.run(document, {runOnly: {type: 'rule', values: ['target-size']}}))
+  .violations.flatMap(v => v.nodes.map(n => n.target.join(' ')))"""
 
 
 def _join(owner: Any, owner_csrf: str, member: Any, member_csrf: str, base: str, slug: str) -> None:
@@ -44,6 +50,16 @@ def test_lift_a_ban_and_leave_a_tribe(live_server: LiveServer, new_page: Any) ->
     dialog.locator("button[value=yes]").click()
     expect(olga.locator(f"#ban-{max_id}")).to_have_count(0)
     assert olga.request.get(f"{base}/api/v1/tribes/{slug}/bans").json()["items"] == []
+
+    # on a phone the member management rows read as labelled lines and every control is big enough to hit
+    olga.set_viewport_size({"width": 390, "height": 844})
+    olga.goto(f"{base}/t/{slug}/moderation/members")
+    row = olga.locator("tr", has_text="Lea Leaving")
+    expect(row.get_by_role("link", name="Ban with branch…")).to_be_visible()
+    assert "Muted until" in row.evaluate("r => [...r.cells].map(c => getComputedStyle(c, '::before').content).join(' ')")
+    olga.evaluate(AXE)
+    assert olga.evaluate(TARGET_SIZE) == []
+    assert olga.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
     # a member leaves from the tribe's leave page, after the dialog; the tribe is gone for her
     lea.goto(f"{base}/t/{slug}/leave")

@@ -10,6 +10,8 @@ page's own CSP stays in force.
 
 from __future__ import annotations
 
+import json
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -231,7 +233,26 @@ def test_every_page_fits_phones_and_passes_axe(live_server_factory: Any, browser
     for who, size, path, status, overflow, axe_count, names in rows:
         print(f"{who:7} {size:7} {status:6} {overflow:8} {axe_count:4} {path} {names}")
     print(f"{len(rows)} visits, {len(problems)} problems")
+    write_report(rows, problems)
     assert not problems, "\n".join(problems)
+
+
+def write_report(rows: list[tuple[str, str, str, int, int, int, str]], problems: list[str]) -> None:
+    """Optional: the figures per visit as JSON (or a Markdown table when the path ends in .md) at
+    the path in TRIBES_PAGE_REPORT, for a closing note; asserts nothing."""
+    target = os.environ.get("TRIBES_PAGE_REPORT")
+    if not target:
+        return
+    keys = ("who", "size", "path", "status", "overflow", "axe", "violations")
+    if target.endswith(".md"):
+        lines = ["| who | size | page | status | overflow px | axe nodes | axe rules |", "|---|---|---|---|---|---|---|"]
+        lines += [f"| {who} | {size} | `{path}` | {status} | {overflow} | {axe} | {names} |"
+                  for who, size, path, status, overflow, axe, names in rows]
+        lines += ["", f"{len(rows)} visits, {len(problems)} problems", *(f"- {p}" for p in problems)]
+        Path(target).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    else:
+        Path(target).write_text(json.dumps({"visits": [dict(zip(keys, row, strict=True)) for row in rows], "problems": problems},
+                                           indent=1), encoding="utf-8")
 
 
 def test_a_destructive_form_asks_in_a_dialog_first(live_server_factory: Any, browser: Any) -> None:

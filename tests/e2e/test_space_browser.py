@@ -43,6 +43,10 @@ def test_unread_badge_on_my_tribes_then_the_chat_tab(live_server: LiveServer, ne
     expect(card.locator(".unread-messages")).to_have_text("3")
     expect(card.locator(".unread-messages")).to_have_attribute("aria-label", "3 unread messages")
     expect(ben.locator("#nav-unread-messages")).to_have_text("3")
+    # a link styled as a button in a row of actions keeps a button's padding and height
+    create = ben.get_by_role("link", name="Create a tribe")
+    padding, height = create.evaluate("e => [parseFloat(getComputedStyle(e).paddingLeft), e.getBoundingClientRect().height]")
+    assert padding >= 8 and height >= 36, (padding, height)
 
     card.get_by_role("link", name="Space Tribe").click()
     expect(ben).to_have_url(f"{base}/t/{slug}")

@@ -129,3 +129,25 @@ def test_ics_needs_membership(crowd: Any, make_user: Any, new_meetup: Any) -> No
     m = new_meetup(owner, tribe["slug"])
     outsider = make_user()
     assert outsider.get(f"meetups/{m['id']}/ics").status_code == 404
+
+
+def test_private_feed_speaks_its_owners_language(crowd: Any, client: Any) -> None:
+    """A calendar app fetches the feed without cookie or Accept-Language: a German member's
+    feed still names itself and says a meetup was cancelled in German."""
+    tribe, owner, (member,) = crowd(1)
+    start = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(days=3)
+    gone = owner.post(f"tribes/{tribe['slug']}/meetups", {
+        "title": "Stammtisch", "starts_at": start.isoformat(), "ends_at": (start + timedelta(hours=1)).isoformat(),
+        "timezone": "Europe/Berlin"}).get_json()
+    owner.post(f"meetups/{gone['id']}/cancel", {"reason": "Raum ist belegt"})
+    assert member.patch("me", {"locale": "de"}).status_code == 200
+    url = member.post("me/calendar-token").get_json()["url"].removeprefix("http://localhost")
+
+    feed = parse(client.get(url))
+    assert str(feed["X-WR-CALNAME"]) == "Tribes-Treffen"
+    (event,) = events(feed)
+    assert str(event["description"]).startswith("Abgesagt: Raum ist belegt")
+    # an English reader of the same kind of link reads English
+    assert member.patch("me", {"locale": "en"}).status_code == 200
+    english = parse(client.get(url, headers={"Accept-Language": "de"}))
+    assert str(english["X-WR-CALNAME"]) == "Tribes meetups"

@@ -32,6 +32,10 @@ def test_create_form_defaults_to_my_time_zone_and_validates(app: Any, crowd: Any
     html = member.http.get(made.headers["Location"]).get_data(as_text=True)
     assert "<strong>Hi</strong>" in html and "<script>alert" not in html and "href=\"javascript" not in html
     assert "19:00 CST" in html and "0 / 20" in html
+    assert "Thu, Jan 10, 2030, 19:00 CST" in html
+    member.patch("me", {"locale": "de"})  # the German order and punctuation, not the English pattern in German words
+    german = member.http.get(made.headers["Location"]).get_data(as_text=True)
+    assert "Do., 10. Jan. 2030, 19:00 CST" in german and "Do. 10 Jan." not in german
     assert "Add to calendar (.ics)" in html and "Edit" not in html
 
 
@@ -129,3 +133,19 @@ def test_a_description_is_rendered_once_not_on_every_page_view(crowd: Any, new_m
     for _ in range(2):
         assert "<strong>changed</strong>" in member.http.get(f"/meetups/{m['id']}").get_data(as_text=True)
     assert calls.count("**changed**") == 1
+
+
+def test_meetups_tab_is_a_tab_of_the_tribes_space(crowd: Any, new_meetup: Any) -> None:
+    """Like Chat and Members, the Meet-ups tab keeps the tribe's name and description above the
+    tabs; its list separates time and seats."""
+    import re
+
+    tribe, owner, (member,) = crowd(1)
+    owner.patch(f"tribes/{tribe['slug']}", {"description": "Wir treffen uns monatlich."})
+    new_meetup(owner, tribe["slug"], title="Harbour walk", capacity=12)
+    html = member.http.get(f"/t/{tribe['slug']}/meetups").get_data(as_text=True)
+    assert re.search(r'<header class="space-head">\s*<h1>[^<]+</h1>\s*<p class="space-description">Wir treffen uns monatlich.</p>', html)
+    assert 'aria-current="page">Meet-ups</a>' in html and "<h2>Meet-ups</h2>" in html
+    assert re.search(r"CES?T</span>\s*· <span class=\"seats\">0 / 12 going", html)
+    announcements = member.http.get(f"/t/{tribe['slug']}/announcements").get_data(as_text=True)
+    assert '<header class="space-head">' in announcements and "<h2>Announcements</h2>" in announcements

@@ -195,3 +195,31 @@ def test_any_member_leaves(make_user, make_tribe):
     assert "You left" in left.get_data(as_text=True)
     assert member.get(f"tribes/{slug}").status_code == 404
     assert tribe["owner"].get(f"tribes/{slug}").get_json()["member_count"] == 1
+
+
+def test_audit_log_details_read_as_words_in_my_language_and_time_zone(make_user, make_tribe):
+    """The Details column names things in the reader's language, shows times in the reader's
+    zone and format, and never an internal id, a raw ISO time or a Python dict."""
+    import re
+
+    troll = make_user()
+    tribe = make_tribe(members=[troll])
+    owner, slug = tribe["owner"], tribe["slug"]
+    assert owner.post(f"tribes/{slug}/invites", {"max_uses": 3}).status_code == 201
+    assert owner.post(f"tribes/{slug}/mutes", {"user_id": troll.user["id"], "minutes": 60}).status_code in (200, 201)
+    assert owner.patch(f"tribes/{slug}", {"visibility": "listed"}).status_code == 200
+    english = page(owner, f"/t/{slug}/moderation/audit").get_data(as_text=True)
+    assert "visibility: secret → listed" in english and "uses: 3" in english
+    assert "deleted member" not in english  # a settings change is about nobody, no account was deleted
+    owner.patch("me", {"locale": "de", "timezone": "Asia/Tokyo"})
+    german = page(owner, f"/t/{slug}/moderation/audit").get_data(as_text=True)
+    assert "Sichtbarkeit: geheim → öffentlich" in german and "Nutzungen: 3" in german
+    for shown in (english, german):
+        assert "invite_id" not in shown and "max_uses" not in shown and "{&#39;from&#39;" not in shown
+        assert not re.search(r"\d{4}-\d\d-\d\dT\d\d:\d\d", shown), "a raw ISO time on the page"
+    mute = owner.get(f"tribes/{slug}/mutes").get_json()["items"][0]
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    until = datetime.fromisoformat(mute["until"]).astimezone(ZoneInfo("Asia/Tokyo"))
+    assert f"bis: {until:%d.%m.%y}, {until:%H:%M}" in german

@@ -42,6 +42,10 @@ def test_demo_people_are_named_for_their_part(app: Any, make_page_client: Any) -
     ada.submit("/login", {"email": PEOPLE[0][0], "password": DEMO_PASSWORD})
     reports = ada.http.get("/api/v1/tribes/dmw-berlin/reports").get_json()["items"]
     assert [r["status"] for r in reports] == ["open"]
+    # the demo's own set-up names who did it: its audit log has no "deleted member"
+    log = ada.http.get("/api/v1/tribes/dmw-berlin/audit-log").get_json()["items"]
+    assert log and all(entry["actor"] is not None for entry in log), [e["action"] for e in log if e["actor"] is None]
+    assert "deleted member" not in ada.get("/t/dmw-berlin/moderation/audit").get_data(as_text=True)
     dana = make_page_client()
     dana.submit("/login", {"email": PEOPLE[3][0], "password": DEMO_PASSWORD})
     home = dana.get("/t/dmw-berlin").get_data(as_text=True)

@@ -19,7 +19,7 @@ from flask import (
 from flask_login import current_user, login_required, logout_user
 from pydantic import ValidationError
 
-from tribes.accounts import avatars, limits, schemas, service, site
+from tribes.accounts import avatars, devices, limits, schemas, service, site
 from tribes.accounts.api import begin_login, end_login, uploaded_picture
 from tribes.accounts.models import UserSession
 from tribes.db import time_id_keyset
@@ -142,6 +142,7 @@ def settings_context(user: Any) -> dict[str, Any]:
         if next_cursor else None,
         #: "log out everywhere else" is offered when any other session is live (a later page has one)
         "other_sessions": len(rows) > 1 or next_cursor is not None or cursor is not None,
+        "device_name": devices.device_name,
         "this_session": getattr(user, "session_id", None),
         "timezones": sorted(schemas.timezone_names()),
         "languages": [("de", "Deutsch"), ("en", "English")],

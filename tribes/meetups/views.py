@@ -55,13 +55,15 @@ def _rendered(source: str) -> Markup:
     return Markup(nh3.clean(_markdown.render(source), link_rel="nofollow noopener noreferrer"))
 
 
-def local_time(value: datetime, zone: str, fmt: str = "EEE d MMM y, HH:mm") -> str:
-    """A time in the meetup's zone, in the reader's language, with the zone's abbreviation
-    (a CLDR pattern: "Mon 7 Dec 2026, 19:00 CET" / "Mo. 7 Dez. 2026, 19:00 CET")."""
-    from babel.dates import format_datetime
+def local_time(value: datetime, zone: str) -> str:
+    """A time in the meetup's zone, in the reader's language, with the zone's abbreviation:
+    the language's own order and punctuation of the day (CLDR skeleton), 24-hour time
+    ("Mon, Dec 7, 2026, 19:00 CET" / "Mo., 7. Dez. 2026, 19:00 CET")."""
+    from babel.dates import format_skeleton
 
-    when = local(value, zone)
-    return f"{format_datetime(when, fmt, tzinfo=when.tzinfo, locale=current_locale())} {when.tzname()}"
+    when, locale = local(value, zone), current_locale()
+    day = format_skeleton("yMMMEd", when, tzinfo=when.tzinfo, locale=locale)
+    return f"{day}, {format_skeleton('Hm', when, tzinfo=when.tzinfo, locale=locale)} {when.tzname()}"
 
 
 def tribe_section_context(tribe: Any, me: Any, limit: int = 5) -> dict[str, Any]:
@@ -257,14 +259,16 @@ def rotate_feed() -> Any:
 
 @bp.get("/calendar/<token>.ics")
 def calendar_feed(token: str) -> Any:
-    """The private feed: no cookie, the token is the key; an unknown or old token is 404."""
+    """The private feed: no cookie, the token is the key; an unknown or old token is 404. In
+    the feed owner's language."""
     user = ical.user_for_token(db.session, token)
     if user is None:
         abort(404)
     from tribes.meetups.api import meetup_url
     from tribes.meetups.series_ical import feed
 
-    data = feed(db.session, ical.feed_meetups(db.session, user.id), user.id, meetup_url, name=_("Tribes meetups"))
+    with rsvp_links.in_language_of(user):  # a calendar app sends no cookie and seldom a language
+        data = feed(db.session, ical.feed_meetups(db.session, user.id), user.id, meetup_url, name=_("Tribes meetups"))
     return Response(data, mimetype="text/calendar", headers={"Cache-Control": "private, max-age=300"})
 
 

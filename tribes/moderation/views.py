@@ -21,6 +21,7 @@ from tribes.groups.models import Ban, Membership, Mute
 from tribes.groups.schemas import InviteTreeNodeOut, TribePatch
 from tribes.i18n import _, lazy_gettext
 from tribes.moderation import limits, reports, schemas, service
+from tribes.moderation.details import readable
 from tribes.moderation.models import Report
 from tribes.moderation.schemas import TARGET_LABELS, ReportOut
 from tribes.pages import form_action, form_id, form_page, page_blueprint
@@ -47,6 +48,10 @@ AUDIT_LABELS = {
     "message_deleted": lazy_gettext("message deleted"), "meetup_cancelled": lazy_gettext("meet-up cancelled"),
     "announcement_sent": lazy_gettext("announcement sent"),
 }
+#: actions about no person: their Whom column is empty, not "deleted member"
+UNTARGETED = {"invite_created", "invite_revoked", "announcement_sent", "tribe_updated", "meetup_cancelled"}
+
+
 def _admin(slug: str) -> tuple[Any, Membership]:
     return policy.get_tribe_with_role(db.session, current_user.id, slug, "admin")
 
@@ -97,9 +102,10 @@ def audit_log(slug: str) -> Any:
         limit=PAGE_SIZE, cursor=request.args.get("cursor") or None,
     )
     users = service.users_by_id(db.session, {i for e in rows for i in (e.actor_id, e.target_user_id)})
-    entries = [{**service.audit_dict(e, users), "created_at": e.created_at,
+    entries = [{**service.audit_dict(e, users), "created_at": e.created_at, "untargeted": e.action in UNTARGETED,
                 "label": AUDIT_LABELS.get(e.action) or e.action.replace("_", " ")} for e in rows]
-    return render_template("moderation/audit.html", tribe=tribe, me=me, entries=entries, next_cursor=cursor)
+    return render_template("moderation/audit.html", tribe=tribe, me=me, entries=entries, next_cursor=cursor,
+                           details=readable)
 
 
 @bp.get("/t/<slug>/moderation/members")

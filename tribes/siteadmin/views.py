@@ -14,6 +14,7 @@ from tribes.extensions import db
 from tribes.i18n import _, lazy_gettext
 from tribes.mail.models import OutboxMail
 from tribes.moderation import reports, site_reports
+from tribes.moderation.details import readable
 from tribes.moderation.models import Report
 from tribes.moderation.schemas import TARGET_LABELS, ReportOut
 from tribes.pages import form_action, form_page, page_blueprint
@@ -174,7 +175,7 @@ def audit() -> Any:
                                **time_id_keyset(SiteAuditEntry.created_at, SiteAuditEntry.id))
     users = service.users_by_id(db.session, {i for e in rows for i in (e.actor_id, e.target_user_id)})
     return render_template("siteadmin/audit.html", items=[SiteAuditEntryOut.of(e, users) for e in rows],
-                           next_cursor=cursor, labels=AUDIT_LABELS)
+                           next_cursor=cursor, labels=AUDIT_LABELS, details=readable)
 
 
 @bp.get("/admin/stats")
