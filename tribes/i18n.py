@@ -62,8 +62,20 @@ def current_locale() -> str:
     return str(get_locale() or LOCALES[0])
 
 
+def moment(value: Any) -> str:
+    """A point in time for a page: the language's medium date and short time (no seconds), in
+    the reader's time zone ("Dec 1, 2026, 12:01 PM", "01.12.2026, 12:01"); the Jinja filter
+    `moment`. Flask-Babel's `datetimeformat('medium')` shows the seconds too."""
+    from babel.dates import get_datetime_format
+    from flask_babel import format_date, format_time
+
+    pattern = str(get_datetime_format("medium", locale=get_locale()))
+    return pattern.replace("{1}", str(format_date(value, "medium"))).replace("{0}", str(format_time(value, "short")))
+
+
 def init_app(app: Flask) -> None:
     """Bind Flask-Babel with our locale and time-zone choice and every catalogue."""
+    app.add_template_filter(moment, "moment")
     app.config.setdefault("BABEL_DEFAULT_LOCALE", LOCALES[0])
     babel.init_app(
         app,

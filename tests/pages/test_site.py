@@ -137,3 +137,18 @@ def test_asking_first_is_declared_on_forms_where_the_script_reads_it() -> None:
                  for m in re.finditer(r"<([a-z]+)\b[^<>]*\sdata-confirm=", path.read_text(encoding="utf-8"))
                  if m.group(1) not in ("form", "html")]
     assert misplaced == []
+
+
+def test_times_on_pages_read_to_the_minute_in_my_language_and_zone(make_user: Any, make_tribe: Any) -> None:
+    """Session, notification and invite-from times: the date and hour:minute, no seconds."""
+    newcomer = make_user()
+    tribe = make_tribe(members=[newcomer], invite_policy="members")
+    for locale, zone, shape in (("en", "America/New_York", r"[A-Z][a-z]{2} \d{1,2}, 20\d\d, \d{1,2}:\d\d\s[AP]M"),
+                                ("de", "Europe/Berlin", r"\d\d\.\d\d\.20\d\d, \d\d:\d\d")):
+        assert newcomer.patch("me", {"locale": locale, "timezone": zone}).status_code == 200
+        members = newcomer.http.get(f"/t/{tribe['slug']}/members").get_data(as_text=True)
+        hint = re.search(r'id="invite-from">([^<]*)<', members)
+        settings = newcomer.http.get("/settings").get_data(as_text=True)
+        for text in (hint.group(1) if hint else "", settings):
+            assert re.search(shape, text), (locale, text[:300])
+            assert not re.search(r"\d:\d\d:\d\d", text), locale
