@@ -50,7 +50,11 @@
     try { var ids = JSON.parse(text || "[]"); return Array.isArray(ids) ? ids.map(Number) : []; } catch (e) { return []; }
   }
 
-  function status(text) { statusLine.textContent = text || ""; }
+  /* the line says what is wrong; "connected" stays for screen readers but takes no room */
+  function status(text, fine) {
+    statusLine.textContent = text || "";
+    statusLine.classList.toggle("visually-hidden", !!fine);
+  }
 
   function newClientId() {
     if (window.crypto && crypto.randomUUID) { return crypto.randomUUID(); }
@@ -400,7 +404,7 @@
       if (!ack.ok) { status(T.unavailable); disable(); return; }
       showAll(ack.missed);
       if (ack.has_more) { catchUpRest(lastId); }
-      status(T.connected);
+      status(T.connected, true);
       markRead();
       pending.forEach(function (p, clientId) { deliver(clientId); });
     });
@@ -466,7 +470,7 @@
     typingLine.textContent = names.length ? pattern.replace("{names}", names.join(", ")) : "";
   }
 
-  socket.on("connect", function () { status(T.connected); join(); });
+  socket.on("connect", function () { status(T.connected, true); join(); });
   socket.on("disconnect", function () { if (!removed) { status(T.reconnecting); } });
   socket.on("connect_error", function () { if (!removed) { status(T.reconnecting); } });
   socket.on("message", function (m) { if (ours(m)) { show(m); } });
