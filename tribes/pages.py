@@ -209,6 +209,13 @@ def form_id(value: str | None) -> int | None:
     return number if 1 <= number <= MAX_INT else None
 
 
+def fragment(view: Any) -> Any:
+    """Mark a view that answers a piece of a page for a script to swap in (no <html>, no
+    title), not a page: the whole-site page checks (tests/e2e/test_every_page.py) leave it out."""
+    view.is_fragment = True
+    return view
+
+
 def page_blueprint(name: str, import_name: str) -> Blueprint:
     """A blueprint of HTML pages whose input is checked like the API's."""
     bp = Blueprint(name, import_name)

@@ -16,6 +16,7 @@ from tribes.extensions import db
 from tribes.i18n import _
 from tribes.meetups import checkin, questions, service
 from tribes.meetups.models import Meetup, Rsvp
+from tribes.pages import fragment
 
 #: people listed at once in the door view (a name search finds the others)
 DOOR_PAGE = 200
@@ -84,6 +85,7 @@ def door(meetup_id: int) -> Any:
     return render_template("meetups/door.html", code=code, **_door_people(meetup))
 
 
+@fragment
 def door_people(meetup_id: int) -> Any:
     """The door view's live part (count and list) alone, for static/door.js (organisers and above)."""
     meetup, _member = service.get_meetup_as(db.session, current_user.id, meetup_id, "organiser")
