@@ -93,7 +93,7 @@ def test_unread_badges_count_up_live_and_drop_on_opening_the_chat(live_server: L
 #: the most common English words of our pages' UI; none may show on a German user's page
 #: ("Chat", "Name" and "Tribes" are German too)
 ENGLISH = [
-    "My tribes", "Directory", "Notifications", "Settings", "Members", "Meet-ups", "Admin", "Log out", "Log in",
+    "My tribes", "Directory", "Notifications", "Settings", "Members", "Meetups", "Admin", "Log out", "Log in",
     "Save", "Send", "Search", "Menu", "Invite", "Report", "Cancel", "Delete", "Edit", "Skip to content",
     "Messages", "Password", "Language", "Time zone", "Connecting", "Connected", "unread", "members", "No messages",
     "Create a tribe", "Mark all as read", "Sessions", "Show", "you are", "Type a message", "mentioned you",

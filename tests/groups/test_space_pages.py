@@ -28,7 +28,7 @@ def test_member_and_admin_see_the_tabs_they_may_use(make_user: Any, make_tribe: 
     slug, owner = tribe["slug"], tribe["owner"]
     chat = html(member, f"/t/{slug}")
     assert "Rhein Runners" in chat and "We run along the river." in chat
-    assert tabs(chat) == {"Chat*": f"/t/{slug}", "Meet-ups": f"/t/{slug}/meetups",
+    assert tabs(chat) == {"Chat*": f"/t/{slug}", "Meetups": f"/t/{slug}/meetups",
                           "Announcements": f"/t/{slug}/announcements", "Members": f"/t/{slug}/members"}
     admin_tabs = tabs(html(owner, f"/t/{slug}"))
     assert admin_tabs["Invite"] == f"/t/{slug}/invites" and admin_tabs["Admin"] == f"/t/{slug}/admin"
@@ -40,7 +40,7 @@ def test_member_and_admin_see_the_tabs_they_may_use(make_user: Any, make_tribe: 
     html(member, f"/t/{slug}/invites", 403)
     # the meet-ups page of the tribe shows the same tab bar, with Meet-ups current
     meetups = html(owner, f"/t/{slug}/meetups")
-    assert tabs(meetups)["Meet-ups*"] == f"/t/{slug}/meetups" and "Admin" in tabs(meetups)
+    assert tabs(meetups)["Meetups*"] == f"/t/{slug}/meetups" and "Admin" in tabs(meetups)
     assert "Admin" not in tabs(html(member, f"/t/{slug}/meetups"))
     for path in ("/admin", "/members", "/invites", ""):
         assert make_user().http.get(f"/t/{slug}{path}").status_code == 404  # outsiders: hidden

@@ -145,7 +145,7 @@ def test_meetups_tab_is_a_tab_of_the_tribes_space(crowd: Any, new_meetup: Any) -
     new_meetup(owner, tribe["slug"], title="Harbour walk", capacity=12)
     html = member.http.get(f"/t/{tribe['slug']}/meetups").get_data(as_text=True)
     assert re.search(r'<header class="space-head">\s*<h1>[^<]+</h1>\s*<p class="space-description">Wir treffen uns monatlich.</p>', html)
-    assert 'aria-current="page">Meet-ups</a>' in html and "<h2>Meet-ups</h2>" in html
+    assert 'aria-current="page">Meetups</a>' in html and "<h2>Meetups</h2>" in html
     assert re.search(r"CES?T</span>\s*· <span class=\"seats\">0 / 12 going", html)
     announcements = member.http.get(f"/t/{tribe['slug']}/announcements").get_data(as_text=True)
     assert '<header class="space-head">' in announcements and "<h2>Announcements</h2>" in announcements
