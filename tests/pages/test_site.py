@@ -152,3 +152,25 @@ def test_times_on_pages_read_to_the_minute_in_my_language_and_zone(make_user: An
         for text in (hint.group(1) if hint else "", settings):
             assert re.search(shape, text), (locale, text[:300])
             assert not re.search(r"\d:\d\d:\d\d", text), locale
+
+
+def test_removing_a_member_and_blocking_someone_ask_first(make_user: Any, make_tribe: Any) -> None:
+    """The forms that remove a member and block a person carry the question confirm.js asks,
+    naming who it is about, in the reader's language."""
+    import html as markup
+
+    owner, member = make_user("Olga Owner"), make_user("Mia Member")
+    tribe = make_tribe(owner, [member], name="Chess Club")
+
+    def question(page: str, action: str) -> str:
+        forms = re.findall(r'<form method="post" action="([^"]+)"[^>]*?(?:data-confirm="([^"]*)")?>', page)
+        [asked] = [ask for target, ask in forms if target.endswith(action)]
+        return markup.unescape(asked)
+
+    members = owner.http.get(f"/t/{tribe['slug']}/moderation/members").get_data(as_text=True)
+    assert question(members, f"/members/{member.user['id']}/remove") == "Remove Mia Member from Chess Club?"
+    profile = owner.http.get(f"/u/{member.user['id']}").get_data(as_text=True)
+    assert question(profile, "/block") == "Block Mia Member? They will not be told."
+    assert owner.patch("me", {"locale": "de"}).status_code == 200
+    profile = owner.http.get(f"/u/{member.user['id']}").get_data(as_text=True)
+    assert question(profile, "/block").startswith("Mia Member blockieren?")
