@@ -27,6 +27,9 @@ notification_created = signals.signal("notification-created")
 #: SYNCHRONOUS, inside the transaction, before a membership row is deleted.
 #: sender=tribe_id; kwargs: session, user_id, reason. Receivers flush, never commit.
 membership_ending = signals.signal("membership-ending")
+#: SYNCHRONOUS, inside the transaction, after a member's role changed (flushed).
+#: sender=tribe_id; kwargs: session, user_id, role (the new one). Receivers flush, never commit.
+role_changed = signals.signal("role-changed")
 #: SYNCHRONOUS, inside the transaction, before the account row is deleted.
 #: sender=user_id; kwargs: session, erase_messages. Receivers flush, never commit.
 user_deleting = signals.signal("user-deleting")

@@ -375,3 +375,38 @@ def test_a_move_before_the_previous_meetup_is_refused(crowd: Any) -> None:
     assert response.status_code == 200, response.get_json()
     assert [i["starts_at"][:10] for i in api_occurrences(owner, tribe["slug"], *YEAR)][:4] == [
         "2027-01-07", "2027-01-14", "2027-01-15", "2027-01-22"]
+
+
+def test_series_are_orphaned_the_moment_their_organiser_steps_down_leaves_or_goes(
+        app: Any, crowd: Any, make_user: Any) -> None:
+    """No job pass needed: demoting, leaving and deleting the account each orphan the
+    organiser's running series at once and tell the admins once (never the organiser)."""
+    from tests.conftest import PASSWORD, join
+
+    tribe, owner, _ = crowd(0)
+    slug = tribe["slug"]
+    people = [make_user() for _ in range(3)]
+    series_ids = []
+    for person in people:
+        join(owner, person, slug)
+        assert owner.patch(f"tribes/{slug}/members/{person.user['id']}", {"role": "organiser"}).status_code == 200
+        series_ids.append(make_series(person, slug, day="2027-01-04", rrule="FREQ=WEEKLY")["series"]["id"])
+    stepped_down, leaving, deleting = people
+    other = make_series(owner, slug, day="2027-01-05", rrule="FREQ=WEEKLY")["series"]["id"]
+
+    def status(sid: int) -> str:
+        return owner.get(f"series/{sid}").get_json()["status"]
+
+    def told() -> list[int]:
+        return sorted(n["data"]["series_id"] for n in owner.get("notifications?limit=200").get_json()["items"]
+                      if n["kind"] == "series_orphaned")
+
+    assert [status(s) for s in series_ids] == ["active"] * 3
+    assert owner.patch(f"tribes/{slug}/members/{stepped_down.user['id']}", {"role": "member"}).status_code == 200
+    assert status(series_ids[0]) == "orphaned" and told() == [series_ids[0]]
+    assert leaving.delete(f"tribes/{slug}/members/{leaving.user['id']}").status_code == 204
+    assert status(series_ids[1]) == "orphaned" and told() == sorted(series_ids[:2])
+    assert deleting.delete("me", {"password": PASSWORD}).status_code == 204
+    assert status(series_ids[2]) == "orphaned" and told() == sorted(series_ids)
+    assert status(other) == "active"
+    assert not [n for n in stepped_down.get("notifications").get_json()["items"] if n["kind"] == "series_orphaned"]

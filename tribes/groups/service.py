@@ -248,6 +248,7 @@ def change_role(session: Session, tribe: Tribe, actor: Membership, target: Membe
     if previous != role:
         record_audit(session, tribe.id, actor.user_id, "role_changed", target_user_id=target.user_id,
                details={"from": previous, "to": role})
+        events.role_changed.send(tribe.id, session=session, user_id=target.user_id, role=role)
     return target
 
 

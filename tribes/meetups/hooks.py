@@ -12,16 +12,26 @@ from tribes.i18n import lazy_gettext
 from tribes.meetups import mailing
 from tribes.meetups.ical import drop_token
 from tribes.meetups.seats import drop_rsvps
+from tribes.meetups.series import orphan_series_of
 
 
 def _on_membership_ending(tribe_id: int, session: Session, user_id: int, reason: str, **_: Any) -> None:
-    """A member leaves, is removed or banned: drop their RSVPs there, seats go to the waitlist."""
+    """A member leaves, is removed or banned: drop their RSVPs there, seats go to the waitlist;
+    series they organise there are orphaned (the admins told) now."""
     drop_rsvps(session, user_id, tribe_id)
+    orphan_series_of(session, user_id, tribe_id, leaving=True)
+
+
+def _on_role_changed(tribe_id: int, session: Session, user_id: int, role: str, **_: Any) -> None:
+    """An organiser stepped down to member: their series there are orphaned now."""
+    orphan_series_of(session, user_id, tribe_id)
 
 
 def _on_user_deleting(user_id: int, session: Session, **_: Any) -> None:
-    """An account is deleted: drop its RSVPs everywhere, seats go to the waitlist."""
+    """An account is deleted: drop its RSVPs everywhere, seats go to the waitlist; its series
+    are orphaned."""
     drop_rsvps(session, user_id)
+    orphan_series_of(session, user_id, leaving=True)
 
 
 def _on_credentials_reset(user_id: int, session: Session, **_: Any) -> None:
@@ -31,6 +41,7 @@ def _on_credentials_reset(user_id: int, session: Session, **_: Any) -> None:
 
 events.membership_ending.connect(_on_membership_ending, weak=False)
 events.user_deleting.connect(_on_user_deleting, weak=False)
+events.role_changed.connect(_on_role_changed, weak=False)
 events.credentials_reset.connect(_on_credentials_reset, weak=False)
 mailing.register()
 

@@ -263,13 +263,14 @@ def adopt(session: Session, series: MeetupSeries, actor_id: int) -> MeetupSeries
     return series
 
 
-def check_orphaned(session: Session, series: MeetupSeries, now: datetime) -> bool:
-    """Orphan the series when its organiser is no longer organiser+ of the tribe; tell the
-    tribe's admins once. True when it is (now) orphaned."""
+def check_orphaned(session: Session, series: MeetupSeries, now: datetime, leaving: bool = False) -> bool:
+    """Orphan the series when its organiser is no longer organiser+ of the tribe (or is
+    `leaving` it: the membership or the account is about to go); tell the tribe's admins once.
+    True when it is (now) orphaned."""
     if series.status == "orphaned":
         return True
     role = policy.role_of(session, series.tribe_id, series.organiser_id) if series.organiser_id else None
-    if policy.at_least(role, "organiser"):
+    if policy.at_least(role, "organiser") and not leaving:
         return False
     series.status, series.updated_at = "orphaned", now
     if series.orphan_notified_at is None:
@@ -277,9 +278,23 @@ def check_orphaned(session: Session, series: MeetupSeries, now: datetime) -> boo
         admins = session.scalars(policy.members_at_least(series.tribe_id, "admin")).all()
         data = {"series_id": series.id, "tribe": series.tribe.slug, "title": series.title}
         for admin_id in admins:
+            if admin_id == series.organiser_id:  # an admin leaving or deleting their account
+                continue
             notify(session, admin_id, ORPHANED_KIND, data, tribe_id=series.tribe_id)
     session.flush()
     return True
+
+
+def orphan_series_of(session: Session, user_id: int, tribe_id: int | None = None, leaving: bool = False) -> None:
+    """The moment an organiser steps down, leaves, is removed or banned, or deletes the account,
+    their running series (in that tribe, or everywhere) are checked at once, not only by the
+    job's next pass."""
+    stmt = select(MeetupSeries).where(MeetupSeries.organiser_id == user_id, MeetupSeries.status == "active")
+    if tribe_id is not None:
+        stmt = stmt.where(MeetupSeries.tribe_id == tribe_id)
+    now = utcnow()
+    for series in session.scalars(stmt.order_by(MeetupSeries.id)):
+        check_orphaned(session, series, now, leaving=leaving)
 
 
 def materialise_all(session: Session, now: datetime) -> int:
