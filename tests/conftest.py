@@ -15,7 +15,7 @@ from tests.openapi_check import check_response
 from tribes import create_app
 from tribes.db import Base
 from tribes.extensions import db as database
-from tribes.extensions import limiter
+from tribes.extensions import limiter, socketio
 
 PASSWORD = "correct horse battery staple"
 _counter = itertools.count(1)
@@ -319,3 +319,19 @@ def _read(path: Any) -> str:
         return str(path.read_text())
     except OSError:
         return ""
+
+
+@pytest.fixture
+def make_socket(app: Any) -> Iterator[Any]:
+    """Open Socket.IO test clients with the cookies of an ApiClient (closed after the test)."""
+    opened: list[Any] = []
+
+    def factory(api: Any, **kwargs: Any) -> Any:
+        sock = socketio.test_client(app, flask_test_client=api.http, **kwargs)
+        opened.append(sock)
+        return sock
+
+    yield factory
+    for sock in opened:
+        if sock.is_connected():
+            sock.disconnect()

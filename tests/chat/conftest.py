@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -14,25 +13,9 @@ from tests.live_server import (  # noqa: F401
     live_server_factory,
     pytest_runtest_makereport,
 )
-from tribes.extensions import db, socketio
+from tribes.extensions import db
 
 _ids = itertools.count(1)
-
-
-@pytest.fixture
-def make_socket(app: Any) -> Iterator[Any]:
-    """Open a Socket.IO test client with the cookies of an ApiClient."""
-    opened: list[Any] = []
-
-    def factory(api: Any, **kwargs: Any) -> Any:
-        sock = socketio.test_client(app, flask_test_client=api.http, **kwargs)
-        opened.append(sock)
-        return sock
-
-    yield factory
-    for sock in opened:
-        if sock.is_connected():
-            sock.disconnect()
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.chat.conftest import in_db, make_socket  # noqa: F401
+from tests.chat.conftest import in_db  # noqa: F401
 from tests.live_server import (  # noqa: F401
     live_database,
     live_server,

@@ -3,29 +3,7 @@ sockets only, and the door view's live part (`/meetups/<id>/door/people`) is for
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
-
-import pytest
-
-from tribes.extensions import socketio
-
-
-@pytest.fixture
-def make_socket(app: Any) -> Iterator[Any]:
-    """A Socket.IO test client with the cookies of an ApiClient (closed after the test)."""
-    opened: list[Any] = []
-
-    def factory(api: Any) -> Any:
-        sock = socketio.test_client(app, flask_test_client=api.http)
-        assert sock.is_connected()
-        opened.append(sock)
-        return sock
-
-    yield factory
-    for sock in opened:
-        if sock.is_connected():
-            sock.disconnect()
 
 
 def _checkins(sock: Any) -> list[dict[str, Any]]:

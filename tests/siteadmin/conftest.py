@@ -1,4 +1,4 @@
-"""Site administration fixtures: a site admin, the real SMTP server, Socket.IO test clients."""
+"""Site administration fixtures: a site admin, the real SMTP server."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from typing import Any
 import pytest
 from sqlalchemy import update
 
-from tests.chat.conftest import make_socket  # noqa: F401
 from tests.mail.conftest import smtp_server  # noqa: F401
 from tribes.accounts.models import User
 from tribes.extensions import db
