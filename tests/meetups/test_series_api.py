@@ -17,6 +17,31 @@ BERLIN = ZoneInfo("Europe/Berlin")
 YEAR = (datetime(2027, 1, 1, tzinfo=UTC), datetime(2028, 1, 1, tzinfo=UTC))
 
 
+
+def forget_last_occurrence(app: Any, sid: int) -> None:
+    """Delete the series' newest occurrence and move its horizon back before it, as if the job
+    had not made it yet (the next pass must make it, or not)."""
+    from tribes.extensions import db
+    from tribes.meetups.models import Meetup
+    from tribes.meetups.series_models import MeetupSeries
+
+    with app.app_context():
+        last = db.session.scalars(select(Meetup).where(Meetup.series_id == sid).order_by(Meetup.starts_at.desc())).first()
+        db.session.get(MeetupSeries, sid).materialised_until = last.starts_at - timedelta(days=1)
+        db.session.delete(last)
+        db.session.commit()
+
+
+def run_materialiser(app: Any) -> int:
+    """One materialising pass, committed; how many occurrences it made."""
+    from tribes.extensions import db
+    from tribes.meetups.series import materialise_all
+
+    with app.app_context():
+        made = materialise_all(db.session, datetime.now(UTC))
+        db.session.commit()
+    return made
+
 def _local(item: dict[str, Any], key: str = "starts_at") -> datetime:
     return datetime.fromisoformat(item[key]).astimezone(BERLIN)
 
@@ -157,19 +182,9 @@ def test_rsvp_to_all_following_respects_capacity_and_is_inherited(app: Any, crow
     items = api_occurrences(ann, tribe["slug"], *YEAR)
     assert {i["my_rsvp"] for i in items} == {"going"} and {i["going_count"] for i in items} == {1}
     # the materialiser makes the next months later on: they inherit the standing answers
-    from tribes.extensions import db
-    from tribes.meetups.models import Meetup
-    from tribes.meetups.series import materialise_all
-    from tribes.meetups.series_models import MeetupSeries
 
-    with app.app_context():
-        last = db.session.scalars(select(Meetup).where(Meetup.series_id == sid).order_by(Meetup.starts_at.desc())).first()
-        series = db.session.get(MeetupSeries, sid)
-        series.materialised_until = last.starts_at - timedelta(days=1)
-        db.session.delete(last)
-        db.session.commit()
-        assert materialise_all(db.session, datetime.now(UTC)) == 1
-        db.session.commit()
+    forget_last_occurrence(app, sid)
+    assert run_materialiser(app) == 1
     again = api_occurrences(ann, tribe["slug"], *YEAR)
     assert len(again) == len(items) and {i["my_rsvp"] for i in again} == {"going"}
     assert {i["my_rsvp"] for i in api_occurrences(bob, tribe["slug"], *YEAR)} == {"waitlisted"}
@@ -227,16 +242,9 @@ def test_series_whose_organiser_left_stops_and_admins_are_told(app: Any, crowd: 
     first = make_series(organiser, slug, day="2026-12-02", rrule="FREQ=WEEKLY")
     sid = first["series"]["id"]
     assert owner.patch(f"tribes/{slug}/members/{organiser.user['id']}", {"role": "member"}).status_code == 200
-    from tribes.extensions import db
-    from tribes.meetups.models import Meetup
     from tribes.meetups.series_jobs import run_once
-    from tribes.meetups.series_models import MeetupSeries
 
-    with app.app_context():
-        last = db.session.scalars(select(Meetup).where(Meetup.series_id == sid).order_by(Meetup.starts_at.desc())).first()
-        db.session.get(MeetupSeries, sid).materialised_until = last.starts_at - timedelta(days=1)
-        db.session.delete(last)
-        db.session.commit()
+    forget_last_occurrence(app, sid)
     before = len(api_occurrences(owner, slug, *YEAR))
     run_once(app)
     run_once(app)
@@ -275,20 +283,10 @@ def test_every_occurrence_asks_the_series_questions_and_has_a_door_code(app: Any
 
     refused = ann.put(f"series/{sid}/rsvp", {"status": "going"})
     assert refused.status_code == 422                                 # the required question first
-    from tribes.extensions import db
-    from tribes.meetups.models import Meetup
-    from tribes.meetups.series import materialise_all
-    from tribes.meetups.series_models import MeetupSeries
 
     assert ann.put(f"series/{sid}/rsvp", {"status": "maybe"}).status_code == 200
-    with app.app_context():
-        last = db.session.scalars(select(Meetup).where(Meetup.series_id == sid).order_by(Meetup.starts_at.desc())).first()
-        series = db.session.get(MeetupSeries, sid)
-        series.materialised_until = last.starts_at - timedelta(days=1)
-        db.session.delete(last)
-        db.session.commit()
-        assert materialise_all(db.session, datetime.now(UTC)) == 1
-        db.session.commit()
+    forget_last_occurrence(app, sid)
+    assert run_materialiser(app) == 1
     again = api_occurrences(ann, tribe["slug"], *YEAR)
     newest = max(again, key=lambda i: i["starts_at"])
     assert [q["text"] for q in newest["questions"]] == ["Vegetarian?", "Which project?"]
