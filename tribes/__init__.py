@@ -40,7 +40,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     i18n.init_app(app)
     csrf.init_app(app)
     redis_url = app.config.get("REDIS_URL")
-    app.config.setdefault("RATELIMIT_STORAGE_URI", redis_url or "memory://")
+    from tribes import ratelimits  # noqa: F401 - registers tribes-memory:// (ratelimits.SweptMemoryStorage)
+
+    app.config.setdefault("RATELIMIT_STORAGE_URI", redis_url or "tribes-memory://")
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     app.config.setdefault("RATELIMIT_STRATEGY", "moving-window")
     app.config.setdefault("RATELIMIT_KEY_PREFIX", "tribes")

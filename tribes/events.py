@@ -68,6 +68,12 @@ join_requested = signals.signal("join-requested")
 #: send lock, in a new transaction the sender commits. Receivers flush, never commit.
 message_posted = signals.signal("message-posted")
 
+#: sender=None; kwargs: session, messages (tribe chat messages as for message_posted, each
+#: with its tribe_id). Sent instead of message_posted for tribe chat, once for the messages
+#: one process stored together (a batch of socket sends, or one message): receivers judge
+#: them together. Same transaction rules as message_posted.
+tribe_messages_posted = signals.signal("tribe-messages-posted")
+
 #: QUESTION (answered by a higher feature, contacts): may the user `sender` (an id) see the
 #: person `user`? kwargs: session, user. Receivers return a bool; ask it with `ask()`.
 person_visible = signals.signal("person-visible")

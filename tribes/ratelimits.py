@@ -2,19 +2,54 @@
 fallback as Flask-Limiter's decorators: while Redis is unreachable, limits are counted in the
 process's memory (RATELIMIT_IN_MEMORY_FALLBACK_ENABLED) instead of failing the action;
 Flask-Limiter's own health check switches back once Redis answers again.
+
+Without Redis the limits live in `SweptMemoryStorage` (`tribes-memory://`, the default).
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from flask import current_app
+from limits.storage import MemoryStorage
 
 from tribes.errors import unavailable
 from tribes.extensions import limiter
 
 log = logging.getLogger(__name__)
+
+#: expired limit entries are swept at most this often
+SWEEP_SECONDS = 1.0
+
+
+class SweptMemoryStorage(MemoryStorage):
+    """The `limits` in-memory storage without its timer: `tribes-memory://`.
+
+    `MemoryStorage` starts a timer thread 10 ms after every hit that walks every key to drop
+    expired entries; under gevent that is a greenlet per hit and, with a few hundred people
+    chatting, a sixth of the process's CPU (profiled: bench/README.md, "send path"). The
+    sweep only frees memory (every check compares entry times itself), so here it runs inline,
+    on a hit, at most once per SWEEP_SECONDS.
+    """
+
+    STORAGE_SCHEME = ["tribes-memory"]
+
+    def __init__(self, uri: str | None = None, wrap_exceptions: bool = False, **options: str) -> None:
+        super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
+        self.timer.cancel()
+        self._next_sweep = 0.0
+
+    def _MemoryStorage__schedule_expiry(self) -> None:  # noqa: N802 - replaces MemoryStorage's private timer start
+        now = time.monotonic()
+        if now >= self._next_sweep:
+            self._next_sweep = now + SWEEP_SECONDS
+            self._MemoryStorage__expire_events()  # type: ignore[attr-defined]
+            for key in [key for key, entries in self.events.items() if not entries]:
+                with self.locks[key]:  # MemoryStorage keeps a key's empty list
+                    if not self.events.get(key):
+                        self.events.pop(key, None)
 
 
 def _with_fallback(call: Any) -> Any:

@@ -36,19 +36,19 @@ def test_a_slow_hook_after_a_send_does_not_hold_up_the_tribe(
     acks: list[Any] = []
     seen_by_carol: list[Any] = []
 
-    def busy_hook(_tribe_id: int, *, message: Any, **_: Any) -> None:
-        if message.body != "first":
+    def busy_hook(_sender: Any, *, messages: list[Any], **_: Any) -> None:
+        if [m.body for m in messages] != ["first"]:
             return
         other = threading.Thread(target=lambda: acks.append(send(b, tribe["slug"], "second")))
         other.start()
         other.join(timeout=30)  # the first send's hook is busy until bob's send is through
         seen_by_carol.extend(m["body"] for m in events_named(c, "message"))
 
-    events.message_posted.connect(busy_hook)
+    events.tribe_messages_posted.connect(busy_hook)
     try:
         first = alice.post(f"tribes/{tribe['slug']}/messages", {"body": "first", "client_id": "a-1"})
     finally:
-        events.message_posted.disconnect(busy_hook)
+        events.tribe_messages_posted.disconnect(busy_hook)
     assert first.status_code == 201
     assert len(acks) == 1 and acks[0]["ok"] and acks[0]["message"]["body"] == "second"
     assert seen_by_carol == ["first", "second"]

@@ -195,3 +195,48 @@ def test_normalise_reads_a_bounded_amount_of_expanding_text():
     labels = "a." * 1900 + "com/x?y=1"
     assert normalise(f"see {labels} now") == "see now"
     assert normalise("a." * 2000) == " ".join("a" * 2000)
+
+
+def _evidence_shape(report):
+    """A report's evidence without its ids: what an admin reads of the cluster."""
+    ev = report.evidence
+    return (report.reason, report.status, ev["patterns"], [a["user"]["id"] for a in ev["accounts"]],
+            [a["other_tribes_with_same_text"] for a in ev["accounts"]], len(ev["messages"]))
+
+
+def test_a_batch_of_sends_files_what_one_by_one_files(make_user, make_tribe, dbs):
+    """The socket sends one process stored together are judged at once: the same reports,
+    patterns and evidence as feeding them one by one (and nothing for a batch below the bar)."""
+    from tribes.moderation.service import on_messages_posted
+
+    users = [make_user() for _ in range(3)]
+    one_by_one, batched, too_few = (make_tribe(members=users) for _ in range(3))
+    text = "Everyone should switch to BrandY today, it is the best!"
+    now = utcnow()
+    with dbs() as session:
+        tids = [_tribe_id(session, t["slug"]) for t in (one_by_one, batched, too_few)]
+        for i, user in enumerate(users):
+            on_message_posted(session, Posted(tids[0], user.user["id"], text, now - timedelta(minutes=3 - i)))
+        on_messages_posted(session, [
+            Posted(tids[1], user.user["id"], text.replace("BrandY", "BrandZ"), now - timedelta(minutes=3 - i))
+            for i, user in enumerate(users)
+        ])
+        on_messages_posted(session, [
+            Posted(tids[2], user.user["id"], "A different text that nobody else wrote " + str(i), now)
+            for i, user in enumerate(users)
+        ])
+        session.commit()
+        reports = {r.tribe_id: r for r in session.scalars(select(Report))}
+        assert set(reports) == {tids[0], tids[1]}  # the third batch had three different texts
+        assert _evidence_shape(reports[tids[1]]) == _evidence_shape(reports[tids[0]])
+        assert reports[tids[1]].evidence["patterns"] == ["many_accounts"]
+        # the same author in three tribes, two of the copies in one batch: many_tribes in each
+        spammer = users[0].user["id"]
+        more = "Great investment opportunity, message me for details now"
+        on_messages_posted(session, [Posted(tids[0], spammer, more, now), Posted(tids[1], spammer, more, now)])
+        assert len(session.scalars(select(Report)).all()) == 2
+        on_messages_posted(session, [Posted(tids[2], spammer, more, now)])
+        session.commit()
+        flagged = session.scalars(select(Report).where(Report.evidence.is_not(None))).all()
+        many_tribes = sorted(r.tribe_id for r in flagged if r.evidence["patterns"] == ["many_tribes"])
+        assert many_tribes == sorted(tids)

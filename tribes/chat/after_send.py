@@ -98,8 +98,7 @@ def _process(batch: list[Posted]) -> None:
     started = time.perf_counter()
     try:
         try:
-            for item in batch:
-                service.after_posted(session, item.tribe, Message(**item.fields), item.author)
+            service.after_posted_batch(session, [(item.tribe, Message(**item.fields), item.author) for item in batch])
             session.commit()
             return
         except Exception:

@@ -115,9 +115,16 @@ def _parsed_limit(text: str) -> Any:
 
 
 def after_posted(session: Session, tribe: Any, message: Message, author: dict[str, Any] | None) -> None:
-    """A new message is stored: `events.message_posted` (moderation), then mentions (tribe: id, slug, name)."""
-    events.message_posted.send(message.tribe_id, session=session, message=message)
-    notify_mentions(session, tribe, message, author)
+    """A new message is stored: `after_posted_batch` of one (tribe: id, slug, name)."""
+    after_posted_batch(session, [(tribe, message, author)])
+
+
+def after_posted_batch(session: Session, posted: list[tuple[Any, Message, dict[str, Any] | None]]) -> None:
+    """New tribe messages are stored: `events.tribe_messages_posted` once for all of them
+    (moderation judges them together), then the mentions of each."""
+    events.tribe_messages_posted.send(None, session=session, messages=[message for _t, message, _a in posted])
+    for tribe, message, author in posted:
+        notify_mentions(session, tribe, message, author)
 
 
 def mention_candidates(body: str) -> set[str]:

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app, has_app_context
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -28,6 +28,15 @@ DEFAULTS = {
     "ASTROTURF_TRIBES": 3,
     "ASTROTURF_TRIBES_MINUTES": 60,
 }
+_FP = MessageFingerprint.__table__
+#: one statement for a batch's fingerprints (ids from the column default, `random_id`)
+_INSERT = _FP.insert()
+#: every recent (tribe, author) of some texts, each with its latest time
+_LAST_SEEN = (
+    select(_FP.c.tribe_id, _FP.c.author_id, _FP.c.fingerprint, func.max(_FP.c.created_at))
+    .where(_FP.c.fingerprint.in_(bindparam("fps", expanding=True)), _FP.c.created_at >= bindparam("since"))
+    .group_by(_FP.c.tribe_id, _FP.c.author_id, _FP.c.fingerprint)
+)
 #: prune old fingerprints on every n-th message (by id)
 PRUNE_EVERY = 100
 #: at most this many messages are kept as evidence on one report
@@ -108,47 +117,59 @@ def fingerprint(normalised: str) -> str:
     return hashlib.sha256(normalised.encode()).hexdigest()
 
 
-def check_message(session: Session, message: Any) -> list[Report]:
-    """Record the message's fingerprint and file or update automatic reports it completes."""
-    text = normalise(message.body or "")
-    if not is_signal_worthy(text):
+def check_messages(session: Session, messages: list[Any]) -> list[Report]:
+    """Record the messages' fingerprints and file or update the automatic reports they complete.
+
+    Several messages are the socket sends one process stored together: one insert of their
+    fingerprints, one query for every recent copy of their texts, and each completed
+    cluster's report filed or refreshed once. Each message is judged as if alone (its own
+    windows from its own time); a later message of the same batch may count
+    towards an earlier one's cluster, which only files the report that the later one would
+    file anyway: the reports and their evidence end as they would after one call per message.
+    """
+    entries: list[tuple[Any, str, datetime]] = []
+    for message in messages:
+        text = normalise(message.body or "")
+        if is_signal_worthy(text):
+            entries.append((message, fingerprint(text), message.created_at or utcnow()))
+    if not entries:
         return []
-    fp = fingerprint(text)
-    now: datetime = message.created_at or utcnow()
-    session.add(
-        MessageFingerprint(
-            tribe_id=message.tribe_id, message_id=message.id, author_id=message.author_id,
-            fingerprint=fp, created_at=now,
-        )
-    )
-    session.flush()
-    if message.id % PRUNE_EVERY == 0:
-        _prune(session, now)
-    flagged: dict[int, set[str]] = {}
-    since = now - timedelta(minutes=setting("ASTROTURF_ACCOUNTS_MINUTES"))
-    accounts = session.scalar(
-        select(func.count(func.distinct(MessageFingerprint.author_id))).where(
-            MessageFingerprint.tribe_id == message.tribe_id,
-            MessageFingerprint.fingerprint == fp,
-            MessageFingerprint.created_at >= since,
-        )
-    ) or 0
-    if accounts >= setting("ASTROTURF_ACCOUNTS"):
-        flagged.setdefault(message.tribe_id, set()).add("many_accounts")
-    since = now - timedelta(minutes=setting("ASTROTURF_TRIBES_MINUTES"))
-    tribe_ids = set(
-        session.scalars(
-            select(MessageFingerprint.tribe_id).distinct().where(
-                MessageFingerprint.author_id == message.author_id,
-                MessageFingerprint.fingerprint == fp,
-                MessageFingerprint.created_at >= since,
-            )
-        )
-    )
-    if len(tribe_ids) >= setting("ASTROTURF_TRIBES"):
-        for tribe_id in tribe_ids:
-            flagged.setdefault(tribe_id, set()).add("many_tribes")
-    return [_file_report(session, tribe_id, fp, patterns, now) for tribe_id, patterns in sorted(flagged.items())]
+    conn = session.connection()
+    conn.execute(_INSERT, [
+        {"tribe_id": m.tribe_id, "message_id": m.id, "author_id": m.author_id, "fingerprint": fp, "created_at": now}
+        for m, fp, now in entries
+    ])
+    latest = max(now for _m, _fp, now in entries)
+    if any(m.id % PRUNE_EVERY == 0 for m, _fp, _now in entries):
+        _prune(session, latest)
+    accounts_window = timedelta(minutes=setting("ASTROTURF_ACCOUNTS_MINUTES"))
+    tribes_window = timedelta(minutes=setting("ASTROTURF_TRIBES_MINUTES"))
+    since = min(now for _m, _fp, now in entries) - max(accounts_window, tribes_window)
+    # who wrote these texts where, and when last (the windows are lower bounds only)
+    by_tribe: dict[tuple[int, str], dict[int, datetime]] = {}
+    by_author: dict[tuple[int, str], dict[int, datetime]] = {}
+    for tribe_id, author_id, fp, at in conn.execute(_LAST_SEEN, {"fps": sorted({fp for _m, fp, _n in entries}),
+                                                                  "since": since}):
+        by_tribe.setdefault((tribe_id, fp), {})[author_id] = at
+        by_author.setdefault((author_id, fp), {})[tribe_id] = at
+    flagged: dict[tuple[int, str], tuple[set[str], datetime]] = {}
+
+    def flag(tribe_id: int, fp: str, pattern: str, now: datetime) -> None:
+        patterns, at = flagged.get((tribe_id, fp), (set(), now))
+        flagged[(tribe_id, fp)] = (patterns | {pattern}, max(at, now))
+
+    for m, fp, now in entries:
+        authors = by_tribe.get((m.tribe_id, fp), {})
+        if sum(1 for at in authors.values() if at >= now - accounts_window) >= setting("ASTROTURF_ACCOUNTS"):
+            flag(m.tribe_id, fp, "many_accounts", now)
+        tribe_ids = [t for t, at in by_author.get((m.author_id, fp), {}).items() if at >= now - tribes_window]
+        if len(tribe_ids) >= setting("ASTROTURF_TRIBES"):
+            for tribe_id in tribe_ids:
+                flag(tribe_id, fp, "many_tribes", now)
+    return [
+        _file_report(session, tribe_id, fp, patterns, now)
+        for (tribe_id, fp), (patterns, now) in sorted(flagged.items())
+    ]
 
 
 def _prune(session: Session, now: datetime) -> None:

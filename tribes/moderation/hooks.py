@@ -14,17 +14,27 @@ from tribes import events
 def _on_message_posted(tribe_id: int | None, *, session: Session, message: Any, **_: Any) -> None:
     """Feed a stored message to the astroturfing signal: tribe chat to the tribe's, a direct
     message (tribe_id None) to the one that reports to the site admins."""
-    from tribes.moderation.service import on_message_posted
+    from tribes.moderation.service import on_messages_posted
 
     if tribe_id is None:
         from tribes.moderation.dm_signal import check_direct_message
 
         check_direct_message(session, message)
         return
-    on_message_posted(session, message)
+    on_messages_posted(session, [message])
 
 
 events.message_posted.connect(_on_message_posted, weak=False)
+
+
+def _on_tribe_messages_posted(_sender: Any, *, session: Session, messages: list[Any], **_: Any) -> None:
+    """Feed tribe chat messages stored together to the astroturfing signal at once."""
+    from tribes.moderation.service import on_messages_posted
+
+    on_messages_posted(session, messages)
+
+
+events.tribe_messages_posted.connect(_on_tribe_messages_posted, weak=False)
 
 
 def _on_join_requested(tribe_id: int, *, session: Session, request: Any, **_: Any) -> None:

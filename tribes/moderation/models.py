@@ -104,6 +104,7 @@ class MessageFingerprint(RandomIdPK, Base):
         Index("ix_message_fingerprints_tribe_fp_time", "tribe_id", "fingerprint", "created_at"),
         Index("ix_message_fingerprints_author_fp_time", "author_id", "fingerprint", "created_at"),
         Index("ix_message_fingerprints_created_at", "created_at"),
+        Index("ix_message_fingerprints_fp_time", "fingerprint", "created_at"),
     )
 
     tribe_id: Mapped[int] = mapped_column(IdType, ForeignKey("tribes.id", ondelete="CASCADE"))

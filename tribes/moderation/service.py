@@ -15,9 +15,14 @@ from tribes.groups.models import Mute, Tribe
 
 def on_message_posted(session: Session, message: Any) -> None:
     """Feed a freshly flushed chat message to the astroturfing signal (files/updates reports)."""
-    from tribes.moderation.astroturf import check_message
+    on_messages_posted(session, [message])
 
-    check_message(session, message)
+
+def on_messages_posted(session: Session, messages: list[Any]) -> None:
+    """Feed tribe chat messages stored together to the astroturfing signal at once."""
+    from tribes.moderation.astroturf import check_messages
+
+    check_messages(session, messages)
 
 
 def mute_dict(mute: Mute, users: dict[int, User]) -> dict[str, Any]:
