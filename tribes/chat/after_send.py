@@ -7,7 +7,8 @@ after the broadcast but before the handler returns and gives back its connection
 instead, which takes what has queued up and does it in ONE transaction per batch (if the
 batch fails, each message again in its own, so that one bad message never loses the
 others' work; failures are logged, never the sender's error, as before). The message is
-committed and broadcast already; reports and mention notifications follow within moments.
+committed and broadcast already; reports and mention notifications follow within moments
+(the worker gathers for LINGER seconds after the first message of a quiet spell).
 
 A graceful stop (`tribes serve` on SIGTERM) drains the queue. Elsewhere (the in-process
 test client, `TRIBES_ASYNC_MODE=threading`, REST sends) the work runs inline as before.
@@ -28,7 +29,10 @@ from tribes.extensions import db
 log = logging.getLogger(__name__)
 
 #: messages handled in one transaction at most
-BATCH_MAX = 100
+BATCH_MAX = 200
+#: seconds the worker waits after the first message of a quiet spell, so that the messages
+#: of a busy moment share one transaction (reports and mention notifications come this much later)
+LINGER = 0.2
 
 
 class Posted(NamedTuple):
@@ -75,6 +79,7 @@ def drain(timeout: float) -> bool:
 def _run() -> None:
     while True:
         _wakeup.wait()
+        time.sleep(LINGER)
         _wakeup.clear()
         while _queue:
             batch: list[Posted] = []

@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator
+from contextlib import ExitStack, contextmanager
 from typing import Literal, NamedTuple
 
 from flask import current_app
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, func, select, text
 
 from tribes.extensions import db
 
@@ -112,3 +112,34 @@ def send_lock(room: Room, autocommit_conn: Connection | None = None) -> Iterator
                 yield
             finally:
                 conn.execute(select(func.pg_advisory_unlock(key)))
+
+
+#: the advisory locks of several rooms, taken in the order of the (sorted) array: one round trip
+_LOCK_MANY = text("SELECT pg_advisory_lock(k) FROM unnest(CAST(:keys AS bigint[])) AS k")
+_UNLOCK_MANY = text("SELECT pg_advisory_unlock(k) FROM unnest(CAST(:keys AS bigint[])) AS k")
+
+
+@contextmanager
+def rooms_lock(rooms: Iterable[Room], conn: Connection | None = None) -> Iterator[None]:
+    """`send_lock` for all the rooms of a batch of sends at once (`chat.batching`).
+
+    The in-process stripes are taken in stripe order and the advisory locks (across
+    processes) in key order, in one statement on `conn` (an autocommit connection the
+    caller keeps): two batches, or a batch and a single send (which holds one lock of each
+    kind), can never wait for each other in a circle. The caller holds no transaction of
+    the pool's only connection while it waits here (SQLite: see `send_lock`).
+    """
+    rooms = list(rooms)
+    with ExitStack() as stack:
+        for stripe in sorted({room.id % LOCK_STRIPES for room in rooms}):
+            stack.enter_context(_locks[stripe])
+        if not _needs_cross_process_lock():
+            yield
+            return
+        assert conn is not None, "the advisory locks need the batch's autocommit connection"
+        keys = sorted({advisory_key(room) for room in rooms})
+        conn.execute(_LOCK_MANY, {"keys": keys})
+        try:
+            yield
+        finally:
+            conn.execute(_UNLOCK_MANY, {"keys": keys})

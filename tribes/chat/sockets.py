@@ -25,7 +25,7 @@ from sqlalchemy import select
 from tribes import events, metrics
 from tribes.accounts.models import UserSession
 from tribes.accounts.service import card
-from tribes.chat import direct, fanout, schemas, service, socket_cap, trace
+from tribes.chat import batching, direct, fanout, schemas, service, socket_cap, trace
 from tribes.chat.direct_schemas import DirectJoinEvent, DirectMessageOut, DirectSendEvent
 from tribes.chat.direct_sending import send_direct
 from tribes.chat.models import Message
@@ -259,10 +259,15 @@ def on_send(data: Any = None) -> dict[str, Any]:
             event = _payload(schemas.SendEvent, data)
             if trace.PATH is not None:
                 trace.annotate(event.client_id)
-            message, _created = send_message(
-                identity[0], event.tribe, event.body, event.client_id, session_id=identity[1],
-                own_transaction=True,
-            )
+            if batching.enabled():  # under `tribes serve`: group commit with the sends arriving meanwhile
+                sent = batching.submit(identity[0], identity[1], event.tribe, event.body, event.client_id)
+                trace.mark_stages(sent.stages)
+                message = sent.message  # type: ignore[assignment]
+            else:
+                message, _created = send_message(
+                    identity[0], event.tribe, event.body, event.client_id, session_id=identity[1],
+                    own_transaction=True,
+                )
     except SessionEnded:
         disconnect()
         raise  # scoped_db rolls back and answers {"ok": false, "error": "unauthenticated"}

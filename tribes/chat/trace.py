@@ -41,11 +41,13 @@ class Trace:
         self.marks: dict[str, float] = {}
         self.client_id = ""
 
-    def mark(self, stage: str) -> None:
-        """Record that `stage` ended now."""
-        self.marks[stage] = round((time.perf_counter() - self.t0) * 1000, 3)
+    def mark(self, stage: str, at: float | None = None) -> None:
+        """Record that `stage` ended now (or at the perf_counter() time `at`)."""
+        now = time.perf_counter()
+        at = now if at is None else at
+        self.marks[stage] = round((at - self.t0) * 1000, 3)
         if stage == "emitted":
-            self.marks["emit_wall"] = time.time()
+            self.marks["emit_wall"] = time.time() - (now - at)
 
 
 def start() -> None:
@@ -73,6 +75,15 @@ def mark(stage: str) -> None:
         trace = current()
         if trace is not None:
             trace.mark(stage)
+
+
+def mark_stages(stages: dict[str, float]) -> None:
+    """Mark stages that ended at the given perf_counter() times (a batched send's round)."""
+    if PATH is not None:
+        trace = current()
+        if trace is not None:
+            for stage, at in sorted(stages.items(), key=lambda item: item[1]):
+                trace.mark(stage, at)
 
 
 def finish() -> None:

@@ -36,6 +36,12 @@ def member_of(tribe_id: Any, user_id: Any) -> ColumnElement[bool]:
     return and_(Membership.tribe_id == tribe_id, Membership.user_id == user_id)
 
 
+def members_among(tribe_id: Any, user_ids: Any) -> ColumnElement[bool]:
+    """`member_of` for several people at once: the memberships in the tribe `tribe_id` (a
+    column or value) of the users among `user_ids` (a list or an expanding bind parameter)."""
+    return and_(Membership.tribe_id == tribe_id, Membership.user_id.in_(user_ids))
+
+
 def members_at_least(tribe_id: Any, minimum: str) -> Select[Any]:
     """The user ids of the tribe's members whose role is `minimum` or higher, in id order (a
     SELECT to run or embed): "the tribe's admins" to tell of a report, a join request or an
