@@ -72,7 +72,7 @@ BATCH_MAX = 200
 #: when a round follows the previous one within BUSY_GAP seconds, the sender first waits LINGER
 #: seconds for more sends (a lone send on a quiet server is handled at once)
 BUSY_GAP = 0.05
-LINGER = 0.004
+LINGER = 0.01
 _AUTOCOMMIT = {"isolation_level": "AUTOCOMMIT"}
 _UIDS: BindParameter[int] = bindparam("uids", expanding=True)
 

@@ -69,9 +69,11 @@ def _section_context(tribe: Any, me: Any) -> dict[str, Any]:
 def init_app(app: Flask) -> None:
     """Put the chat on the tribe home page; "Messages" (direct messages, with my unread count) in the header."""
     from tribes.chat.direct import unread_total
+    from tribes.chat.sockets import install_fast_send
     from tribes.i18n import lazy_gettext
     from tribes.pages import add_nav_link, add_tribe_section, set_nav_counter
 
+    install_fast_send()
     add_tribe_section(app, "chat/_section.html", _section_context)
     add_nav_link(app, "chat_pages.inbox", lazy_gettext("Messages"))
     set_nav_counter(app, "chat_pages.inbox", unread_total)

@@ -259,19 +259,67 @@ def on_send(data: Any = None) -> dict[str, Any]:
             event = _payload(schemas.SendEvent, data)
             if trace.PATH is not None:
                 trace.annotate(event.client_id)
-            if batching.enabled():  # under `tribes serve`: group commit with the sends arriving meanwhile
-                sent = batching.submit(identity[0], identity[1], event.tribe, event.body, event.client_id)
-                trace.mark_stages(sent.stages)
-                message = sent.message  # type: ignore[assignment]
-            else:
-                message, _created = send_message(
-                    identity[0], event.tribe, event.body, event.client_id, session_id=identity[1],
-                    own_transaction=True,
-                )
+            message, _created = send_message(  # under `tribes serve` a tribe send takes `fast_send`
+                identity[0], event.tribe, event.body, event.client_id, session_id=identity[1],
+                own_transaction=True,
+            )
     except SessionEnded:
         disconnect()
         raise  # scoped_db rolls back and answers {"ok": false, "error": "unauthenticated"}
     return {"ok": True, "message": message.model_dump(mode="json")}
+
+
+def fast_send(sid: str, data: Any = None) -> dict[str, Any]:
+    """`send` of a tribe message under `tribes serve`, straight from python-socketio.
+
+    What `on_send` does, without the parts a tribe send does not use: Flask-SocketIO's request
+    context per event (a Request object, the session, URL adapter and teardown) and the
+    event's own database session (the batched send path has its own, `chat.batching`). It
+    runs in the app context of the socket's app; a direct message (`conversation`) and
+    anything that is not an object take `on_send` through Flask-SocketIO as before.
+    """
+    server = socketio.server
+    environ = server.get_environ(sid, namespace=fanout.NAMESPACE)
+    if not environ:
+        return {"ok": False, "error": "unauthenticated"}
+    if not isinstance(data, dict) or "conversation" in data:
+        return socketio._handle_event(on_send, "send", fanout.NAMESPACE, sid, data)
+    started, outcome = time.perf_counter(), "ok"
+    with environ["flask.app"].app_context():
+        if trace.PATH is not None:
+            trace.start()
+        try:
+            identity = _identities.get(sid)
+            if identity is None:
+                raise SessionEnded()
+            event = _payload(schemas.SendEvent, data)
+            if trace.PATH is not None:
+                trace.annotate(event.client_id)
+            sent = batching.submit(identity[0], identity[1], event.tribe, event.body, event.client_id)
+            trace.mark_stages(sent.stages)
+            assert sent.message is not None
+            answer = {"ok": True, "message": sent.message.model_dump(mode="json")}
+            if trace.PATH is not None:
+                trace.finish()
+            return answer
+        except ApiError as exc:
+            outcome = exc.code
+            if isinstance(exc, SessionEnded):
+                server.disconnect(sid, namespace=fanout.NAMESPACE)
+            return {"ok": False, "error": exc.code}
+        except Exception as exc:
+            outcome = "service_unavailable" if unavailable(exc) else "internal_error"
+            if outcome == "internal_error":
+                log.exception("socket handler fast_send failed")
+            return {"ok": False, "error": outcome}
+        finally:
+            metrics.observe_socket_event("send", outcome, time.perf_counter() - started)
+
+
+def install_fast_send() -> None:
+    """Answer `send` with `fast_send` (under `tribes serve`, where sends are batched)."""
+    if batching.enabled():
+        socketio.server.on("send", fast_send, namespace=fanout.NAMESPACE)
 
 
 @socketio.on("typing")

@@ -18,7 +18,7 @@ import threading
 import time
 from typing import Any
 
-from flask import g, has_request_context
+from flask import g, has_app_context
 
 PATH = os.environ.get("TRIBES_SEND_TRACE") or None
 #: `TRIBES_SEND_PROFILE=<file>` (with TRIBES_SEND_TRACE): a cProfile of the whole server
@@ -64,7 +64,7 @@ def start() -> None:
 
 def current() -> Trace | None:
     """The trace of this event, if one is being taken."""
-    if PATH is None or not has_request_context():
+    if PATH is None or not has_app_context():
         return None
     return g.get("send_trace")
 
