@@ -236,6 +236,30 @@ def stage_stats(trace_path: Path, run: str, receipts: dict[str, list[float]], se
     return out
 
 
+def server_cpu(servers: list[Any]) -> float:
+    """CPU seconds (user + system) the target's server processes have used so far (Linux /proc)."""
+    total = 0.0
+    for server in servers:
+        process = getattr(server, "process", server)  # a LiveServer or the bare server's Popen
+        fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def send_batches(ports: list[int]) -> tuple[float, float]:
+    """(sends, rounds) of the batched send path so far, summed over the app's processes."""
+    import requests
+
+    sends = rounds = 0.0
+    for port in ports:
+        for line in requests.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text.splitlines():
+            if line.startswith("tribes_chat_send_batch_size_sum"):
+                sends += float(line.split()[-1])
+            elif line.startswith("tribes_chat_send_batch_size_count"):
+                rounds += float(line.split()[-1])
+    return sends, rounds
+
+
 def run_target(name: str, args: argparse.Namespace, report: dict[str, Any]) -> None:
     """Step one target's rate until it is no longer clean; append the steps to the report."""
     import chat_load
@@ -243,6 +267,7 @@ def run_target(name: str, args: argparse.Namespace, report: dict[str, Any]) -> N
     from tests.live_server import LiveDatabase, LiveServer, free_port
 
     servers: list[Any] = []
+    metrics_ports: list[int] = []
     database = None
     trace_path = Path(tempfile.mkdtemp(prefix="send-trace-")) / "trace.jsonl"
     try:
@@ -265,9 +290,12 @@ def run_target(name: str, args: argparse.Namespace, report: dict[str, Any]) -> N
                 env["PYTHONPATH"] = str(args.before_tree)
             redis = args.redis_url if processes > 1 else None
             for _ in range(processes):
-                server = LiveServer(database_url=url, redis_url=redis, env=env, startup_timeout=120)
+                metrics_port = free_port()  # the send batches' sizes, read after each step
+                server = LiveServer(database_url=url, redis_url=redis, startup_timeout=120,
+                                    env={**env, "TRIBES_METRICS_PORT": str(metrics_port)})
                 server.start()
                 servers.append(server)
+                metrics_ports.append(metrics_port)
             bases = [s.url for s in servers]
             t = time.time()
             users = chat_load.setup_app_users(bases[0], args.clients, args.tribes)
@@ -279,7 +307,14 @@ def run_target(name: str, args: argparse.Namespace, report: dict[str, Any]) -> N
             rate = args.step
             while rate <= args.max_rate:
                 run = f"{name}{int(rate)}x{int(time.time())}"
+                batches = send_batches(metrics_ports)
+                cpu = server_cpu(servers)
                 summary, receipts, sent_at = load.step(rate, args.duration, run)
+                summary["server_cpu_ms_per_msg"] = round((server_cpu(servers) - cpu) * 1000 / max(1, summary["messages"]), 2)
+                if metrics_ports:
+                    after = send_batches(metrics_ports)
+                    rounds = after[1] - batches[1]
+                    summary["send_batch_mean"] = round((after[0] - batches[0]) / rounds, 2) if rounds else None
                 clean = (summary["p99_ms"] <= args.p99_ms and summary["lost"] == 0 and summary["duplicated"] == 0
                          and summary["out_of_order"] == 0 and summary["acks_failed"] == 0)
                 entry = {"target": name, **summary, "clean": clean}

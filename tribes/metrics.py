@@ -31,6 +31,14 @@ SOCKET_EVENT_SECONDS = Histogram(
     "tribes_socket_event_seconds", "Socket.IO event handling time by event and outcome.", ["event", "outcome"],
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
 )
+SEND_BATCH_SIZE = Histogram(
+    "tribes_chat_send_batch_size", "Socket sends of tribe messages handled together in one round (chat.batching).",
+    buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256),
+)
+SEND_BATCH_SECONDS = Histogram(
+    "tribes_chat_send_batch_seconds", "Time of one round of batched socket sends: checks, insert, broadcast.",
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1),
+)
 
 #: name -> (help, function returning {labels tuple: value}, label names)
 _GAUGES: dict[str, tuple[str, Callable[[], dict[tuple[str, ...], float]], tuple[str, ...]]] = {}
@@ -70,6 +78,12 @@ REGISTRY.register(_ScrapeTimeGauges())
 def observe_socket_event(event: str, outcome: str, seconds: float) -> None:
     """Count one handled Socket.IO event."""
     SOCKET_EVENT_SECONDS.labels(event, outcome).observe(seconds)
+
+
+def observe_send_batch(size: int, seconds: float) -> None:
+    """Count one round of batched socket sends."""
+    SEND_BATCH_SIZE.observe(size)
+    SEND_BATCH_SECONDS.observe(seconds)
 
 
 def init_app(app: Flask) -> None:

@@ -51,6 +51,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import DBAPIError
 
+from tribes import metrics
 from tribes.accounts.models import User, UserSession
 from tribes.accounts.service import card
 from tribes.chat import after_send, fanout, service
@@ -259,6 +260,7 @@ def _process(batch: list[Send]) -> None:
         for item, first in repeats:
             item.answer(first.message, first.error)
         session.commit()
+        metrics.observe_send_batch(len(batch), time.perf_counter() - started)
     except Exception:
         if postgresql:
             _drop_held()
