@@ -135,3 +135,61 @@ def test_live_concurrent_writes_do_not_stall(server: LiveServer) -> None:
     finally:
         for s in sockets:
             s.close()
+
+
+def test_live_sends_arriving_together_are_judged_one_by_one(server: LiveServer) -> None:
+    """Sends that reach the server at the same moment (one batch of `chat.batching`): each
+    gets its own answer (stored, muted, not a member), the same client_id sent twice at once
+    is stored and broadcast once and both acks carry it, and what members receive is exactly
+    the stored messages, once each, in id order."""
+    alice, bob, dave, carol = (LiveUser(server.url) for _ in range(4))
+    slug = make_tribe(alice, [bob, dave])
+    make_tribe(carol, [])  # an outsider with a live socket
+    muted = alice.call("POST", f"tribes/{slug}/mutes", {"user_id": bob.user["id"], "minutes": 10})
+    assert muted.status_code in (200, 201), muted.text
+    a, b, d, c = (u.socket() for u in (alice, bob, dave, carol))
+    reader = RawReceiver(server.url, alice.cookie_header(), slug)
+    try:
+        for s in (a, b, d):
+            assert s.call("join", {"tribe": slug})["ok"]
+        rounds, acks = 6, []
+        lock = threading.Lock()
+        for r in range(rounds):
+            sends = [(a, f"a-{r}", f"alice {r}"), (b, f"b-{r}", f"bob {r}"), (c, f"c-{r}", f"carol {r}"),
+                     (d, f"d-{r}", f"dave {r}"), (d, f"d-{r}", f"dave {r}")]  # dave's twice at once
+            start = threading.Barrier(len(sends))
+
+            def send(sock: Any, cid: str, body: str) -> None:
+                start.wait()
+                ack = sock.call("send", {"tribe": slug, "body": body, "client_id": cid})
+                with lock:
+                    acks.append((cid, ack))
+
+            threads = [threading.Thread(target=send, args=s) for s in sends]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+        by_cid: dict[str, list[Any]] = {}
+        for cid, ack in acks:
+            by_cid.setdefault(cid, []).append(ack)
+        for r in range(rounds):
+            assert by_cid[f"b-{r}"] == [{"ok": False, "error": "muted"}]
+            assert by_cid[f"c-{r}"] == [{"ok": False, "error": "not_found"}]
+            assert by_cid[f"a-{r}"][0]["ok"] and by_cid[f"a-{r}"][0]["message"]["body"] == f"alice {r}"
+            first, second = by_cid[f"d-{r}"]
+            assert first["ok"] and second["ok"] and first["message"]["id"] == second["message"]["id"]
+        stored = sorted(ack["message"]["id"] for cid, ack in acks if ack["ok"] and cid.startswith("a-")) + sorted(
+            {ack["message"]["id"] for cid, ack in acks if ack["ok"] and cid.startswith("d-")})
+        wait_for(lambda: len(reader.messages) >= 2 * rounds)
+        wait_for(lambda: len(d.named("message")) >= 2 * rounds)
+        frames = [m["id"] for m in reader.messages]
+        assert frames == sorted(stored)  # each stored message once, in id order
+        assert sorted(m["id"] for m in d.named("message")) == sorted(stored)
+        assert c.named("message") == []
+        history = alice.call("GET", f"tribes/{slug}/messages").json()["items"]
+        assert sorted(m["id"] for m in history) == sorted(stored)
+    finally:
+        reader.close()
+        for s in (a, b, d, c):
+            s.close()
