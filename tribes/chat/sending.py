@@ -1,5 +1,10 @@
 """The one send path: REST, Socket.IO and the demo post a message here. Checks, insert, commit, emit.
 
+Under `tribes serve` a socket send of a tribe message takes the batched form of this path
+instead (`chat.batching`: the same checks, answers and guarantees, for all the sends that
+arrived together at once); REST, direct messages, the demo and the in-process test client
+come here.
+
 Tribe chat (`send_message`) and direct messages (`chat.direct.send_direct`) share it:
 each does its own checks in one query, then both store through `store_in_order` (the
 room's send lock, the one cached insert, commit, then the broadcast in id order).
