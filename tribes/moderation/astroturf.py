@@ -6,10 +6,10 @@ import hashlib
 import re
 import unicodedata
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from flask import current_app, has_app_context
-from sqlalchemy import bindparam, delete, func, select
+from sqlalchemy import Table, bindparam, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -28,7 +28,7 @@ DEFAULTS = {
     "ASTROTURF_TRIBES": 3,
     "ASTROTURF_TRIBES_MINUTES": 60,
 }
-_FP = MessageFingerprint.__table__
+_FP = cast(Table, MessageFingerprint.__table__)
 #: one statement for a batch's fingerprints (ids from the column default, `random_id`)
 _INSERT = _FP.insert()
 #: every recent (tribe, author) of some texts, each with its latest time
