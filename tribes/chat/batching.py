@@ -34,7 +34,6 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from types import SimpleNamespace
 from typing import Any
 
 from flask import Flask, current_app
@@ -53,18 +52,16 @@ from sqlalchemy.exc import DBAPIError
 
 from tribes import metrics
 from tribes.accounts.models import User, UserSession
-from tribes.accounts.service import card
 from tribes.chat import after_send, fanout, service
 from tribes.chat.models import Message
 from tribes.chat.ordering import Room, rooms_lock
 from tribes.chat.schemas import MessageOut
-from tribes.chat.sending import SessionEnded
+from tribes.chat.sending import CHECK_COLUMNS, SessionEnded, author_card, may_post
 from tribes.db import utcnow
 from tribes.errors import NotFound, unavailable
 from tribes.extensions import db
 from tribes.groups.models import Membership, Mute, Tribe
 from tribes.groups.policy import members_among
-from tribes.i18n import _
 
 log = logging.getLogger(__name__)
 
@@ -83,8 +80,7 @@ _SIDS: BindParameter[int] = bindparam("sids", expanding=True)
 #: and per live login session among the batch's (the LEFT JOINs are empty as a rule)
 _CHECKS = (
     select(
-        Tribe.id, Tribe.slug, Tribe.name, Tribe.new_member_hours, Membership.user_id, Membership.joined_at,
-        User.display_name, User.avatar_url, User.profile_visibility, Mute.until.label("muted_until"),
+        *CHECK_COLUMNS, Membership.user_id,
         Message.id.label("earlier_id"), Message.client_id.label("earlier_cid"), UserSession.id.label("alive_sid"),
     )
     .select_from(Tribe)
@@ -297,7 +293,7 @@ def _store(
         for item, row in accepted:
             message_id = ids.get((row.id, item.user_id, item.client_id))
             if message_id is not None:
-                author = _author(row)
+                author = author_card(row, row.user_id)
                 message = MessageOut.new(message_id, row.slug, author, item.body, item.client_id, now)
                 stored.append((message_id, item, row, message, author))
         stored.sort(key=lambda entry: entry[0])
@@ -336,9 +332,7 @@ def _judge(
             if key in firsts:
                 repeats.append((item, firsts[key]))
                 continue
-            if row.muted_until is not None and row.muted_until > utcnow():
-                raise service.Muted(_("You are muted in this tribe for now."))
-            service.check_rate_for(item.user_id, row.joined_at, row.new_member_hours)
+            may_post(row, item.user_id)
         except Exception as exc:
             item.answer(error=exc)
             continue
@@ -346,11 +340,4 @@ def _judge(
         accepted.append((item, row))
     return accepted, repeats
 
-
-def _author(row: Any) -> dict[str, Any] | None:
-    """The sender's card from the checks' row (as `send_message` makes it)."""
-    return card(SimpleNamespace(  # type: ignore[arg-type]
-        id=row.user_id, display_name=row.display_name, avatar_url=row.avatar_url,
-        profile_visibility=row.profile_visibility,
-    ))
 

@@ -87,12 +87,14 @@ _CID: BindParameter[str] = bindparam("cid")
 _SID: BindParameter[int] = bindparam("sid")
 _AUTOCOMMIT = {"isolation_level": "AUTOCOMMIT"}
 
+#: what the checks read of the tribe, the sender's membership, card and mute (both send paths;
+#: `may_post` and `author_card` take a row with these)
+CHECK_COLUMNS = (
+    Tribe.id, Tribe.slug, Tribe.name, Tribe.new_member_hours, Membership.joined_at,
+    User.display_name, User.avatar_url, User.profile_visibility, Mute.until.label("muted_until"),
+)
 _CHECK = (
-    select(
-        Tribe.id, Tribe.slug, Tribe.name, Tribe.new_member_hours, Membership.joined_at,
-        User.display_name, User.avatar_url, User.profile_visibility,
-        Mute.until.label("muted_until"), Message.id.label("earlier_id"),
-    )
+    select(*CHECK_COLUMNS, Message.id.label("earlier_id"))
     .select_from(Tribe)
     .join(Membership, member_of(Tribe.id, _UID))
     .join(User, User.id == Membership.user_id)
@@ -148,14 +150,9 @@ def send_message(
         raise NotFound()
     if row.earlier_id is not None:
         return MessageOut.of(session.get_one(Message, row.earlier_id), row.slug), False
-    if row.muted_until is not None and row.muted_until > utcnow():
-        raise service.Muted(_("You are muted in this tribe for now."))
-    service.check_rate_for(user_id, row.joined_at, row.new_member_hours)
+    may_post(row, user_id)
     trace.mark("checked")
-    author = card(SimpleNamespace(  # type: ignore[arg-type]
-        id=user_id, display_name=row.display_name, avatar_url=row.avatar_url,
-        profile_visibility=row.profile_visibility,
-    ))
+    author = author_card(row, user_id)
     message = _insert_in_order(row, user_id, body, client_id, author, conn if autocommit else None)
     if message is None:  # the same client_id, committed concurrently
         earlier = service.earlier_message(session, row.id, user_id, client_id)
@@ -170,6 +167,22 @@ def send_message(
         _after_posted(session, row, Message(**fields), author)
     trace.mark("posted")
     return message, True
+
+
+def may_post(row: Any, user_id: int) -> None:
+    """The member of the checks' row may post now: not muted (Muted), within the rate limit
+    (RateLimited, counted here). The last checks of both send paths, after the earlier message."""
+    if row.muted_until is not None and row.muted_until > utcnow():
+        raise service.Muted(_("You are muted in this tribe for now."))
+    service.check_rate_for(user_id, row.joined_at, row.new_member_hours)
+
+
+def author_card(row: Any, user_id: int) -> dict[str, Any] | None:
+    """The sender's card from the checks' row (no ORM object loaded)."""
+    return card(SimpleNamespace(  # type: ignore[arg-type]
+        id=user_id, display_name=row.display_name, avatar_url=row.avatar_url,
+        profile_visibility=row.profile_visibility,
+    ))
 
 
 def _insert_in_order(
