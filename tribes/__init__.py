@@ -30,6 +30,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(load_config(app.instance_path))
     if config:
         app.config.update(config)
+    from tribes import json_provider
+
+    json_provider.init_app(app)
 
     from tribes.extensions import csrf, db, limiter, socketio
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any, TypeAlias, cast
+from typing import Any, NamedTuple, TypeAlias, cast
 
+from psycopg.pq import TransactionStatus
 from sqlalchemy import BigInteger, DateTime, Integer, MetaData, TypeDecorator, create_engine, event
 from sqlalchemy.engine import CursorResult, Engine, Result
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.orm import (
     DeclarativeBase,
     InstrumentedAttribute,
@@ -196,6 +199,44 @@ def _sqlite_begin(conn: Any) -> None:
     conn.connection.driver_connection.execute("BEGIN IMMEDIATE")
 
 
+#: a pooled connection idle for longer than this is pinged before it is handed out again
+PING_AFTER_IDLE_SECONDS = 1.0
+
+
+def _ping_when_idle(engine: Engine, after: float) -> None:
+    """Pessimistic disconnect handling, only where a connection can have gone stale.
+
+    `pool_pre_ping` costs every checkout a round trip (`;`), about 5 % of a short read's CPU
+    under load. A connection that went back to the pool less than `after` seconds ago is
+    handed out as it is; one idle for longer (and only such a one can have outlived a
+    database restart unnoticed) is pinged first, and a dead one is replaced before the
+    request sees it (SQLAlchemy's documented recipe: `DisconnectionError` in `checkout`
+    makes the pool discard the connection and try again). A connection that dies within the
+    second fails its request's first statement: SQLAlchemy then invalidates the whole pool,
+    the request answers 503 (errors.py), and the next one connects afresh.
+    """
+    clock = time.monotonic
+
+    @event.listens_for(engine, "connect")
+    def _connected(dbapi_connection: Any, record: Any) -> None:
+        record.info["tribes_idle_since"] = clock()
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(dbapi_connection: Any, record: Any) -> None:
+        record.info["tribes_idle_since"] = clock()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+        if clock() - record.info.get("tribes_idle_since", 0.0) < after:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            if engine.dialect.is_disconnect(error, dbapi_connection, None):
+                raise DisconnectionError() from error
+            raise
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create an engine with the settings each backend needs."""
     if url.startswith("sqlite"):
@@ -204,10 +245,146 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    if not kwargs.get("pool_pre_ping"):
+        _ping_when_idle(engine, PING_AFTER_IDLE_SECONDS)
+    return engine
+
+
+_IDLE = TransactionStatus.IDLE
+_READ_METHODS = frozenset({"GET", "HEAD"})
+_LAZY_BEGIN = {"isolation_level": "AUTOCOMMIT", "tribes_lazy_begin": True}
+#: statement text → whether it must run inside a transaction (statements are built once, so few)
+_NEEDS_TRANSACTION: dict[str, bool] = {}
+_LOCKING = (" FOR UPDATE", " FOR NO KEY UPDATE", " FOR SHARE", " FOR KEY SHARE", "ADVISORY", "SET_CONFIG")
+
+
+def _needs_transaction(statement: str) -> bool:
+    known = _NEEDS_TRANSACTION.get(statement)
+    if known is None:
+        text = statement.lstrip().upper()
+        known = not text.startswith("SELECT") or any(word in text for word in _LOCKING)
+        if len(_NEEDS_TRANSACTION) < 10_000:
+            _NEEDS_TRANSACTION[statement] = known
+    return known
+
+
+def _begin_before_writes(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any,
+                         executemany: bool) -> None:
+    """On a connection of `Database._reads_outside_a_transaction`: BEGIN before the first
+    statement that needs a transaction (psycopg's commit and rollback then end it)."""
+    if not conn.get_execution_options().get("tribes_lazy_begin") or not _needs_transaction(statement):
+        return
+    dbapi_connection = cursor.connection
+    if dbapi_connection.info.transaction_status == _IDLE:
+        dbapi_connection.execute("BEGIN")
+
+
+class _Plan(NamedTuple):
+    compiled: Any
+    sql: str
+    positions: tuple[str, ...] | None
+    bind_processors: dict[str, Callable[[Any], Any]]
+    result_processors: tuple[tuple[int, Callable[[Any], Any]], ...]
+
+
+class DirectSelect:
+    """A SELECT built once with Core, compiled once per dialect, run on the DBAPI cursor.
+
+    For a small indexed SELECT, SQLAlchemy's execution (compiled-cache lookup, execution
+    context, result object, and the ORM's on top) costs as much CPU as the database round
+    trip itself: measured on PostgreSQL, a history page of 50 rows 198 µs through
+    `Connection.execute`, 95 µs on the cursor; a session's user 180 µs through the ORM, 55 µs
+    on the cursor (bench/reads.py, issue 16 item 6). The few statements every request runs
+    (the session's user, the membership check, the history page, the lists) use this.
+
+    The statement is compiled by SQLAlchemy for the connection's dialect (the same SQL
+    `Connection.execute` sends), its
+    parameters are built by the compiled statement (`construct_params`) and bound with each
+    type's bind processor, and each result column goes through its type's result processor
+    (`UTCDateTime` stays aware and in UTC), so the rows are the tuples `Connection.execute`
+    would give (tests/test_direct_select.py compares them). The engine's `before_cursor_execute`
+    and `after_cursor_execute` listeners see the statement as any other (the statement
+    counters of the tests, the EXPLAIN capture of bench/reads_explain.py; their execution
+    context is None). A driver error is wrapped as
+    SQLAlchemy wraps it (`DBAPIError`), and a lost connection is invalidated, so errors.py
+    answers 503 and the pool reconnects. Statements whose SQL depends on the values
+    (expanding IN lists) are refused when compiled.
+    """
+
+    def __init__(self, statement: Any) -> None:
+        self.statement = statement
+        self._plans: dict[Any, _Plan] = {}
+
+    def _plan(self, dialect: Any) -> _Plan:
+        plan = self._plans.get(dialect)
+        if plan is not None:
+            return plan
+        compiled = self.statement.compile(dialect=dialect)
+        sql = str(compiled)
+        if "POSTCOMPILE" in sql:
+            raise ValueError("DirectSelect takes statements whose SQL does not depend on the values")
+        binds = {}
+        for key, bind in compiled.binds.items():
+            processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
+            if processor is not None:
+                binds[key] = processor
+        results = []
+        for index, column in enumerate(self.statement.selected_columns):
+            processor = column.type.dialect_impl(dialect).result_processor(dialect, None)
+            if processor is not None:
+                results.append((index, processor))
+        plan = _Plan(compiled, sql, tuple(compiled.positiontup) if compiled.positional else None,
+                     binds, tuple(results))
+        self._plans[dialect] = plan
+        return plan
+
+    def rows(self, session: Session, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+        """Every row of the statement with these parameters, on the session's connection."""
+        connection = session.connection()
+        dialect = connection.dialect
+        plan = self._plan(dialect)
+        values = plan.compiled.construct_params(params)
+        for key, processor in plan.bind_processors.items():
+            values[key] = processor(values[key])
+        bound: Any = values if plan.positions is None else [values[key] for key in plan.positions]
+        dbapi_connection = connection.connection.dbapi_connection
+        assert dbapi_connection is not None
+        cursor = None
+        sql = plan.sql
+        try:
+            cursor = dbapi_connection.cursor()
+            for listener in connection.dispatch.before_cursor_execute:  # as for any other statement
+                sql, bound = listener(connection, cursor, sql, bound, None, False)
+            cursor.execute(sql, bound)
+            for after in connection.dispatch.after_cursor_execute:
+                after(connection, cursor, sql, bound, None, False)
+            rows = cursor.fetchall()
+        except dialect.loaded_dbapi.Error as error:
+            lost = dialect.is_disconnect(error, dbapi_connection, cursor)
+            if lost:
+                connection.invalidate(error)
+            raise DBAPIError.instance(sql, bound, error, dialect.loaded_dbapi.Error,
+                                      connection_invalidated=lost, dialect=dialect) from error
+        finally:
+            if cursor is not None:
+                cursor.close()
+        if plan.result_processors:
+            processed = []
+            for row in rows:
+                row = list(row)
+                for index, processor in plan.result_processors:
+                    row[index] = processor(row[index])
+                processed.append(tuple(row))
+            return processed
+        return cast(list[tuple[Any, ...]], rows)
+
+    def first(self, session: Session, params: dict[str, Any]) -> tuple[Any, ...] | None:
+        """The first row, or None."""
+        rows = self.rows(session, params)
+        return rows[0] if rows else None
 
 
 #: what services take as `session`: a SQLAlchemy Session (the scoped `db.session` is one)
@@ -219,6 +396,7 @@ class Database:
 
     def __init__(self) -> None:
         self.engine: Engine | None = None
+        self._reads_engine: Engine | None = None
         self.session_factory = sessionmaker(expire_on_commit=False)
         self.registry: scoped_session[Session] = scoped_session(self.session_factory)
         #: the Session of the current thread or greenlet (one per request, socket handler or
@@ -233,6 +411,28 @@ class Database:
         self.session_factory.configure(bind=self.engine)
         app.teardown_appcontext(self._remove)
         app.extensions["tribes_db"] = self
+        if self.engine.dialect.name == "postgresql":
+            event.listen(self.engine, "before_cursor_execute", _begin_before_writes)
+            self._reads_engine = self.engine.execution_options(**_LAZY_BEGIN)
+            app.before_request(self._reads_outside_a_transaction)
+
+    def _reads_outside_a_transaction(self) -> None:
+        """A GET's reads run without BEGIN and COMMIT; its first write begins the transaction.
+
+        On PostgreSQL a request's reads cost two more round trips (BEGIN before the first,
+        COMMIT after the last). Under READ COMMITTED every statement reads its own snapshot
+        inside a transaction as well, so reads outside one see exactly what they would have
+        seen. A GET that writes (a session's "last seen" stamp, a page marking something seen)
+        gets a real transaction from its first write on: `_begin_before_writes` sends BEGIN
+        before any statement that is not a plain SELECT (a write, SAVEPOINT, SELECT … FOR
+        UPDATE, an advisory lock), and the request's one commit (or the error handler's
+        rollback) ends it as before. The request's session is bound to an engine that says so;
+        nothing is checked out until the request reads.
+        """
+        from flask import request
+
+        if request.method in _READ_METHODS:
+            self.registry().bind = self._reads_engine
 
     def _remove(self, exc: BaseException | None = None) -> None:
         self.remove()

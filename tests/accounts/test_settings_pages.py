@@ -149,6 +149,21 @@ def test_a_late_background_request_neither_repeats_nor_loses_a_flash_message(mak
     assert flashes(user.http.get("/settings", headers={"Sec-Fetch-Mode": "navigate"})) == []
 
 
+def test_a_cookie_sent_again_carries_exactly_what_it_carried(make_user, make_client):
+    """The server remembers the cookies it decoded (tribes.security.SessionCookie); a request
+    that adds a flash message to a remembered cookie's session must not add it to the cookie's
+    next use (a second tab, a late request sending the same cookie)."""
+    user = make_user()
+    assert post(user, "/settings/sessions/end-others").status_code == 302
+    with_one_flash = user.http.get_cookie("tribes_session").value
+    assert post(user, "/settings/sessions/end-others").status_code == 302  # a second flash, same starting cookie
+    other_tab = make_client()
+    other_tab.http.set_cookie("tribes_session", with_one_flash)
+    assert flashes(other_tab.http.get("/settings", headers={"Sec-Fetch-Mode": "navigate"})) == [
+        "Logged out everywhere else (0 sessions ended)."]
+    assert len(flashes(user.http.get("/settings", headers={"Sec-Fetch-Mode": "navigate"}))) == 2
+
+
 def test_the_session_cookie_expiry_slides_on_navigations_and_api_calls(make_user, monkeypatch):
     """An unchanged session is re-sent once its cookie is older than an hour (the 30 days count
     from the last visit), by a navigation or an API client's call, never by a page's fetch."""

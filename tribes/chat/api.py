@@ -45,7 +45,7 @@ def list_messages(slug: str) -> dict[str, Any]:
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
-        next_cursor = encode_cursor(["a" if ascending else "b", rows[-1].id])
+        next_cursor = encode_cursor(["a" if ascending else "b", rows[-1][0]])
     return {"items": [message_json(row, tribe_slug) for row in rows], "next_cursor": next_cursor}
 
 

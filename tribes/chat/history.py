@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from tribes.accounts.models import User
 from tribes.accounts.schemas import card_of
 from tribes.chat.models import Message
+from tribes.db import DirectSelect
 
 #: the columns of a message object and of its author's card (outer join: "deleted member")
 _COLUMNS = (
@@ -34,30 +35,30 @@ def history_rows_query(tribe_id: Any) -> Select[Any]:
     )
 
 
-#: the page statements, built once per process: (oldest first?, bounded?, limit) → statement
-_PAGES: dict[tuple[bool, bool, int], Select[Any]] = {}
+#: the page statements, built once per process (run on the DBAPI cursor: tribes.db.DirectSelect):
+#: (oldest first?, bounded?) → statement; the page size is a parameter
+_PAGES: dict[tuple[bool, bool], DirectSelect] = {}
 
 
-def _page_statement(ascending: bool, bounded: bool, limit: int) -> Select[Any]:
-    key = (ascending, bounded, limit)
-    stmt = _PAGES.get(key)
-    if stmt is None:
+def _page_statement(ascending: bool, bounded: bool) -> DirectSelect:
+    key = (ascending, bounded)
+    page = _PAGES.get(key)
+    if page is None:
         stmt = history_rows_query(bindparam("tribe_id"))
         if bounded:
             stmt = stmt.where(Message.id > bindparam("bound") if ascending else Message.id < bindparam("bound"))
-        stmt = stmt.order_by(Message.id.asc() if ascending else Message.id.desc()).limit(limit)
-        _PAGES[key] = stmt
-    return stmt
+        stmt = stmt.order_by(Message.id.asc() if ascending else Message.id.desc()).limit(bindparam("limit"))
+        page = _PAGES[key] = DirectSelect(stmt)
+    return page
 
 
 def history_page(session: Session, tribe_id: int, *, ascending: bool, bound: int | None, limit: int) -> list[Any]:
     """Up to `limit` rows of the tribe's messages after (`ascending`) or before `bound` (None:
-    from the start or the newest), in page order; a Core statement on the session's connection."""
-    stmt = _page_statement(ascending, bound is not None, limit)
-    params: dict[str, Any] = {"tribe_id": tribe_id}
+    from the start or the newest), in page order, as tuples of `history_rows_query`'s columns."""
+    params: dict[str, Any] = {"tribe_id": tribe_id, "limit": limit}
     if bound is not None:
         params["bound"] = bound
-    return list(session.connection().execute(stmt, params))
+    return _page_statement(ascending, bound is not None).rows(session, params)
 
 
 def message_json(row: Any, slug: str) -> dict[str, Any]:

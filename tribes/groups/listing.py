@@ -12,20 +12,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, bindparam, literal, select, tuple_
+from sqlalchemy import bindparam, literal, select, tuple_
 from sqlalchemy.orm import Session
 
+from tribes.db import DirectSelect
 from tribes.groups import policy, reads
 from tribes.groups.models import Membership, Tribe
 
-#: the page statements, built once per process: (after a cursor?, the chat's message model) → statement
-_PAGES: dict[tuple[bool, Any], Select[Any]] = {}
+#: the page statements, built once per process and run on the DBAPI cursor (tribes.db.DirectSelect):
+#: (after a cursor?, the chat's message model) → statement
+_PAGES: dict[tuple[bool, Any], DirectSelect] = {}
 
 
-def _page_statement(after: bool) -> Select[Any]:
+def _page_statement(after: bool) -> DirectSelect:
     key = (after, reads.message_model())
-    stmt = _PAGES.get(key)
-    if stmt is None:
+    page = _PAGES.get(key)
+    if page is None:
         unread = literal(0) if key[1] is None else reads.unread_of_membership(bindparam("user_id"))
         stmt = (
             select(
@@ -42,8 +44,8 @@ def _page_statement(after: bool) -> Select[Any]:
                 bindparam("k_joined", type_=Membership.joined_at.type), bindparam("k_id", type_=Membership.id.type)))
         stmt = (stmt.order_by(Membership.joined_at.asc(), Membership.id.asc())
                 .limit(bindparam("limit", type_=Membership.tribe_id.type)))
-        _PAGES[key] = stmt
-    return stmt
+        page = _PAGES[key] = DirectSelect(stmt)
+    return page
 
 
 def my_tribe_rows(session: Session, user_id: int, *, after: list[Any] | None, limit: int) -> list[Any]:
@@ -52,12 +54,12 @@ def my_tribe_rows(session: Session, user_id: int, *, after: list[Any] | None, li
     params: dict[str, Any] = {"user_id": user_id, "limit": limit}
     if after is not None:
         params["k_joined"], params["k_id"] = after
-    return list(session.connection().execute(_page_statement(after is not None), params))
+    return _page_statement(after is not None).rows(session, params)
 
 
 def key_of(row: Any) -> list[Any]:
-    """The keyset cursor values of a row (as `db.time_id_keyset` writes them)."""
-    return [row.joined_at.isoformat(), row.id]
+    """The keyset cursor values of a row (as `db.time_id_keyset` writes them): joined_at, id."""
+    return [row[1].isoformat(), row[0]]
 
 
 def tribe_json(row: Any) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, bindparam, select
 from sqlalchemy.orm import Session, lazyload
 
-from tribes.db import utcnow
+from tribes.db import DirectSelect, utcnow
 from tribes.errors import Forbidden, NotFound
 from tribes.groups.models import ROLES, Membership, Mute, Tribe
 
@@ -80,8 +80,8 @@ def get_tribe_for(session: Session, user_id: int, slug: str) -> tuple[Tribe, Mem
 
 
 #: `get_tribe_for`'s statement reading only the tribe's id and slug and the member's role,
-#: built once per process
-_MEMBER_TRIBE = (
+#: built once per process, run on the DBAPI cursor (tribes.db.DirectSelect)
+_MEMBER_TRIBE = DirectSelect(
     select(Tribe.id, Tribe.slug, Membership.role)
     .join(Membership, member_of(Tribe.id, bindparam("user_id")))
     .where(Tribe.slug == bindparam("slug"))
@@ -92,7 +92,7 @@ def member_tribe_role(session: Session, user_id: int, slug: str) -> tuple[int, s
     """`get_tribe_for`'s check reading only the tribe's id and slug and the user's role there
     (hot read paths: a Core row on the session's connection, no ORM objects); NotFound for
     anyone who is not a member."""
-    row = session.connection().execute(_MEMBER_TRIBE, {"user_id": user_id, "slug": slug}).first()
+    row = _MEMBER_TRIBE.first(session, {"user_id": user_id, "slug": slug})
     if row is None:
         raise NotFound()
     return row[0], row[1], row[2]

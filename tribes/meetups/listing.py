@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from tribes.accounts.models import User
 from tribes.accounts.schemas import card_of
+from tribes.db import DirectSelect
 from tribes.groups import policy
 from tribes.groups.models import Membership, Tribe
 from tribes.meetups.models import Meetup, MeetupQuestion, Rsvp
@@ -46,11 +47,14 @@ _COLUMNS = (
     .scalar_subquery().label("waitlist_count"),
     exists().where(MeetupQuestion.meetup_id == Meetup.id).label("asks"),
 )
+#: where "asks" is in a row
+_ASKS = len(_COLUMNS) - 1
 #: the keyset of every meetup list: soonest first, then by creation, then by id
 _KEY = (Meetup.starts_at, Meetup.created_at, Meetup.id)
 
-#: the page statements, built once per process: (scope, bounded by `to`?, after a cursor?) → statement
-_PAGES: dict[tuple[str, bool, bool], Select[Any]] = {}
+#: the page statements, built once per process and run on the DBAPI cursor (tribes.db.DirectSelect):
+#: (scope, bounded by `to`?, after a cursor?) → statement
+_PAGES: dict[tuple[str, bool, bool], DirectSelect] = {}
 
 _QUESTIONS = (
     select(MeetupQuestion.meetup_id, MeetupQuestion.id, MeetupQuestion.text, MeetupQuestion.required)
@@ -59,12 +63,13 @@ _QUESTIONS = (
 )
 
 
-def _page_statement(scope: str, bounded: bool, after: bool) -> Select[Any]:
+def _page_statement(scope: str, bounded: bool, after: bool) -> DirectSelect:
     """Scope "tribe": the meetups of the tribe `tribe_id`; "mine": of every tribe of `user_id`
     (two more columns: the tribe's slug and my role in it)."""
     key = (scope, bounded, after)
-    stmt = _PAGES.get(key)
-    if stmt is None:
+    page = _PAGES.get(key)
+    if page is None:
+        stmt: Select[Any]
         if scope == "tribe":
             stmt = select(*_COLUMNS).where(Meetup.tribe_id == bindparam("tribe_id"))
         else:
@@ -81,8 +86,8 @@ def _page_statement(scope: str, bounded: bool, after: bool) -> Select[Any]:
                 bindparam("k_starts", type_=Meetup.starts_at.type), bindparam("k_created", type_=Meetup.created_at.type),
                 bindparam("k_id", type_=Meetup.id.type)))
         stmt = stmt.order_by(*(k.asc() for k in _KEY)).limit(bindparam("limit", type_=Meetup.going_count.type))
-        _PAGES[key] = stmt
-    return stmt
+        page = _PAGES[key] = DirectSelect(stmt)
+    return page
 
 
 def meetup_rows(
@@ -91,7 +96,7 @@ def meetup_rows(
 ) -> list[Any]:
     """Up to `limit` rows of the meetups overlapping [start, end) of the tribe `tribe_id` (None:
     of every tribe of the user), soonest first, after the keyset `after` (starts_at, created_at, id)."""
-    stmt = _page_statement("mine" if tribe_id is None else "tribe", end is not None, after is not None)
+    page = _page_statement("mine" if tribe_id is None else "tribe", end is not None, after is not None)
     params: dict[str, Any] = {"user_id": user_id, "start": start, "limit": limit}
     if tribe_id is not None:
         params["tribe_id"] = tribe_id
@@ -99,13 +104,13 @@ def meetup_rows(
         params["end"] = end
     if after is not None:
         params["k_starts"], params["k_created"], params["k_id"] = after
-    return list(session.connection().execute(stmt, params))
+    return page.rows(session, params)
 
 
 def questions_json(session: Session, rows: Iterable[Any]) -> dict[int, list[dict[str, Any]]]:
     """The questions `[{id, text, required}]` of the meetups of these rows that ask any, in
     order, by meetup id (one statement, none when no meetup asks)."""
-    ids = [row.id for row in rows if row.asks]
+    ids = [row[0] for row in rows if row[_ASKS]]
     found: dict[int, list[dict[str, Any]]] = {}
     if ids:
         for meetup_id, ident, text, required in session.connection().execute(_QUESTIONS, {"ids": ids}):
@@ -114,8 +119,8 @@ def questions_json(session: Session, rows: Iterable[Any]) -> dict[int, list[dict
 
 
 def key_of(row: Any) -> list[Any]:
-    """The keyset cursor values of a row (as `api.meetup_keyset` writes them)."""
-    return [row.starts_at.isoformat(), row.created_at.isoformat(), row.id]
+    """The keyset cursor values of a row (as `api.meetup_keyset` writes them): starts_at, created_at, id."""
+    return [row[3].isoformat(), row[15].isoformat(), row[0]]
 
 
 def meetup_json(
