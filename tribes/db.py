@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, NamedTuple, TypeAlias, cast
 
+import orjson
 from psycopg.pq import TransactionStatus
 from sqlalchemy import BigInteger, DateTime, Integer, MetaData, TypeDecorator, create_engine, event
 from sqlalchemy.engine import CursorResult, Engine, Result
@@ -238,7 +239,11 @@ def _ping_when_idle(engine: Engine, after: float) -> None:
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine with the settings each backend needs."""
+    """Create an engine with the settings each backend needs.
+
+    JSON columns are read with orjson (the same values as the standard library's parser, at a
+    tenth of the CPU: the tribe list reads each tribe's join questions)."""
+    kwargs.setdefault("json_deserializer", orjson.loads)
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 10})
         engine = create_engine(url, **kwargs)
