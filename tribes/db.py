@@ -62,6 +62,23 @@ class UTCDateTime(TypeDecorator[datetime]):
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
 
+    def result_processor(self, dialect: Any, coltype: Any) -> Callable[[Any], datetime | None]:
+        """`process_result_value` as one function (TypeDecorator's own wraps it in two more
+        calls per value; a page of 50 meet-ups reads 200 timestamps)."""
+        impl_processor = self.impl_instance.result_processor(dialect, coltype)
+        utc = UTC
+
+        def process(value: Any) -> datetime | None:
+            if impl_processor is not None:
+                value = impl_processor(value)
+            if value is None:
+                return None
+            if value.tzinfo is None:
+                return cast(datetime, value.replace(tzinfo=utc))
+            return cast(datetime, value.astimezone(utc))
+
+        return process
+
 
 class Base(DeclarativeBase):
     """Base class of every model; constraint names follow NAMING_CONVENTION."""
@@ -290,6 +307,7 @@ def _begin_before_writes(conn: Any, cursor: Any, statement: str, parameters: Any
 class _Plan(NamedTuple):
     compiled: Any
     sql: str
+    binary: bool
     positions: tuple[str, ...] | None
     bind_processors: dict[str, Callable[[Any], Any]]
     result_processors: tuple[tuple[int, Callable[[Any], Any]], ...]
@@ -341,7 +359,7 @@ class DirectSelect:
             processor = column.type.dialect_impl(dialect).result_processor(dialect, None)
             if processor is not None:
                 results.append((index, processor))
-        plan = _Plan(compiled, sql, tuple(compiled.positiontup) if compiled.positional else None,
+        plan = _Plan(compiled, sql, dialect.driver == "psycopg", tuple(compiled.positiontup) if compiled.positional else None,
                      binds, tuple(results))
         self._plans[dialect] = plan
         return plan
@@ -360,7 +378,8 @@ class DirectSelect:
         cursor = None
         sql = plan.sql
         try:
-            cursor = dbapi_connection.cursor()
+            # psycopg: results in PostgreSQL's binary format (the same values, parsed with less CPU)
+            cursor = dbapi_connection.cursor(binary=True) if plan.binary else dbapi_connection.cursor()
             for listener in connection.dispatch.before_cursor_execute:  # as for any other statement
                 sql, bound = listener(connection, cursor, sql, bound, None, False)
             cursor.execute(sql, bound)
@@ -376,14 +395,13 @@ class DirectSelect:
         finally:
             if cursor is not None:
                 cursor.close()
-        if plan.result_processors:
-            processed = []
-            for row in rows:
-                row = list(row)
-                for index, processor in plan.result_processors:
-                    row[index] = processor(row[index])
-                processed.append(tuple(row))
-            return processed
+        if plan.result_processors and rows:
+            # column by column: the rows are transposed and rebuilt by zip, and map calls each
+            # processor, so only the processors themselves run as Python per value
+            columns = list(zip(*rows, strict=True))
+            for index, processor in plan.result_processors:
+                columns[index] = tuple(map(processor, columns[index]))
+            return list(zip(*columns, strict=True))
         return cast(list[tuple[Any, ...]], rows)
 
     def first(self, session: Session, params: dict[str, Any]) -> tuple[Any, ...] | None:
