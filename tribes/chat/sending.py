@@ -50,7 +50,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime
-from types import SimpleNamespace
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
@@ -59,7 +58,7 @@ from sqlalchemy.engine import Connection
 
 from tribes import events
 from tribes.accounts.models import User, UserSession
-from tribes.accounts.service import card
+from tribes.accounts.schemas import card_of
 from tribes.chat import after_send, fanout, service, trace
 from tribes.chat.models import Message
 from tribes.chat.ordering import Room, cross_process_lock, send_lock
@@ -178,11 +177,8 @@ def may_post(row: Any, user_id: int) -> None:
 
 
 def author_card(row: Any, user_id: int) -> dict[str, Any] | None:
-    """The sender's card from the checks' row (no ORM object loaded)."""
-    return card(SimpleNamespace(  # type: ignore[arg-type]
-        id=user_id, display_name=row.display_name, avatar_url=row.avatar_url,
-        profile_visibility=row.profile_visibility,
-    ))
+    """The sender's card from the checks' row (`card_of`: no ORM object, no model)."""
+    return card_of(user_id, row.display_name, row.avatar_url, row.profile_visibility)
 
 
 def _insert_in_order(
