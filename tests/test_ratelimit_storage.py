@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 
+import pytest
 from limits import parse
 from limits.strategies import MovingWindowRateLimiter
 
@@ -37,3 +39,52 @@ def test_a_site_without_redis_counts_in_the_swept_storage(app) -> None:
     with app.app_context():
         assert app.config["RATELIMIT_STORAGE_URI"] == "tribes-memory://"
         assert isinstance(limiter.storage, SweptMemoryStorage)
+
+
+#: two people's sends, interleaved, against a limit of 3
+_PEOPLE = ["alice", "bob", "alice", "alice", "bob", "alice", "alice", "bob", "bob", "bob"]
+
+
+def _counted(monkeypatch, storage) -> tuple[list[bool], list[bool], int]:
+    """The same hits counted one by one (`hit`) and all at once (`hit_many`, other keys) in
+    `storage`, through the limiter the app's Flask-Limiter would hand out; and what is left of
+    alice's budget after the batch."""
+    import secrets
+    from types import SimpleNamespace
+
+    monkeypatch.setattr(ratelimits, "limiter", SimpleNamespace(limiter=MovingWindowRateLimiter(storage),
+                                                               _storage_dead=False))
+    item, run = parse("3/minute"), secrets.token_hex(6)
+    one_by_one = [ratelimits.hit(item, f"one-{run}", person) for person in _PEOPLE]
+    at_once = ratelimits.hit_many([(item, f"many-{run}", person) for person in _PEOPLE])
+    left = MovingWindowRateLimiter(storage).get_window_stats(item, f"many-{run}", "alice").remaining
+    return one_by_one, at_once, left
+
+
+def test_a_batch_of_hits_counts_as_the_same_hits_one_by_one(monkeypatch) -> None:
+    """The batched send path counts its sends' limits at once: each person's first three
+    pass, the rest are refused, in arrival order, exactly as one hit after another."""
+    one_by_one, at_once, left = _counted(monkeypatch, SweptMemoryStorage())
+    assert one_by_one == [True, True, True, True, True, False, False, True, False, False]
+    assert at_once == one_by_one and left == 0
+
+
+@pytest.mark.skipif(not os.environ.get("TRIBES_TEST_REDIS_URL"), reason="needs TRIBES_TEST_REDIS_URL")
+def test_a_batch_of_hits_in_redis_is_one_round_trip_with_the_same_counts(monkeypatch) -> None:
+    """With the limits in Redis the batch is one pipeline (one round trip): counted the same,
+    in the keys `hit` uses (alice's budget is spent for the next single hit too)."""
+    import redis
+    from limits.storage import RedisStorage
+
+    sent = []
+    original = redis.client.Pipeline.execute
+
+    def execute(self, *args, **kwargs):
+        sent.append(len(self.command_stack))
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(redis.client.Pipeline, "execute", execute)
+    one_by_one, at_once, left = _counted(monkeypatch, RedisStorage(os.environ["TRIBES_TEST_REDIS_URL"]))
+    assert one_by_one == [True, True, True, True, True, False, False, True, False, False]
+    assert at_once == one_by_one and left == 0
+    assert sent == [10]  # the ten hits in one pipeline

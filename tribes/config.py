@@ -48,6 +48,8 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "SECRET_KEY": env("TRIBES_SECRET_KEY") or _persistent_secret(instance),
         "DATABASE_URL": database_url,
         "REDIS_URL": env("TRIBES_REDIS_URL") or None,
+        # the rate limits' keys in Redis start with this (several deployments on one Redis)
+        "RATELIMIT_KEY_PREFIX": env("TRIBES_RATELIMIT_KEY_PREFIX") or "tribes",
         "ALLOWED_ORIGINS": [o for o in origins if o and o != "*"],
         "BASE_URL": (env("TRIBES_BASE_URL") or "").rstrip("/") or None,
         # Cookies: the session cookie is tribes_session, HttpOnly, SameSite=Lax.

@@ -13,7 +13,8 @@ import time
 from typing import Any
 
 from flask import current_app
-from limits.storage import MemoryStorage
+from limits.storage import MemoryStorage, RedisStorage
+from limits.strategies import MovingWindowRateLimiter
 
 from tribes.errors import unavailable
 from tribes.extensions import limiter
@@ -67,6 +68,33 @@ def _with_fallback(call: Any) -> Any:
 def hit(item: Any, *identifiers: str) -> bool:
     """Count one hit against `item` for `identifiers`; False when the limit is exceeded."""
     return bool(_with_fallback(lambda: limiter.limiter.hit(item, *identifiers)))
+
+
+def hit_many(hits: list[tuple[Any, ...]]) -> list[bool]:
+    """`hit` for each (item, *identifiers) in order, as one Redis round trip when the limits
+    live in Redis (the batched chat send path: one pipeline per batch instead of one round
+    trip per message); False for each one over its limit.
+
+    The hits run the very Lua script of `limits`' moving window (`acquire_entry`), each
+    atomic on its own key and in list order, so a batch counts exactly as the same hits
+    one after another would. Elsewhere (memory, the in-memory fallback while Redis is away,
+    other storages) it is `hit` one by one.
+    """
+    def count() -> list[bool]:
+        current = limiter.limiter
+        storage = current.storage
+        if len(hits) < 2 or type(storage) is not RedisStorage or not isinstance(current, MovingWindowRateLimiter):
+            return [bool(current.hit(item, *identifiers)) for item, *identifiers in hits]
+        connection: Any = storage.get_connection()
+        pipe = connection.pipeline(transaction=False)
+        now = time.time()
+        for item, *identifiers in hits:
+            storage.lua_acquire_moving_window(
+                [storage.prefixed_key(item.key_for(*identifiers))], [now, item.amount, item.get_expiry(), 1], client=pipe,
+            )
+        return [bool(acquired) for acquired in pipe.execute()]
+
+    return list(_with_fallback(count))
 
 
 def reset_in(item: Any, *identifiers: str) -> float:

@@ -141,3 +141,24 @@ class RawReceiver:
     def close(self) -> None:
         """Close the WebSocket."""
         self.ws.close()
+
+
+def at_once(sends: list[tuple[LiveSocket, str, dict[str, Any]]]) -> list[tuple[str, Any]]:
+    """Emit every (socket, event, data) at the same moment, one thread each; the (data's
+    client_id, ack) of each, in the order the acks came back."""
+    start = threading.Barrier(len(sends))
+    acks: list[tuple[str, Any]] = []
+    lock = threading.Lock()
+
+    def emit(sock: LiveSocket, event: str, data: dict[str, Any]) -> None:
+        start.wait()
+        ack = sock.call(event, data)
+        with lock:
+            acks.append((data.get("client_id", ""), ack))
+
+    threads = [threading.Thread(target=emit, args=send) for send in sends]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return acks

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import socketio
 
-from tests.chat.live_helpers import LiveUser, RawReceiver, make_tribe, wait_for
+from tests.chat.live_helpers import LiveUser, RawReceiver, at_once, make_tribe, wait_for
 from tests.live_server import LiveServer
 
 
@@ -193,3 +193,33 @@ def test_live_sends_arriving_together_are_judged_one_by_one(server: LiveServer) 
         reader.close()
         for s in (a, b, d, c):
             s.close()
+
+
+def test_live_rate_limit_counts_every_send_of_a_batch(live_server_factory: Any) -> None:
+    """The chat limit of sends arriving together (counted for the whole batch at once): a
+    person over the limit gets exactly the limit's number of messages stored, the rest
+    `rate_limited`; someone else sending in the same moment is not touched; what members
+    receive is exactly what was stored."""
+    server = live_server_factory(env={"TRIBES_LIMIT_CHAT": "3 per minute", "TRIBES_LIMIT_CHAT_NEW_MEMBER": "3 per minute"})
+    alice, bob = LiveUser(server.url), LiveUser(server.url)
+    slug = make_tribe(alice, [bob])
+    a, b = alice.socket(), bob.socket()
+    reader = RawReceiver(server.url, bob.cookie_header(), slug)
+    try:
+        assert a.call("join", {"tribe": slug})["ok"] and b.call("join", {"tribe": slug})["ok"]
+        acks = at_once([(a, "send", {"tribe": slug, "body": f"alice {i}", "client_id": f"a{i}"}) for i in range(8)]
+                       + [(b, "send", {"tribe": slug, "body": f"bob {i}", "client_id": f"b{i}"}) for i in range(2)])
+        alices = [ack for cid, ack in acks if cid.startswith("a")]
+        assert sorted(ack["ok"] for ack in alices) == [False] * 5 + [True] * 3
+        assert [ack for ack in alices if not ack["ok"]] == [{"ok": False, "error": "rate_limited"}] * 5
+        assert all(ack["ok"] for cid, ack in acks if cid.startswith("b"))
+        stored = sorted(ack["message"]["id"] for _cid, ack in acks if ack["ok"])
+        wait_for(lambda: len(reader.messages) >= 5)
+        assert [m["id"] for m in reader.messages] == stored
+        assert sorted(m["id"] for m in alice.call("GET", f"tribes/{slug}/messages").json()["items"]) == stored
+        assert a.call("send", {"tribe": slug, "body": "one more", "client_id": "late"}) == {
+            "ok": False, "error": "rate_limited"}
+    finally:
+        reader.close()
+        a.close()
+        b.close()

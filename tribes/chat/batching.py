@@ -50,13 +50,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import DBAPIError
 
-from tribes import metrics
+from tribes import metrics, ratelimits
 from tribes.accounts.models import User, UserSession
 from tribes.chat import after_send, fanout, service
 from tribes.chat.models import Message
 from tribes.chat.ordering import Room, rooms_lock
 from tribes.chat.schemas import MessageOut
-from tribes.chat.sending import CHECK_COLUMNS, SessionEnded, author_card, may_post
+from tribes.chat.sending import CHECK_COLUMNS, SessionEnded, author_card, not_muted
 from tribes.db import utcnow
 from tribes.errors import NotFound, unavailable
 from tribes.extensions import db
@@ -297,11 +297,11 @@ def _store(
                 message = MessageOut.new(message_id, row.slug, author, item.body, item.client_id, now)
                 stored.append((message_id, item, row, message, author))
         stored.sort(key=lambda entry: entry[0])
-        for message_id, _item, row, message, _card in stored:
-            try:  # committed already: a push failing must not make it the sender's error
-                fanout.emit_to_tribe("message", message.model_dump(mode="json"), row.id)
-            except Exception:
-                log.exception("broadcast of message %s failed", message_id)
+        try:  # committed already: a push failing must not make it the sender's error
+            fanout.emit_to_tribes("message", [(message.model_dump(mode="json"), row.id)
+                                              for _id, _item, row, message, _card in stored])
+        except Exception:
+            log.exception("broadcast of messages %s failed", [entry[0] for entry in stored])
         stages["emitted"] = time.perf_counter()
     for entry in stored:
         entry[1].stages.update(stages)
@@ -313,10 +313,14 @@ def _judge(
     earlier: dict[tuple[int, int, str], int],
 ) -> tuple[list[tuple[Send, Any]], list[tuple[Send, Send]]]:
     """Answer what the checks settle (refusals, earlier messages); the sends to store, in
-    arrival order, and the repeats of a client_id within the batch (with their first send)."""
-    accepted: list[tuple[Send, Any]] = []
+    arrival order, and the repeats of a client_id within the batch (with their first send).
+
+    The rate limits of the sends that pass every other check are counted last, all at once
+    (`ratelimits.hit_many`: one Redis round trip per batch), in arrival order.
+    """
     firsts: dict[tuple[int, int, str], Send] = {}
     repeats: list[tuple[Send, Send]] = []
+    passed: list[tuple[Send, Any, tuple[Any, ...] | None]] = []
     for item in batch:
         try:
             if (item.session_id, item.user_id) not in alive:
@@ -332,12 +336,20 @@ def _judge(
             if key in firsts:
                 repeats.append((item, firsts[key]))
                 continue
-            may_post(row, item.user_id)
+            not_muted(row)
         except Exception as exc:
             item.answer(error=exc)
             continue
         firsts[key] = item
+        passed.append((item, row, service.chat_limit(item.user_id, row.joined_at, row.new_member_hours)))
+    within = iter(ratelimits.hit_many([limit for _item, _row, limit in passed if limit is not None]))
+    accepted: list[tuple[Send, Any]] = []
+    for item, row, limit in passed:
+        if limit is not None and not next(within):
+            try:
+                service.refuse(*limit)
+            except Exception as exc:
+                item.answer(error=exc)
+            continue
         accepted.append((item, row))
     return accepted, repeats
-
-

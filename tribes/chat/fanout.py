@@ -23,6 +23,8 @@ log = logging.getLogger(__name__)
 
 NAMESPACE = "/"
 CONTROL = "tribes_control"
+#: a pub/sub message carrying several emits (`TribesRedisManager.emit_many`)
+EMITS = "tribes_emits"
 
 
 def tribe_room(tribe_id: int) -> str:
@@ -43,6 +45,18 @@ def session_room(session_id: int) -> str:
 def emit_to_tribe(event: str, data: dict[str, Any], tribe_id: int) -> None:
     """Emit an event to everyone in a tribe's room (every process)."""
     socketio.emit(event, data, to=tribe_room(tribe_id), namespace=NAMESPACE)
+
+
+def emit_to_tribes(event: str, items: list[tuple[dict[str, Any], int]]) -> None:
+    """Emit `event` with each (data, tribe id) in list order, to the tribes' rooms (every
+    process): with the Redis queue all of them travel in ONE publish (`TribesRedisManager.emit_many`),
+    which every process delivers in list order."""
+    manager = socketio.server.manager
+    if isinstance(manager, TribesRedisManager) and len(items) > 1:
+        manager.emit_many([(event, data, tribe_room(tribe_id)) for data, tribe_id in items])
+        return
+    for data, tribe_id in items:
+        emit_to_tribe(event, data, tribe_id)
 
 
 def _local_sids(room: str) -> list[str]:
@@ -135,20 +149,44 @@ class TribesRedisManager(python_socketio.RedisManager):
                 time.sleep(pause)
                 pause = min(pause * 2, self.LISTEN_RETRY_MAX)
 
+    def emit_many(self, emits: list[tuple[str, dict[str, Any], str]]) -> None:
+        """Emit each (event, JSON data, room) of the namespace "/" here, in order, and publish
+        them to the other processes as ONE pub/sub message (upstream's `emit` publishes one per
+        event: a Redis round trip each). The listeners of the other processes deliver them in
+        the same order; pub/sub keeps the order of publishes, so the messages of two batches
+        published one after the other arrive in that order too. No acks, no binary data: the
+        chat's broadcasts have neither."""
+        messages = [
+            {"method": "emit", "event": event, "data": [data], "binary": False, "namespace": NAMESPACE,
+             "room": room, "skip_sid": None, "callback": None, "host_id": self.host_id}
+            for event, data, room in emits
+        ]
+        for message in messages:
+            self._handle_emit(message)  # this process's sockets
+        self._publish({"method": EMITS, "host_id": self.host_id, "emits": messages})
+
     def _listen(self) -> Any:
+        """Upstream's messages, decoded once (its `_thread` takes a decoded dict as it is), with
+        the control messages and the batches of emits handled here."""
         for message in super()._listen():
             try:
                 data = json.loads(message) if isinstance(message, bytes | str) else message
             except ValueError:
-                data = None
-            if isinstance(data, dict) and data.get("method") == CONTROL:
-                if data.get("host_id") != self.host_id:
-                    try:
-                        apply_control(data["data"])
-                    except Exception:  # one bad message must not stop the listener
-                        log.exception("socket control message failed")
+                yield message
                 continue
-            yield message
+            method = data.get("method") if isinstance(data, dict) else None
+            if method == CONTROL or method == EMITS:
+                if data.get("host_id") != self.host_id:
+                    for operation in [data.get("data") or {}] if method == CONTROL else data.get("emits") or []:
+                        try:
+                            if method == CONTROL:
+                                apply_control(operation)
+                            else:
+                                self._handle_emit(operation)
+                        except Exception:  # one bad message must not stop the listener
+                            log.exception("socket %s message failed", method)
+                continue
+            yield data
 
 
 def queue_channel(redis_url: str) -> str:

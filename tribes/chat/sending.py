@@ -170,10 +170,17 @@ def send_message(
 
 def may_post(row: Any, user_id: int) -> None:
     """The member of the checks' row may post now: not muted (Muted), within the rate limit
-    (RateLimited, counted here). The last checks of both send paths, after the earlier message."""
+    (RateLimited, counted here). The last checks of the send path, after the earlier message
+    (the batched path counts the limits of a whole batch at once: `not_muted`, then
+    `service.chat_limit` and `ratelimits.hit_many`)."""
+    not_muted(row)
+    service.check_rate_for(user_id, row.joined_at, row.new_member_hours)
+
+
+def not_muted(row: Any) -> None:
+    """Muted, when the checks' row says the member is muted now."""
     if row.muted_until is not None and row.muted_until > utcnow():
         raise service.Muted(_("You are muted in this tribe for now."))
-    service.check_rate_for(user_id, row.joined_at, row.new_member_hours)
 
 
 def author_card(row: Any, user_id: int) -> dict[str, Any] | None:

@@ -87,15 +87,27 @@ def check_rate(tribe: Tribe, member: Membership) -> None:
 
 def check_rate_for(user_id: int, joined_at: datetime, new_member_hours: int) -> None:
     """`check_rate` from plain values (the send path reads them in one query)."""
+    limit = chat_limit(user_id, joined_at, new_member_hours)
+    if limit is not None and not ratelimits.hit(*limit):
+        refuse(*limit)
+
+
+def chat_limit(user_id: int, joined_at: datetime, new_member_hours: int) -> tuple[Any, str, str, str] | None:
+    """The chat limit a post of this member counts against: (limit item, *identifiers) for
+    `ratelimits.hit` / `hit_many` (new members of the tribe: the stricter one); None when
+    rate limits are off."""
     if not current_app.config.get("RATELIMIT_ENABLED", True):
-        return
+        return None
     config_key = "LIMIT_CHAT"
     if joined_at > utcnow() - timedelta(hours=new_member_hours):
         config_key = "LIMIT_CHAT_NEW_MEMBER"
-    item = _parsed_limit(current_app.config[config_key])
-    if not ratelimits.hit(item, "chat", config_key, str(user_id)):
-        reset = ratelimits.reset_in(item, "chat", config_key, str(user_id))
-        raise RateLimited(int(reset - utcnow().timestamp()) + 1)
+    return _parsed_limit(current_app.config[config_key]), "chat", config_key, str(user_id)
+
+
+def refuse(item: Any, *identifiers: str) -> None:
+    """Raise RateLimited for a hit `item` refused, with the seconds until its window frees up."""
+    reset = ratelimits.reset_in(item, *identifiers)
+    raise RateLimited(int(reset - utcnow().timestamp()) + 1)
 
 
 def hit_limit(config_key: str, scope: str, user_id: int) -> None:
@@ -104,8 +116,7 @@ def hit_limit(config_key: str, scope: str, user_id: int) -> None:
         return
     item = _parsed_limit(current_app.config[config_key])
     if not ratelimits.hit(item, scope, config_key, str(user_id)):
-        reset = ratelimits.reset_in(item, scope, config_key, str(user_id))
-        raise RateLimited(int(reset - utcnow().timestamp()) + 1)
+        refuse(item, scope, config_key, str(user_id))
 
 
 @functools.lru_cache(maxsize=64)
