@@ -22,6 +22,7 @@ SEQUENTIAL = {
     "site_settings": "one row with the fixed id 1, never shown; nothing is counted by it",
     "conversation_members": "no id column and no sequence: its key is (conversation_id, user_id)",
     "hidden_messages": "no id column and no sequence: its key is (message_id, user_id)",
+    "message_blocks": "no id column and no sequence: its key is (tribe_id, block); never shown",
 }
 
 

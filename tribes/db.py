@@ -142,6 +142,8 @@ class Base(DeclarativeBase):
 #                    direct message swallowed by a block is a `messages` row like any other,
 #                    so it takes the same id as if it had been delivered; the blocker's
 #                    counts, lists and markers (`last_activity_id`) leave it out.
+#   message_blocks   no id column: keyed by (tribe, block of message ids); never shown, it only
+#                    makes the unread counts cheap (tribes/chat/blocks.py)
 #
 # The one table that keeps a sequence is `messages` (see its model): chat needs a total
 # per-room order in its ids (keyset paging by id, catch-up by `after_id`, "message events

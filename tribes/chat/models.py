@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    CheckConstraint,
+    Connection,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tribes.accounts.models import User
@@ -24,6 +34,9 @@ class Message(Base):
         #: the unread counts (tribes.groups.reads) read only this index: live messages of a
         #: tribe after the marker, with their author (an index-only scan, no heap visit)
         Index("ix_messages_live_tribe_id_id_author_id", "tribe_id", "id", "author_id",
+              postgresql_where=text("deleted_at IS NULL"), sqlite_where=text("deleted_at IS NULL")),
+        #: my own live messages in a tribe after an id (the unread counts subtract them: chat.blocks)
+        Index("ix_messages_live_tribe_id_author_id_id", "tribe_id", "author_id", "id",
               postgresql_where=text("deleted_at IS NULL"), sqlite_where=text("deleted_at IS NULL")),
         Index("ix_messages_author_id", "author_id"),
     )
@@ -54,6 +67,25 @@ class Message(Base):
     deleted_by_id: Mapped[int | None] = mapped_column(IdType, ForeignKey("users.id", ondelete="SET NULL"))
 
     author: Mapped[User | None] = relationship(foreign_keys=[author_id], lazy="joined")
+
+
+class MessageBlock(Base):
+    """How many of a tribe's messages with ids in one block (id / `blocks.BLOCK_IDS`) are
+    live; kept by triggers on `messages` (`tribes.chat.blocks`), read by the unread counts."""
+
+    __tablename__ = "message_blocks"
+
+    tribe_id: Mapped[int] = mapped_column(IdType, ForeignKey("tribes.id", ondelete="CASCADE"), primary_key=True)
+    block: Mapped[int] = mapped_column(IdType, primary_key=True)
+    live: Mapped[int] = mapped_column(IdType)
+
+
+@event.listens_for(Base.metadata, "after_create")
+def _install_block_triggers(_metadata: object, connection: Connection, **_kw: object) -> None:
+    """A schema made from the models (tests, `create_all`) gets the triggers the migration makes."""
+    from tribes.chat import blocks
+
+    blocks.install(connection)
 
 
 class Conversation(RandomIdPK, Base):

@@ -25,9 +25,10 @@ def init_app(app: Flask) -> None:
     set_tribe_unread_counter(app, reads.unread_total)
     if importlib.util.find_spec("tribes.chat") is None:
         return
-    from tribes.chat.models import Message
+    from tribes.chat.blocks import BLOCK_IDS
+    from tribes.chat.models import Message, MessageBlock
 
-    reads.use_messages(Message)
+    reads.use_messages(Message, MessageBlock, BLOCK_IDS)
 
     def live_tribes(session: Session, user_id: int) -> dict[str, Any]:
         """My tribes' slugs with their unread counts, and the newest message id: the page's
