@@ -54,7 +54,7 @@ from tribes import metrics, ratelimits
 from tribes.accounts.models import User, UserSession
 from tribes.chat import after_send, fanout, service
 from tribes.chat.models import Message
-from tribes.chat.ordering import Room, rooms_lock
+from tribes.chat.ordering import LOCKING_CTE, Room, rooms_lock
 from tribes.chat.schemas import MessageOut
 from tribes.chat.sending import CHECK_COLUMNS, SessionEnded, author_card, not_muted
 from tribes.db import utcnow
@@ -97,7 +97,7 @@ _CHECKS = (
 #: for a send with no membership row: is its login session alive (401) or not a member (404)?
 _ALIVE = select(UserSession.id, UserSession.user_id).where(UserSession.id.in_(_SIDS))
 #: the INSERT of n rows, made once per n (SQLAlchemy caches each compiled text)
-_inserts: dict[int, TextualSelect] = {}
+_inserts: dict[tuple[int, bool], TextualSelect] = {}
 #: engine id -> the sender's own connection (PostgreSQL)
 _held: dict[int, Connection] = {}
 
@@ -176,17 +176,24 @@ def _run() -> None:
                     raise
 
 
-def _insert_for(n: int) -> TextualSelect:
-    stmt = _inserts.get(n)
+def _insert_for(n: int, locking: bool) -> TextualSelect:
+    """The INSERT of n rows; `locking`: it first takes the rooms' advisory locks (the keys
+    bound as `keys`, `ordering.LOCKING_CTE`): every row it inserts joins the CTE's one row,
+    so no id is taken before the locks are held, and the locks cost no round trip of their own."""
+    stmt = _inserts.get((n, locking))
     if stmt is None:
-        rows = ", ".join(f"(:t{i}, NULL, :u{i}, :b{i}, :c{i}, :at)" for i in range(n))
-        stmt = text(
-            "INSERT INTO messages (tribe_id, conversation_id, author_id, body, client_id, created_at)"
-            f" VALUES {rows} ON CONFLICT DO NOTHING RETURNING id, tribe_id, author_id, client_id"
-        ).bindparams(bindparam("at", type_=Message.created_at.type)).columns(
-            id=Integer, tribe_id=Integer, author_id=Integer, client_id=String,
-        )
-        _inserts[n] = stmt
+        columns = "INSERT INTO messages (tribe_id, author_id, body, client_id, created_at)"
+        if locking:
+            rows = ", ".join(f"(:t{i}, :u{i}, :b{i}, :c{i})" for i in range(n))
+            sql = (f"WITH {LOCKING_CTE} {columns} SELECT v.t, v.u, v.b, v.c, :at"
+                   f" FROM locked, (VALUES {rows}) AS v (t, u, b, c) WHERE locked.n >= 0")
+        else:
+            rows = ", ".join(f"(:t{i}, :u{i}, :b{i}, :c{i}, :at)" for i in range(n))
+            sql = f"{columns} VALUES {rows}"
+        stmt = text(f"{sql} ON CONFLICT DO NOTHING RETURNING id, tribe_id, author_id, client_id").bindparams(
+            bindparam("at", type_=Message.created_at.type),
+        ).columns(id=Integer, tribe_id=Integer, author_id=Integer, client_id=String)
+        _inserts[(n, locking)] = stmt
     return stmt
 
 
@@ -279,13 +286,15 @@ def _store(
         return []
     session = db.session
     stored = []
-    with rooms_lock([Room("tribe", row.id) for _item, row in accepted], conn):
-        stages["locked"] = time.perf_counter()
+    with rooms_lock([Room("tribe", row.id) for _item, row in accepted], conn, in_statement=True) as keys:
+        stages["locked"] = time.perf_counter()  # the in-process locks (the advisory ones come with the INSERT)
         now = utcnow()
         params: dict[str, Any] = {"at": now}
+        if keys is not None:
+            params["keys"] = keys
         for i, (item, row) in enumerate(accepted):
             params.update({f"t{i}": row.id, f"u{i}": item.user_id, f"b{i}": item.body, f"c{i}": item.client_id})
-        rows = (conn or session.connection()).execute(_insert_for(len(accepted)), params)
+        rows = (conn or session.connection()).execute(_insert_for(len(accepted), keys is not None), params)
         ids = {(r.tribe_id, r.author_id, r.client_id): r.id for r in rows}
         if conn is None:
             session.commit()  # SQLite (PostgreSQL: autocommit, committed when the INSERT returned)
