@@ -43,20 +43,22 @@ def session_room(session_id: int) -> str:
 
 
 def emit_to_tribe(event: str, data: dict[str, Any], tribe_id: int) -> None:
-    """Emit an event to everyone in a tribe's room (every process)."""
-    socketio.emit(event, data, to=tribe_room(tribe_id), namespace=NAMESPACE)
+    """Emit an event to everyone in a tribe's room (every process; `emit_to_tribes`)."""
+    emit_to_tribes(event, [(data, tribe_id)])
 
 
 def emit_to_tribes(event: str, items: list[tuple[dict[str, Any], int]]) -> None:
     """Emit `event` with each (data, tribe id) in list order, to the tribes' rooms (every
-    process): with the Redis queue all of them travel in ONE publish (`TribesRedisManager.emit_many`),
-    which every process delivers in list order."""
+    process). With the Redis queue all of them travel in ONE publish and every process, this
+    one included, delivers them when it hears them (`TribesRedisManager.emit_many`): every
+    emit to a tribe's room takes that one path, so all of a room's events reach every socket
+    in the order they were published."""
     manager = socketio.server.manager
-    if isinstance(manager, TribesRedisManager) and len(items) > 1:
+    if isinstance(manager, TribesRedisManager):
         manager.emit_many([(event, data, tribe_room(tribe_id)) for data, tribe_id in items])
         return
     for data, tribe_id in items:
-        emit_to_tribe(event, data, tribe_id)
+        socketio.emit(event, data, to=tribe_room(tribe_id), namespace=NAMESPACE)
 
 
 def _local_sids(room: str) -> list[str]:
@@ -150,20 +152,26 @@ class TribesRedisManager(python_socketio.RedisManager):
                 pause = min(pause * 2, self.LISTEN_RETRY_MAX)
 
     def emit_many(self, emits: list[tuple[str, dict[str, Any], str]]) -> None:
-        """Emit each (event, JSON data, room) of the namespace "/" here, in order, and publish
-        them to the other processes as ONE pub/sub message (upstream's `emit` publishes one per
-        event: a Redis round trip each). The listeners of the other processes deliver them in
-        the same order; pub/sub keeps the order of publishes, so the messages of two batches
-        published one after the other arrive in that order too. No acks, no binary data: the
-        chat's broadcasts have neither."""
+        """Publish each (event, JSON data, room) of the namespace "/", in order, as ONE pub/sub
+        message (upstream's `emit` publishes one per event: a Redis round trip each), which
+        every process, this one included, delivers to its sockets when its listener hears it.
+
+        So every process delivers these emits in the one order Redis gives them: the order of
+        the publishes. The chat publishes a room's messages under the room's send lock, in id
+        order, so every socket gets them in id order, whichever process stored them; and the
+        sender holds that lock only for the insert and one publish (upstream first writes to
+        this process's sockets, and did that under the lock). Should the publish fail (Redis
+        away: the listener hears nothing either), this process's sockets get them at once, as
+        upstream does; everyone catches up when Redis is back (`_redis_listen_with_retries`).
+        No acks, no binary data: the chat's broadcasts have neither."""
         messages = [
             {"method": "emit", "event": event, "data": [data], "binary": False, "namespace": NAMESPACE,
              "room": room, "skip_sid": None, "callback": None, "host_id": self.host_id}
             for event, data, room in emits
         ]
-        for message in messages:
-            self._handle_emit(message)  # this process's sockets
-        self._publish({"method": EMITS, "host_id": self.host_id, "emits": messages})
+        if not self._publish({"method": EMITS, "host_id": self.host_id, "emits": messages}):
+            for message in messages:  # not published (or nobody listening, this process included)
+                self._handle_emit(message)
 
     def _listen(self) -> Any:
         """Upstream's messages, decoded once (its `_thread` takes a decoded dict as it is), with
@@ -176,7 +184,7 @@ class TribesRedisManager(python_socketio.RedisManager):
                 continue
             method = data.get("method") if isinstance(data, dict) else None
             if method == CONTROL or method == EMITS:
-                if data.get("host_id") != self.host_id:
+                if method == EMITS or data.get("host_id") != self.host_id:  # emits: ours too (`emit_many`)
                     for operation in [data.get("data") or {}] if method == CONTROL else data.get("emits") or []:
                         try:
                             if method == CONTROL:

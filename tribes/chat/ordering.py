@@ -11,7 +11,9 @@ insert, the commit and the emit of a room's messages run under one lock:
 * across processes (PostgreSQL with the Redis message queue): additionally a PostgreSQL
   session-level advisory lock per room, held on a dedicated connection from before the
   insert until the emit has been published to Redis. Redis delivers one channel's
-  messages in publish order to every subscriber, so every process sees id order.
+  messages in publish order to every subscriber, and every process, the sender's own
+  included, delivers a tribe room's events when it hears them (`fanout.emit_to_tribes`),
+  so every socket sees id order.
 
 SQLite deployments are single-process, where the in-process lock is enough.
 """
