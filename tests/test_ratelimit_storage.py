@@ -88,3 +88,37 @@ def test_a_batch_of_hits_in_redis_is_one_round_trip_with_the_same_counts(monkeyp
     assert one_by_one == [True, True, True, True, True, False, False, True, False, False]
     assert at_once == one_by_one and left == 0
     assert sent == [10]  # the ten hits in one pipeline
+
+
+def test_no_limit_of_the_site_applies_to_a_read(app) -> None:
+    """Flask-Limiter's check runs for writes only (`ratelimits.check_writes_only`): that is
+    right only while every decorated limit counts writes. A limit without methods must sit on
+    a view that takes no read."""
+    from flask_limiter.util import get_qualified_name
+
+    from tribes.extensions import limiter
+
+    manager = limiter.limit_manager
+    views = {get_qualified_name(view): endpoint for endpoint, view in app.view_functions.items()}
+    reads = {method.lower() for method in ratelimits.READS}
+    checked = 0
+    for name, limits in [*manager._decorated_limits.items(), *manager._blueprint_limits.items()]:
+        for limit in limits:
+            checked += 1
+            if limit.methods is not None:
+                assert not reads & set(limit.methods), (name, limit.methods)
+            else:
+                rules = [r for r in app.url_map.iter_rules() if r.endpoint == views.get(name)]
+                assert rules and all(not reads & {m.lower() for m in r.methods if m != "OPTIONS"}
+                                     for r in rules), name
+    assert checked >= 15  # every limit of the site was looked at
+
+
+def test_reads_skip_the_limiter_and_writes_are_limited(app, make_client) -> None:
+    """The login page never counts against the login limit of the address; logging in still does."""
+    app.config["LIMIT_LOGIN_IP"] = "2 per minute"
+    client = make_client()
+    assert [client.http.get("/login").status_code for _ in range(4)] == [200] * 4
+    tries = [client.login("nobody@example.test", "wrong password 1").status_code for _ in range(3)]
+    assert tries == [401, 401, 429], tries
+    assert client.http.get("/login").status_code == 200  # reading the page is still fine

@@ -43,7 +43,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     i18n.init_app(app)
     csrf.init_app(app)
     redis_url = app.config.get("REDIS_URL")
-    from tribes import ratelimits  # noqa: F401 - registers tribes-memory:// (ratelimits.SweptMemoryStorage)
+    from tribes import ratelimits  # registers tribes-memory:// (ratelimits.SweptMemoryStorage)
 
     app.config.setdefault("RATELIMIT_STORAGE_URI", redis_url or "tribes-memory://")
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
@@ -52,6 +52,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # while Redis is away, limits are counted in the process's memory instead of failing requests
     app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", bool(redis_url))
     limiter.init_app(app)
+    ratelimits.check_writes_only(app)
     from tribes.chat.fanout import client_manager
 
     socketio.init_app(

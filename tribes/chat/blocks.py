@@ -31,39 +31,30 @@ from sqlalchemy import Connection, text
 #: message ids per block (a power of two: at 1M messages a tribe has at most 62 blocks)
 BLOCK_IDS = 16384
 
+
+def _pg_function(name: str, counted: str) -> str:
+    """A PostgreSQL trigger function adding `counted` (rows of tribe_id, block, change) to the
+    counts in one upsert, in key order (see the module doc)."""
+    return f"""
+CREATE OR REPLACE FUNCTION tribes_message_blocks_{name}() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO message_blocks (tribe_id, block, live)
+    {counted}
+    GROUP BY 1, 2 ORDER BY 1, 2
+    ON CONFLICT (tribe_id, block) DO UPDATE SET live = message_blocks.live + excluded.live;
+    RETURN NULL;
+END $$"""
+
+
 POSTGRESQL = [
-    f"""
-CREATE OR REPLACE FUNCTION tribes_message_blocks_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    INSERT INTO message_blocks (tribe_id, block, live)
-    SELECT tribe_id, id / {BLOCK_IDS}, count(*) FROM new_rows
-    WHERE tribe_id IS NOT NULL AND deleted_at IS NULL
-    GROUP BY 1, 2 ORDER BY 1, 2
-    ON CONFLICT (tribe_id, block) DO UPDATE SET live = message_blocks.live + excluded.live;
-    RETURN NULL;
-END $$""",
-    f"""
-CREATE OR REPLACE FUNCTION tribes_message_blocks_updated() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    INSERT INTO message_blocks (tribe_id, block, live)
-    SELECT n.tribe_id, n.id / {BLOCK_IDS}, sum(CASE WHEN n.deleted_at IS NULL THEN 1 ELSE -1 END)
-    FROM new_rows n JOIN old_rows o ON o.id = n.id
-    WHERE n.tribe_id IS NOT NULL AND (n.deleted_at IS NULL) <> (o.deleted_at IS NULL)
-    GROUP BY 1, 2 ORDER BY 1, 2
-    ON CONFLICT (tribe_id, block) DO UPDATE SET live = message_blocks.live + excluded.live;
-    RETURN NULL;
-END $$""",
-    f"""
-CREATE OR REPLACE FUNCTION tribes_message_blocks_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    INSERT INTO message_blocks (tribe_id, block, live)
-    SELECT o.tribe_id, o.id / {BLOCK_IDS}, -count(*) FROM old_rows o
-    WHERE o.tribe_id IS NOT NULL AND o.deleted_at IS NULL
-      AND EXISTS (SELECT 1 FROM tribes t WHERE t.id = o.tribe_id)
-    GROUP BY 1, 2 ORDER BY 1, 2
-    ON CONFLICT (tribe_id, block) DO UPDATE SET live = message_blocks.live + excluded.live;
-    RETURN NULL;
-END $$""",
+    _pg_function("inserted", f"SELECT tribe_id, id / {BLOCK_IDS}, count(*) FROM new_rows"
+                             " WHERE tribe_id IS NOT NULL AND deleted_at IS NULL"),
+    _pg_function("updated", f"SELECT n.tribe_id, n.id / {BLOCK_IDS}, sum(CASE WHEN n.deleted_at IS NULL THEN 1 ELSE -1 END)"
+                            " FROM new_rows n JOIN old_rows o ON o.id = n.id"
+                            " WHERE n.tribe_id IS NOT NULL AND (n.deleted_at IS NULL) <> (o.deleted_at IS NULL)"),
+    _pg_function("deleted", f"SELECT o.tribe_id, o.id / {BLOCK_IDS}, -count(*) FROM old_rows o"
+                            " WHERE o.tribe_id IS NOT NULL AND o.deleted_at IS NULL"
+                            " AND EXISTS (SELECT 1 FROM tribes t WHERE t.id = o.tribe_id)"),
     "DROP TRIGGER IF EXISTS message_blocks_inserted ON messages",
     "DROP TRIGGER IF EXISTS message_blocks_updated ON messages",
     "DROP TRIGGER IF EXISTS message_blocks_deleted ON messages",
