@@ -122,3 +122,17 @@ def test_reads_skip_the_limiter_and_writes_are_limited(app, make_client) -> None
     tries = [client.login("nobody@example.test", "wrong password 1").status_code for _ in range(3)]
     assert tries == [401, 401, 429], tries
     assert client.http.get("/login").status_code == 200  # reading the page is still fine
+
+
+def test_a_site_with_limits_switched_off_starts_and_serves(tmp_path) -> None:
+    """TRIBES_DISABLE_LIMITS: Flask-Limiter registers no check, and the app still starts and
+    serves (in a process of its own: the limiter and the database are process-wide)."""
+    import subprocess
+    import sys
+
+    code = ("from tribes import create_app; app = create_app({'RUN_BACKGROUND_JOBS': False}); "
+            "print(app.test_client().get('/healthz').status_code, app.config['RATELIMIT_ENABLED'])")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRIBES_")}
+    env.update(TRIBES_DISABLE_LIMITS="1", TRIBES_INSTANCE_PATH=str(tmp_path), TRIBES_SECRET_KEY="x" * 32)
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert done.stdout.split() == ["200", "False"], done.stderr[-2000:]
