@@ -105,3 +105,42 @@ def test_processes_starting_at_once_on_postgresql_migrate_once(tmp_path: Path) -
         assert [code for code, _ in outcomes] == [0, 0, 0], [err[-2000:] for _, err in outcomes]
         assert table_names(url) == set(Base.metadata.tables)
         assert differences(url) == []
+
+
+def test_the_live_counts_are_filled_from_the_messages_already_stored(empty_database: str) -> None:
+    """Upgrading a database with messages (0026 → 0027) counts them per tribe and block, and
+    the triggers keep counting what is written after it."""
+    from sqlalchemy import insert, text
+
+    from tribes.accounts.models import User
+    from tribes.chat.blocks import BLOCK_IDS
+    from tribes.chat.models import Message
+    from tribes.db import utcnow
+    from tribes.groups.models import Tribe
+
+    command.upgrade(alembic_config(empty_database), "0026")
+    engine = make_engine(empty_database)
+    try:
+        with engine.begin() as conn:
+            conn.execute(insert(User.__table__).values(id=1, email="a@example.test", password_hash="x", display_name="A"))
+            conn.execute(insert(Tribe.__table__), [{"id": t, "slug": f"t{t}", "name": f"t{t}"} for t in (1, 2)])
+            rows = [{"id": i, "tribe_id": 1 + i % 2, "author_id": 1, "body": "x", "client_id": f"m{i}",
+                     "deleted_at": None if i % 7 else utcnow()} for i in range(1, 3 * BLOCK_IDS, 97)]
+            conn.execute(insert(Message.__table__), rows)
+    finally:
+        engine.dispose()
+    upgrade_database(empty_database)
+    engine = make_engine(empty_database)
+    direct = text(f"SELECT tribe_id, id / {BLOCK_IDS}, count(*) FROM messages WHERE deleted_at IS NULL GROUP BY 1, 2")
+    try:
+        with engine.begin() as conn:
+            kept = set(conn.execute(text("SELECT tribe_id, block, live FROM message_blocks")).tuples())
+            assert kept == set(conn.execute(direct).tuples()) and len(kept) == 6
+            conn.execute(text("INSERT INTO messages (id, tribe_id, author_id, body, client_id, created_at) "
+                              f"VALUES ({5 * BLOCK_IDS}, 2, 1, 'new', 'new', CURRENT_TIMESTAMP)"))
+            conn.execute(text("UPDATE messages SET deleted_at = CURRENT_TIMESTAMP WHERE id = 1"))
+        with engine.begin() as conn:
+            kept = {row for row in conn.execute(text("SELECT tribe_id, block, live FROM message_blocks")).tuples() if row[2]}
+            assert kept == set(conn.execute(direct).tuples())
+    finally:
+        engine.dispose()
