@@ -11,10 +11,11 @@ BATCH_MAX sends) and, for the whole batch:
 2. judges each send in arrival order exactly as `chat.sending.send_message` does (session
    ended, 404, an earlier message with this client_id answered as it is, muted, the rate
    limit); a second send of the same client_id in the same batch gets the first's answer;
-3. takes the send locks of every room of the batch (`ordering.rooms_lock`), stores every
-   accepted message in ONE `INSERT ... ON CONFLICT DO NOTHING RETURNING` (committed when it
-   returns: PostgreSQL runs the batch in autocommit; SQLite commits it), broadcasts them in
-   id order, then releases the locks;
+3. takes the send locks of every room of the batch (`ordering.rooms_lock`; across processes
+   the advisory locks come with the INSERT), stores every accepted message in ONE
+   `INSERT ... ON CONFLICT DO NOTHING RETURNING` (committed when it returns: PostgreSQL runs
+   the batch in autocommit; SQLite commits it), broadcasts them in id order, then releases
+   the locks;
 4. answers each waiting handler and queues the after-posting work (`chat.after_send`).
 
 Every guarantee of the one-at-a-time path holds: the checks read committed data, per-room
@@ -286,7 +287,7 @@ def _store(
         return []
     session = db.session
     stored = []
-    with rooms_lock([Room("tribe", row.id) for _item, row in accepted], conn, in_statement=True) as keys:
+    with rooms_lock([Room("tribe", row.id) for _item, row in accepted], conn) as keys:
         stages["locked"] = time.perf_counter()  # the in-process locks (the advisory ones come with the INSERT)
         now = utcnow()
         params: dict[str, Any] = {"at": now}

@@ -116,30 +116,25 @@ def send_lock(room: Room, autocommit_conn: Connection | None = None) -> Iterator
                 conn.execute(select(func.pg_advisory_unlock(key)))
 
 
-#: the advisory locks of several rooms, taken in the order of the (sorted) array: one round trip
-_LOCK_MANY = text("SELECT pg_advisory_lock(k) FROM unnest(CAST(:keys AS bigint[])) AS k")
-_UNLOCK_MANY = text("SELECT pg_advisory_unlock(k) FROM unnest(CAST(:keys AS bigint[])) AS k")
-#: `_LOCK_MANY` as the first part of the caller's own statement (`rooms_lock(..., in_statement=True)`):
-#: a CTE whose one row the statement joins, so every row it makes waits for the locks
+#: the advisory locks of several rooms, taken in the order of the (sorted) array, as the first
+#: part of the caller's own statement (`rooms_lock`): a CTE whose one row the statement joins,
+#: so every row it makes waits for the locks
 LOCKING_CTE = "locked AS MATERIALIZED (SELECT count(pg_advisory_lock(k)) AS n FROM unnest(CAST(:keys AS bigint[])) AS k)"
+_UNLOCK_MANY = text("SELECT pg_advisory_unlock(k) FROM unnest(CAST(:keys AS bigint[])) AS k")
 
 
 @contextmanager
-def rooms_lock(rooms: Iterable[Room], conn: Connection | None = None, *, in_statement: bool = False,
-               ) -> Iterator[list[int] | None]:
+def rooms_lock(rooms: Iterable[Room], conn: Connection | None = None) -> Iterator[list[int] | None]:
     """`send_lock` for all the rooms of a batch of sends at once (`chat.batching`).
 
-    The in-process stripes are taken in stripe order and the advisory locks (across
-    processes) in key order, in one statement on `conn` (an autocommit connection the
-    caller keeps): two batches, or a batch and a single send (which holds one lock of each
-    kind), can never wait for each other in a circle. The caller holds no transaction of
-    the pool's only connection while it waits here (SQLite: see `send_lock`).
-
-    Yields the sorted advisory keys when the advisory locks are used (else None). With
-    `in_statement` they are not taken here: the caller's first statement on `conn` must take
-    them itself, as the CTE `LOCKING_CTE` with `keys` bound to the yielded keys (one round
-    trip for the locks and the insert; the locks are held from the moment the statement
-    gets them, and released here at the end as always, even when the statement failed).
+    The in-process stripes are taken here, in stripe order. The advisory locks (across
+    processes) are yielded as their sorted keys (None when they are not used), and the
+    caller's first statement on `conn` (an autocommit connection it keeps) takes them itself,
+    in key order, as the CTE `LOCKING_CTE` with `keys` bound to the yielded keys: one round
+    trip for the locks and the insert. They are released here at the end, even when that
+    statement failed. Two batches, or a batch and a single send (which holds one lock of each
+    kind), can never wait for each other in a circle. The caller holds no transaction of the
+    pool's only connection while it waits here (SQLite: see `send_lock`).
     """
     rooms = list(rooms)
     with ExitStack() as stack:
@@ -150,8 +145,6 @@ def rooms_lock(rooms: Iterable[Room], conn: Connection | None = None, *, in_stat
             return
         assert conn is not None, "the advisory locks need the batch's autocommit connection"
         keys = sorted({advisory_key(room) for room in rooms})
-        if not in_statement:
-            conn.execute(_LOCK_MANY, {"keys": keys})
         try:
             yield keys
         finally:
