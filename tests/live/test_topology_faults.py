@@ -5,12 +5,14 @@ last id: nothing lost, nothing stored twice, order kept (the CI topology run).""
 from __future__ import annotations
 
 import itertools
+import json
 import signal
 import threading
 import time
 from collections import Counter
 from typing import Any
 
+import engineio
 import pytest
 import socketio
 
@@ -24,13 +26,18 @@ TRIBES, PER_TRIBE, MESSAGES = 5, 10, 10
 
 class Chatter:
     """A client that behaves like the web page: reconnects, joins with `after_id`, resends
-    unacknowledged messages with their client_id (one sender thread, in order)."""
+    unacknowledged messages with their client_id (one sender thread, in order).
+
+    Live messages are recorded in the order of the frames on the wire, by engine.io's one
+    reading thread: python-socketio's client runs each event's handler on a thread of its
+    own, so the order its handlers run in is not the order the server sent (two messages of
+    one pub/sub batch arrive back to back and their handlers may swap)."""
 
     def __init__(self, user: LiveUser, base: str, slug: str, upstream: str) -> None:
         self.user, self.slug, self.upstream = user, slug, upstream
         self.lock = threading.Lock()
         self.known: set[int] = set()          # every message id it has, live or caught up
-        self.live: list[tuple[int, int]] = [] # (connection number, id) of live deliveries, in arrival order
+        self.live: list[tuple[str, int]] = [] # (engine.io session, id) of live deliveries, in frame order
         self.pending: dict[str, str] = {}     # client_id -> body, until acknowledged (insertion order)
         self.acked: dict[str, int] = {}
         self.reconnects = 0
@@ -41,7 +48,13 @@ class Chatter:
                                    randomization_factor=0.2)
         self.sio.on("connect", self._on_connect)
         self.sio.on("disconnect", self._on_disconnect)
-        self.sio.on("message", self._on_message)
+        receive = self.sio.eio._receive_packet
+
+        def in_frame_order(pkt: Any) -> None:   # on the reading thread, before the handler's thread
+            self._on_frame(pkt)
+            receive(pkt)
+
+        self.sio.eio._receive_packet = in_frame_order  # type: ignore[method-assign]
         threading.Thread(target=self._sender, daemon=True).start()
         self.sio.connect(base, transports=["websocket"], headers={"Cookie": user.cookie_header()}, wait_timeout=15)
 
@@ -53,11 +66,17 @@ class Chatter:
     def _on_disconnect(self, *_: Any) -> None:
         self.joined.clear()
 
-    def _on_message(self, message: dict[str, Any]) -> None:
+    def _on_frame(self, pkt: Any) -> None:
+        """A socket.io `message` event to namespace "/" is the engine.io message `2["message",{...}]`."""
+        if pkt.packet_type != engineio.packet.MESSAGE or not isinstance(pkt.data, str):
+            return
+        if not pkt.data.startswith('2["message",'):
+            return
+        message = json.loads(pkt.data[1:])[1]
         with self.lock:
             if message.get("tribe") == self.slug:
                 self.known.add(message["id"])
-                self.live.append((self.reconnects, message["id"]))
+                self.live.append((self.sio.eio.sid or "", message["id"]))
 
     def _join(self) -> bool:
         with self.lock:   # like the page: the newest id it shows
