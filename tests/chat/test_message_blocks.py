@@ -31,7 +31,8 @@ _DIRECT_UNREAD = text(
 def _check(session: Any, user_ids: list[int], rng: random.Random, ids: list[int]) -> None:
     kept = {(t, b): n for t, b, n in session.execute(text("SELECT tribe_id, block, live FROM message_blocks")) if n}
     assert kept == {(t, b): n for t, b, n in session.execute(_DIRECT_BLOCKS)}
-    edges = [k * BLOCK_IDS + d for k in range(6) for d in (-1, 0, 1)]
+    # block edges and half-block points (where the count turns to the block's other edge), ±1
+    edges = [k * BLOCK_IDS + h + d for k in range(6) for h in (0, BLOCK_IDS // 2) for d in (-1, 0, 1)]
     for marker in [None, 0, *edges, *rng.sample(ids, 5)]:
         session.execute(text("UPDATE memberships SET last_read_message_id = :m"), {"m": marker})
         for user_id in user_ids:
@@ -49,7 +50,7 @@ def test_unread_counts_equal_a_direct_count_through_every_change(app: Any, make_
     with app.app_context():
         session = db.session
         tribes = [session.scalar(select(Tribe.id).where(Tribe.slug == t["slug"])) for t in (first, second)]
-        edges = {k * BLOCK_IDS + d for k in range(1, 5) for d in (-1, 0, 1)}
+        edges = {k * BLOCK_IDS + h + d for k in range(1, 5) for h in (0, BLOCK_IDS // 2) for d in (-1, 0, 1)}
         ids = sorted(edges | set(rng.sample(range(1, 5 * BLOCK_IDS), 300)))
         rows = [{"id": i, "tribe": rng.choice(tribes), "author": rng.choice(users), "cid": f"b{i}"} for i in ids]
         now = utcnow()
