@@ -53,6 +53,7 @@ def test_every_direct_statement_gives_the_rows_sqlalchemy_gives(app: Any, world:
         member_id = world["member"].user["id"]
         tribe_id = policy.member_tribe(session, member_id, world["slug"])[0]
         newest = history._page_statement(False, False)
+        floor = utcnow() - timedelta(days=31)
         cases = [
             (policy._MEMBER_TRIBE, {"user_id": member_id, "slug": world["slug"]}),
             (newest, {"tribe_id": tribe_id, "limit": 5}),
@@ -60,8 +61,9 @@ def test_every_direct_statement_gives_the_rows_sqlalchemy_gives(app: Any, world:
             (history._page_statement(True, False), {"tribe_id": tribe_id, "limit": 3}),
             (tribe_listing._page_statement(False), {"user_id": member_id, "limit": 10}),
             (meetup_listing._page_statement("tribe", False, False),
-             {"user_id": member_id, "tribe_id": tribe_id, "start": utcnow(), "limit": 10}),
-            (meetup_listing._page_statement("mine", False, False), {"user_id": member_id, "start": utcnow(), "limit": 10}),
+             {"user_id": member_id, "tribe_id": tribe_id, "start": utcnow(), "floor": floor, "limit": 10}),
+            (meetup_listing._page_statement("mine", False, False),
+             {"user_id": member_id, "start": utcnow(), "floor": floor, "limit": 10}),
         ]
         for direct, params in cases:
             through, direct_rows = _both(session, direct, params)
@@ -127,3 +129,50 @@ def test_the_session_user_is_loaded_as_the_orm_would_and_its_changes_are_kept(ap
         # a user the session holds already is the one returned
         held = db.session.get(User, user_id)
         assert service.load_session_user(db.session, raw) is held
+
+
+def test_named_rows_read_by_column_as_sqlalchemy_rows_do(app: Any, world: dict[str, Any]) -> None:
+    """`DirectSelect(..., named=True)`: the same values, readable by the columns' keys, on the
+    session's connection or on one the caller holds (`rows_on`)."""
+    member_id = world["member"].user["id"]
+    with app.app_context():
+        session = db.session
+        plain = meetup_listing._page_statement("tribe", False, False)
+        named = DirectSelect(plain.statement, named=True)
+        tribe_id = policy.member_tribe(session, member_id, world["slug"])[0]
+        params = {"user_id": member_id, "tribe_id": tribe_id, "start": utcnow(),
+                  "floor": utcnow() - timedelta(days=31), "limit": 10}
+        through = session.connection().execute(plain.statement, params).all()
+        rows = named.rows_on(session.connection(), params)
+        assert [tuple(r) for r in rows] == [tuple(r) for r in through] and len(rows) == 3
+        assert [r.title for r in rows] == [r.title for r in through] == ["Meet 0", "Meet 1", "Meet 2"]
+        assert [r.my_rsvp for r in rows] == [None, None, None]
+
+
+def test_the_send_batch_checks_with_arrays_give_the_rows_of_the_in_lists(app: Any, world: dict[str, Any]) -> None:
+    """PostgreSQL: the batch's checks with array parameters (`= ANY`, one SQL for every batch
+    size, on the cursor) give the rows of the expanding IN lists, member or not, earlier
+    client_id or not, live session or not."""
+    with app.app_context():
+        if db.session.get_bind().dialect.name != "postgresql":
+            pytest.skip("the array form of the checks is PostgreSQL's")
+    from tribes.accounts.models import UserSession
+    from tribes.chat import batching
+
+    owner, member = world["owner"].user["id"], world["member"].user["id"]
+    with app.app_context():
+        session = db.session
+        sessions = sorted(session.scalars(select(UserSession.id).where(UserSession.user_id.in_([owner, member]))))
+        cases = [
+            {"uids": [member], "slugs": [world["slug"]], "cids": ["c3"], "sids": sessions},
+            {"uids": sorted([owner, member]), "slugs": [world["slug"], "no-such-tribe"], "cids": ["c1", "new", "gone"],
+             "sids": [*sessions, 10**12]},
+            {"uids": [10**12], "slugs": [world["slug"]], "cids": ["x"], "sids": [10**12]},
+        ]
+        conn = session.connection()
+        for params in cases:
+            through = sorted(tuple(r) for r in conn.execute(batching._CHECKS, params))
+            direct = sorted(tuple(r) for r in batching._CHECKS_PG.rows_on(conn, params))
+            assert direct == through, params
+        found = batching._CHECKS_PG.rows_on(conn, cases[0])
+        assert {(r.slug, r.user_id, r.earlier_cid) for r in found if r.alive_sid} == {(world["slug"], member, "c3")}

@@ -4,13 +4,23 @@ from __future__ import annotations
 
 import secrets
 import time
+from collections import namedtuple
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, NamedTuple, TypeAlias, cast
 
 import orjson
 from psycopg.pq import TransactionStatus
-from sqlalchemy import BigInteger, DateTime, Integer, MetaData, TypeDecorator, create_engine, event
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    DateTime,
+    Integer,
+    MetaData,
+    TypeDecorator,
+    create_engine,
+    event,
+)
 from sqlalchemy.engine import CursorResult, Engine, Result
 from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.orm import (
@@ -338,11 +348,20 @@ class DirectSelect:
     depends on the values (expanding IN lists) are refused when compiled. Why not through
     SQLAlchemy: its execution context, not the statement cache, is the cost (the page through
     `exec_driver_sql`: 158 µs); SQLAlchemy still builds and compiles every statement.
+
+    `named`: the rows are named tuples with the selected columns' keys (`row.slug`), as
+    SQLAlchemy's rows read by name. `rows_on` runs it on a Connection the caller holds (the
+    send batch's own autocommit connection).
     """
 
-    def __init__(self, statement: Any) -> None:
+    def __init__(self, statement: Any, *, named: bool = False) -> None:
         self.statement = statement
         self._plans: dict[Any, _Plan] = {}
+        self._row: Callable[[Any], Any] | None = None
+        if named:
+            keys = [column.key for column in statement.selected_columns]
+            row_type: Any = namedtuple("Row", keys, rename=True)  # type: ignore[misc]
+            self._row = row_type._make
 
     def _plan(self, dialect: Any) -> _Plan:
         plan = self._plans.get(dialect)
@@ -369,7 +388,10 @@ class DirectSelect:
 
     def rows(self, session: Session, params: dict[str, Any]) -> list[tuple[Any, ...]]:
         """Every row of the statement with these parameters, on the session's connection."""
-        connection = session.connection()
+        return self.rows_on(session.connection(), params)
+
+    def rows_on(self, connection: Connection, params: dict[str, Any]) -> list[Any]:
+        """Every row of the statement with these parameters, on `connection`."""
         dialect = connection.dialect
         plan = self._plan(dialect)
         values = plan.compiled.construct_params(params)
@@ -404,7 +426,9 @@ class DirectSelect:
             columns = list(zip(*rows, strict=True))
             for index, processor in plan.result_processors:
                 columns[index] = tuple(map(processor, columns[index]))
-            return list(zip(*columns, strict=True))
+            rows = list(zip(*columns, strict=True))
+        if self._row is not None:
+            return list(map(self._row, rows))
         return cast(list[tuple[Any, ...]], rows)
 
     def first(self, session: Session, params: dict[str, Any]) -> tuple[Any, ...] | None:

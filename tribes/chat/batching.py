@@ -23,9 +23,10 @@ broadcast order is id order (ids are taken under the rooms' locks and broadcast 
 are released), a concurrent duplicate is settled by the unique constraint (the send then
 answers with the stored message), and nothing is broadcast that was not committed. When the
 database fails, every send of the batch gets the error (503 while it is away). The batch is
-whatever arrived during the previous round (plus LINGER when busy), so a quiet server
-answers a lone send at once and a busy one spends its round trips and commits on many
-messages at a time.
+whatever arrived during the previous round; when busy, the sender first waits, while sends
+keep coming, up to LINGER for ROUND_TARGET of them. So a quiet server answers a lone send at once and a busy one spends
+its round trips and commits on many messages at a time (two processes that each see half
+the sends still fill their rounds: bench/README.md, "Clean capacity").
 """
 
 from __future__ import annotations
@@ -39,12 +40,15 @@ from typing import Any
 
 from flask import Flask, current_app
 from sqlalchemy import (
+    ARRAY,
     BindParameter,
     Connection,
     Integer,
+    Select,
     String,
     TextualSelect,
     and_,
+    any_,
     bindparam,
     select,
     text,
@@ -58,7 +62,7 @@ from tribes.chat.models import Message
 from tribes.chat.ordering import LOCKING_CTE, Room, rooms_lock
 from tribes.chat.schemas import MessageOut
 from tribes.chat.sending import CHECK_COLUMNS, SessionEnded, author_card, not_muted
-from tribes.db import utcnow
+from tribes.db import DirectSelect, utcnow
 from tribes.errors import NotFound, unavailable
 from tribes.extensions import db
 from tribes.groups.models import Membership, Mute, Tribe
@@ -68,37 +72,59 @@ log = logging.getLogger(__name__)
 
 #: sends handled in one round at most
 BATCH_MAX = 200
-#: when a round follows the previous one within BUSY_GAP seconds, the sender first waits LINGER
-#: seconds for more sends (a lone send on a quiet server is handled at once)
+#: when a round follows the previous one within BUSY_GAP seconds, the sender first waits for
+#: more sends while they keep coming (each within ARRIVAL_GAP of the last), until ROUND_TARGET
+#: are queued, LINGER seconds at most; a lone send on a quiet server is handled at once, and
+#: sends that trickle in are not held back waiting for company that does not come
 BUSY_GAP = 0.05
-LINGER = 0.01
+LINGER = 0.02
+ARRIVAL_GAP = 0.006
+ROUND_TARGET = 4
 _AUTOCOMMIT = {"isolation_level": "AUTOCOMMIT"}
 _UIDS: BindParameter[int] = bindparam("uids", expanding=True)
-
 _SIDS: BindParameter[int] = bindparam("sids", expanding=True)
-#: every check of a batch in one query: one row per membership of a sender in a tribe asked
-#: for (none: not a member), repeated per earlier message under one of the batch's client_ids
-#: and per live login session among the batch's (the LEFT JOINs are empty as a rule)
-_CHECKS = (
-    select(
-        *CHECK_COLUMNS, Membership.user_id,
-        Message.id.label("earlier_id"), Message.client_id.label("earlier_cid"), UserSession.id.label("alive_sid"),
+
+
+def _checks_statement(arrays: bool) -> Select[Any]:
+    """Every check of a batch in one query: one row per membership of a sender in a tribe asked
+    for (none: not a member), repeated per earlier message under one of the batch's client_ids
+    and per live login session among the batch's (the LEFT JOINs are empty as a rule).
+
+    `arrays` (PostgreSQL): each list is ONE array parameter (`= ANY(...)`), so the SQL is the
+    same whatever the batch's size: compiled once, prepared once by psycopg, run on the
+    cursor (`_CHECKS_PG`); otherwise expanding IN lists (SQLite)."""
+    def among(column: Any, name: str, expanding: BindParameter[Any] | None = None) -> Any:
+        if arrays:
+            return column == any_(bindparam(name, type_=ARRAY(column.type)))
+        return column.in_(expanding if expanding is not None else bindparam(name, expanding=True))
+
+    uids = bindparam("uids", type_=ARRAY(Membership.user_id.type)) if arrays else _UIDS
+    return (
+        select(
+            *CHECK_COLUMNS, Membership.user_id,
+            Message.id.label("earlier_id"), Message.client_id.label("earlier_cid"), UserSession.id.label("alive_sid"),
+        )
+        .select_from(Tribe)
+        .join(Membership, members_among(Tribe.id, uids))
+        .join(User, User.id == Membership.user_id)
+        .outerjoin(Mute, and_(Mute.tribe_id == Tribe.id, Mute.user_id == Membership.user_id))
+        .outerjoin(Message, and_(
+            Message.tribe_id == Tribe.id, Message.author_id == Membership.user_id,
+            among(Message.client_id, "cids"),
+        ))
+        .outerjoin(UserSession, and_(UserSession.user_id == Membership.user_id, among(UserSession.id, "sids", _SIDS)))
+        .where(among(Tribe.slug, "slugs"))
     )
-    .select_from(Tribe)
-    .join(Membership, members_among(Tribe.id, _UIDS))
-    .join(User, User.id == Membership.user_id)
-    .outerjoin(Mute, and_(Mute.tribe_id == Tribe.id, Mute.user_id == Membership.user_id))
-    .outerjoin(Message, and_(
-        Message.tribe_id == Tribe.id, Message.author_id == Membership.user_id,
-        Message.client_id.in_(bindparam("cids", expanding=True)),
-    ))
-    .outerjoin(UserSession, and_(UserSession.user_id == Membership.user_id, UserSession.id.in_(_SIDS)))
-    .where(Tribe.slug.in_(bindparam("slugs", expanding=True)))
-)
+
+
+_CHECKS = _checks_statement(arrays=False)
+_CHECKS_PG = DirectSelect(_checks_statement(arrays=True), named=True)
 #: for a send with no membership row: is its login session alive (401) or not a member (404)?
 _ALIVE = select(UserSession.id, UserSession.user_id).where(UserSession.id.in_(_SIDS))
-#: the INSERT of n rows, made once per n (SQLAlchemy caches each compiled text)
+#: the INSERT of n rows, made once per n (SQLAlchemy caches each compiled text), and its
+#: DirectSelect (PostgreSQL: on the cursor of the sender's connection)
 _inserts: dict[tuple[int, bool], TextualSelect] = {}
+_direct_inserts: dict[tuple[int, bool], DirectSelect] = {}
 #: engine id -> the sender's own connection (PostgreSQL)
 _held: dict[int, Connection] = {}
 
@@ -159,7 +185,7 @@ def _run() -> None:
     while True:
         _wakeup.wait()
         if time.monotonic() - last_round < BUSY_GAP:
-            time.sleep(LINGER)  # busy: let the sends of the next few milliseconds share this round
+            _linger()
         last_round = time.monotonic()
         _wakeup.clear()
         while _queue:
@@ -175,6 +201,21 @@ def _run() -> None:
                         item.answer(error=exc)
                 if not isinstance(exc, Exception):
                     raise
+
+
+def _linger() -> None:
+    """Busy: let the sends of the next few milliseconds share this round, while they keep
+    coming (ARRIVAL_GAP), until ROUND_TARGET are queued or LINGER has passed."""
+    deadline = time.monotonic() + LINGER
+    while len(_queue) < ROUND_TARGET:
+        queued = len(_queue)
+        left = min(deadline - time.monotonic(), ARRIVAL_GAP)
+        if left <= 0:
+            return
+        _wakeup.clear()  # `submit` appends, then sets: a send queued before this is counted above
+        _wakeup.wait(left)
+        if len(_queue) == queued:  # none came within ARRIVAL_GAP: go now
+            return
 
 
 def _insert_for(n: int, locking: bool) -> TextualSelect:
@@ -196,6 +237,14 @@ def _insert_for(n: int, locking: bool) -> TextualSelect:
         ).columns(id=Integer, tribe_id=Integer, author_id=Integer, client_id=String)
         _inserts[(n, locking)] = stmt
     return stmt
+
+
+def _direct_insert_for(n: int, locking: bool) -> DirectSelect:
+    """`_insert_for` run on the cursor (tribes.db.DirectSelect), rows by name."""
+    direct = _direct_inserts.get((n, locking))
+    if direct is None:
+        direct = _direct_inserts[(n, locking)] = DirectSelect(_insert_for(n, locking), named=True)
+    return direct
 
 
 def _held_connection(fresh: bool = False) -> Connection:
@@ -229,18 +278,19 @@ def _process(batch: list[Send]) -> None:
     try:
         params = {"sids": sorted({item.session_id for item in batch}), "uids": sorted({i.user_id for i in batch}),
                   "slugs": sorted({item.slug for item in batch}), "cids": sorted({i.client_id for i in batch})}
+        rows: list[Any]
         if postgresql:
             conn = _held_connection()
             try:
-                rows = conn.execute(_CHECKS, params).all()
+                rows = _CHECKS_PG.rows_on(conn, params)
             except DBAPIError as exc:  # a connection kept from before a database restart: once more, anew
                 if not unavailable(exc):
                     raise
                 conn = _held_connection(fresh=True)
-                rows = conn.execute(_CHECKS, params).all()
+                rows = _CHECKS_PG.rows_on(conn, params)
         else:
             conn = session.connection()
-            rows = conn.execute(_CHECKS, params).all()
+            rows = list(conn.execute(_CHECKS, params).all())
         members = {(r.slug, r.user_id): r for r in rows}
         earlier = {(r.id, r.user_id, r.earlier_cid): r.earlier_id for r in rows if r.earlier_id is not None}
         alive = {(r.alive_sid, r.user_id) for r in rows if r.alive_sid is not None}
@@ -295,8 +345,11 @@ def _store(
             params["keys"] = keys
         for i, (item, row) in enumerate(accepted):
             params.update({f"t{i}": row.id, f"u{i}": item.user_id, f"b{i}": item.body, f"c{i}": item.client_id})
-        rows = (conn or session.connection()).execute(_insert_for(len(accepted), keys is not None), params)
-        ids = {(r.tribe_id, r.author_id, r.client_id): r.id for r in rows}
+        if conn is not None:  # PostgreSQL: on the cursor of the sender's connection
+            inserted: Any = _direct_insert_for(len(accepted), keys is not None).rows_on(conn, params)
+        else:
+            inserted = session.connection().execute(_insert_for(len(accepted), False), params)
+        ids = {(r.tribe_id, r.author_id, r.client_id): r.id for r in inserted}
         if conn is None:
             session.commit()  # SQLite (PostgreSQL: autocommit, committed when the INSERT returned)
         stages["inserted"] = time.perf_counter()

@@ -27,8 +27,9 @@ from contextlib import ExitStack, contextmanager
 from typing import Literal, NamedTuple
 
 from flask import current_app
-from sqlalchemy import Connection, func, select, text
+from sqlalchemy import Boolean, Connection, func, select, text
 
+from tribes.db import DirectSelect
 from tribes.extensions import db
 
 #: how many in-process send locks there are (a fixed table, whatever the traffic)
@@ -120,7 +121,9 @@ def send_lock(room: Room, autocommit_conn: Connection | None = None) -> Iterator
 #: part of the caller's own statement (`rooms_lock`): a CTE whose one row the statement joins,
 #: so every row it makes waits for the locks
 LOCKING_CTE = "locked AS MATERIALIZED (SELECT count(pg_advisory_lock(k)) AS n FROM unnest(CAST(:keys AS bigint[])) AS k)"
-_UNLOCK_MANY = text("SELECT pg_advisory_unlock(k) FROM unnest(CAST(:keys AS bigint[])) AS k")
+#: their release, on the cursor (tribes.db.DirectSelect: no SQLAlchemy execution context per round)
+_UNLOCK_MANY = DirectSelect(
+    text("SELECT pg_advisory_unlock(k) AS released FROM unnest(CAST(:keys AS bigint[])) AS k").columns(released=Boolean))
 
 
 @contextmanager
@@ -148,4 +151,4 @@ def rooms_lock(rooms: Iterable[Room], conn: Connection | None = None) -> Iterato
         try:
             yield keys
         finally:
-            conn.execute(_UNLOCK_MANY, {"keys": keys})
+            _UNLOCK_MANY.rows_on(conn, {"keys": keys})

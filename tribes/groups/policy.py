@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, select
+from sqlalchemy import ARRAY, ColumnElement, Select, and_, any_, bindparam, select
 from sqlalchemy.orm import Session, lazyload
 
 from tribes.db import DirectSelect, utcnow
@@ -38,7 +38,10 @@ def member_of(tribe_id: Any, user_id: Any) -> ColumnElement[bool]:
 
 def members_among(tribe_id: Any, user_ids: Any) -> ColumnElement[bool]:
     """`member_of` for several people at once: the memberships in the tribe `tribe_id` (a
-    column or value) of the users among `user_ids` (a list or an expanding bind parameter)."""
+    column or value) of the users among `user_ids` (a list, an expanding bind parameter, or
+    a bind parameter of an ARRAY type: PostgreSQL's `= ANY(...)`)."""
+    if isinstance(getattr(user_ids, "type", None), ARRAY):
+        return and_(Membership.tribe_id == tribe_id, Membership.user_id == any_(user_ids))
     return and_(Membership.tribe_id == tribe_id, Membership.user_id.in_(user_ids))
 
 
