@@ -173,3 +173,25 @@ def test_a_page_is_three_statements_whatever_it_holds(crowd: Any, new_meetup: An
     assert len(response.get_json()["items"]) == 7
     assert counts == {f"tribes/{tribe['slug']}/meetups": 3, "me/meetups": 2}
     assert len(count_queries.selects) == 4
+
+
+def test_a_meetup_going_on_is_listed_however_long_ago_it_began(app: Any, crowd: Any, new_meetup: Any) -> None:
+    """The lists read the index from MAX_DURATION_DAYS before the window's start (the past is not
+    read): a meetup that began 30 days ago and ends in 12 hours is listed, first; one that has
+    ended is not, unless the window reaches back to it."""
+    tribe, owner, _ = crowd(0)
+    going_on, ended, coming = (new_meetup(owner, tribe["slug"], title=t) for t in ("Going on", "Ended", "Coming"))
+    now = datetime.now(UTC).replace(microsecond=0)
+    with app.app_context():
+        for meetup_id, starts, ends in [
+            (going_on["id"], now - timedelta(days=30), now + timedelta(hours=12)),  # 30½ days: may be
+            (ended["id"], now - timedelta(days=40), now - timedelta(days=35)),
+        ]:
+            assert (ends - starts).days < service.MAX_DURATION_DAYS
+            db.session.execute(update(Meetup).where(Meetup.id == meetup_id).values(starts_at=starts, ends_at=ends))
+        db.session.commit()
+    for path in (f"tribes/{tribe['slug']}/meetups", "me/meetups"):
+        listed = [m["title"] for m in owner.get(path).get_json()["items"]]
+        assert listed == ["Going on", "Coming"], path
+        since = quote((now - timedelta(days=36)).isoformat())
+        assert [m["title"] for m in owner.get(f"{path}?from={since}").get_json()["items"]] == ["Ended", "Going on", "Coming"]
