@@ -159,7 +159,7 @@ def test_live_sends_arriving_together_are_judged_one_by_one(server: LiveServer) 
                      (d, f"d-{r}", f"dave {r}"), (d, f"d-{r}", f"dave {r}")]  # dave's twice at once
             start = threading.Barrier(len(sends))
 
-            def send(sock: Any, cid: str, body: str) -> None:
+            def send(sock: Any, cid: str, body: str, start: threading.Barrier = start) -> None:
                 start.wait()
                 ack = sock.call("send", {"tribe": slug, "body": body, "client_id": cid})
                 with lock:

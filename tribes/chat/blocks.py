@@ -4,10 +4,10 @@ An exact unread count used to read every unread index entry: a member back after
 in busy tribes waited for hundreds of thousands of them (236 ms at 660k, bench/reads.py).
 `message_blocks` holds, per tribe and block of BLOCK_IDS consecutive message ids
 (block = id / BLOCK_IDS), how many of the tribe's messages in it are live (not deleted).
-The unread count after a marker is then the direct count inside the marker's own block,
-plus the blocks after it, minus my own live messages after that block
-(`groups.reads.unread_of_membership`): a bounded range scan, a sum over at most
-(newest id / BLOCK_IDS) rows, and a range scan of my own messages.
+The unread count after a marker is then a sum over at most (newest id / BLOCK_IDS) block
+rows, corrected by a direct count inside the marker's own block towards its nearer edge
+(at most half a block of ids), minus my own live messages after the marker
+(`groups.reads.unread_of_membership`).
 
 Triggers keep the rows exact in the transaction that changes the messages, whoever
 writes them (the send paths, moderation, account deletion, a cascade from a deleted tribe
