@@ -24,9 +24,9 @@ are released), a concurrent duplicate is settled by the unique constraint (the s
 answers with the stored message), and nothing is broadcast that was not committed. When the
 database fails, every send of the batch gets the error (503 while it is away). The batch is
 whatever arrived during the previous round; when busy, the sender first waits, while sends
-keep coming, up to LINGER for ROUND_TARGET of them. So a quiet server answers a lone send at once and a busy one spends
-its round trips and commits on many messages at a time (two processes that each see half
-the sends still fill their rounds: bench/README.md, "Clean capacity").
+keep coming, up to LINGER for ROUND_TARGET of them. So a quiet server answers a lone send at
+once, sends that trickle in are not held back, and a busy server spends its round trips and
+commits on many messages at a time (bench/README.md, "Clean capacity, eighth stop").
 """
 
 from __future__ import annotations
