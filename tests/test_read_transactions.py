@@ -99,3 +99,35 @@ def test_connections_that_died_while_idle_are_replaced_before_a_request_uses_the
     for _ in range(3):
         answer = user.get("me")
         assert answer.status_code == 200, answer.get_json()
+
+
+def test_connections_read_timestamps_in_utc_whatever_the_server_zone(app: Any, make_user: Any) -> None:
+    """PostgreSQL: a connection whose server default is another zone still works in `UTC`, so
+    timestamps come back as `timezone.utc` values (no second conversion) and mean the same
+    instant as what was stored; the API's times are unchanged."""
+    if not _postgres(app):
+        pytest.skip("the session time zone is PostgreSQL's")
+    from datetime import UTC
+
+    from sqlalchemy import text
+
+    with app.app_context():
+        assert db.engine is not None
+        url = db.engine.url
+    berlin = dbmodule.make_engine(url.render_as_string(hide_password=False),
+                                  connect_args={"options": "-c TimeZone=Europe/Berlin"})
+    try:
+        stored = utcnow().replace(microsecond=0)
+        with berlin.connect() as conn:
+            assert conn.execute(text("SHOW TimeZone")).scalar() == "UTC"
+            back = conn.execute(text("SELECT CAST(:t AS timestamptz)"), {"t": stored}).scalar()
+            assert back == stored and back.tzinfo is UTC
+            raw = conn.connection.dbapi_connection
+            assert raw is not None
+            with raw.cursor(binary=True) as cursor:  # DirectSelect's way: psycopg's own loader
+                cursor.execute("SELECT now()")
+                assert cursor.fetchone()[0].tzinfo is UTC
+    finally:
+        berlin.dispose()
+    user = make_user()
+    assert user.get("auth/session").get_json()["user"]["created_at"].endswith("+00:00")
