@@ -56,16 +56,22 @@ def test_a_discreet_tribe_invite_names_nothing(app, smtp_server, make_user, make
                        description="Where the organisers plan.")  # secret: discreet by default
     assert ada.post(f"tribes/{tribe['slug']}/invites", {"email": "guest@example.org"}).status_code == 201
     mail, token = invite_mail(app, smtp_server, "guest@example.org")
-    raw = mail.as_string() + str(mail.get_body(("plain",)).get_content()) + str(mail["Subject"])
+
+    def scrubbed(text: str) -> str:
+        """The mail without its random parts (the invite token, the Message-ID), which may
+        hold "ada" by chance."""
+        return text.replace(token, "<token>").replace(str(mail["Message-ID"]), "<message-id>").lower()
+
+    raw = scrubbed(mail.as_string() + str(mail.get_body(("plain",)).get_content()) + str(mail["Subject"]))
     for secret in ("Organisers Circle", "organisers-circle", "Ada", "Lovelace", "Where the organisers plan"):
-        assert secret.lower() not in raw.lower(), secret
+        assert secret.lower() not in raw, secret
     assert mail["Subject"] == "You are invited to a private community on localhost"
     with app.app_context():  # the stored message, byte for byte
         from tribes.mail.models import OutboxMail
 
         stored = db.session.scalars(select(OutboxMail.message).where(OutboxMail.kind == "invite")).all()
         db.remove()
-    assert stored and all("organisers" not in m.lower() and "ada" not in m.lower() for m in stored)
+    assert stored and all("organisers" not in scrubbed(m) and "ada" not in scrubbed(m) for m in stored)
 
 
 def test_only_an_account_that_verified_the_address_may_accept(app, smtp_server, make_user, make_tribe):
