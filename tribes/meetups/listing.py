@@ -17,7 +17,7 @@ reason only when cancelled (tests/meetups/test_meetup_rows.py compares the bytes
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, bindparam, exists, func, select, tuple_
@@ -31,7 +31,7 @@ from tribes.groups.models import Membership, Tribe
 from tribes.meetups.models import Meetup, MeetupQuestion, Rsvp
 from tribes.meetups.online import ORGANISER_ROLES
 from tribes.meetups.series_models import MeetupSeries
-from tribes.meetups.service import MAX_DURATION_DAYS
+from tribes.meetups.service import earliest_start
 
 #: the columns of a meetup object, its creator's card, its series and the reader's facts
 _COLUMNS = (
@@ -80,8 +80,7 @@ def _page_statement(scope: str, bounded: bool, after: bool) -> DirectSelect:
         stmt = (stmt.outerjoin(User, User.id == Meetup.created_by_id)
                 .outerjoin(MeetupSeries, MeetupSeries.id == Meetup.series_id)
                 .where(Meetup.ends_at > bindparam("start", type_=Meetup.ends_at.type),
-                       # implied by the line above (a meetup lasts less than MAX_DURATION_DAYS), and
-                       # a bound of the index on starts_at: the tribe's past meetups are not read
+                       # implied by the line above and a bound of the index (service.earliest_start)
                        Meetup.starts_at > bindparam("floor", type_=Meetup.starts_at.type)))
         if bounded:
             stmt = stmt.where(Meetup.starts_at < bindparam("end", type_=Meetup.starts_at.type))
@@ -101,9 +100,7 @@ def meetup_rows(
     """Up to `limit` rows of the meetups overlapping [start, end) of the tribe `tribe_id` (None:
     of every tribe of the user), soonest first, after the keyset `after` (starts_at, created_at, id)."""
     page = _page_statement("mine" if tribe_id is None else "tribe", end is not None, after is not None)
-    longest = timedelta(days=MAX_DURATION_DAYS)
-    floor = start - longest if start - datetime.min.replace(tzinfo=UTC) > longest else datetime.min.replace(tzinfo=UTC)
-    params: dict[str, Any] = {"user_id": user_id, "start": start, "limit": limit, "floor": floor}
+    params: dict[str, Any] = {"user_id": user_id, "start": start, "limit": limit, "floor": earliest_start(start)}
     if tribe_id is not None:
         params["tribe_id"] = tribe_id
     if end is not None:

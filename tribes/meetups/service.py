@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app, has_app_context
@@ -21,7 +21,7 @@ from tribes.i18n import _
 from tribes.meetups import checkin, online, questions, seats
 from tribes.meetups.models import Meetup, Rsvp
 from tribes.meetups.schemas import MeetupOut
-from tribes.meetups.times import as_utc, to_utc
+from tribes.meetups.times import as_utc, shift, to_utc
 from tribes.notifications.service import notify
 from tribes.paging import keyset_page
 
@@ -241,9 +241,17 @@ def cancel_meetup(session: Session, meetup: Meetup, actor_user_id: int | None, r
 # ---------------------------------------------------------------- listing
 
 
+def earliest_start(start: datetime) -> datetime:
+    """Before this instant began no meetup that has not ended by `start` (a meetup lasts less
+    than MAX_DURATION_DAYS): `starts_at > earliest_start(start)` is implied by `ends_at > start`
+    and bounds the index on starts_at, so the lists do not read a tribe's past meetups."""
+    return shift(start, -timedelta(days=MAX_DURATION_DAYS))
+
+
 def window(stmt: Select[Any], start: datetime | None, end: datetime | None) -> Select[Any]:
     """Meetups overlapping [start, end): not ended by `start` (default now), begun before `end`."""
-    stmt = stmt.where(Meetup.ends_at > (start or utcnow()))
+    start = start or utcnow()
+    stmt = stmt.where(Meetup.ends_at > start, Meetup.starts_at > earliest_start(start))
     if end is not None:
         stmt = stmt.where(Meetup.starts_at < end)
     return stmt
