@@ -8,7 +8,10 @@ For each target, in one run: the offered rate goes up in steps of `--step` messa
 (from `--step`), `--duration` seconds each, with 500 clients in 25 tribes of 20 (the
 layout of bench/chat_load.py, whose setup and servers are reused), until a step's p99
 delivery latency exceeds `--p99-ms` or anything is lost, duplicated or out of order; the
-target's clean capacity is the last clean step's rate. Targets:
+target's clean capacity is the last clean step's rate (0 when the first step, `--start-rate`,
+is not clean). With `--rounds N` the targets run N times in turn (after, after2, after,
+after2, …) and a target's capacity is the median of its rounds: the machine's noise is of
+the size of the differences measured. Targets:
 
 - `bare`: bench/bare_server.py (no auth, no database);
 - `before`: `tribes serve` from `--before-tree` (e.g. `git archive main | tar -x -C DIR`),
@@ -36,6 +39,7 @@ if "--worker" in sys.argv:  # a load-generator process: gevent, patched before a
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import tempfile
 import time
@@ -304,7 +308,7 @@ def run_target(name: str, args: argparse.Namespace, report: dict[str, Any]) -> N
         try:
             load.step(args.step, 3.0, f"{name}warmup{int(time.time())}")  # first queries, prepared statements
             best = 0.0
-            rate = args.step
+            rate = args.start_rate or args.step
             while rate <= args.max_rate:
                 run = f"{name}{int(rate)}x{int(time.time())}"
                 batches = send_batches(metrics_ports)
@@ -317,7 +321,8 @@ def run_target(name: str, args: argparse.Namespace, report: dict[str, Any]) -> N
                     summary["send_batch_mean"] = round((after[0] - batches[0]) / rounds, 2) if rounds else None
                 clean = (summary["p99_ms"] <= args.p99_ms and summary["lost"] == 0 and summary["duplicated"] == 0
                          and summary["out_of_order"] == 0 and summary["acks_failed"] == 0)
-                entry = {"target": name, **summary, "clean": clean}
+                entry = {"target": name, "round": len(report.get("capacities", {}).get(name, [])), **summary,
+                         "clean": clean}
                 if args.trace and name != "bare":
                     time.sleep(0.2)
                     entry["stages"] = stage_stats(trace_path, run, receipts, sent_at)
@@ -327,7 +332,8 @@ def run_target(name: str, args: argparse.Namespace, report: dict[str, Any]) -> N
                     break
                 best = rate
                 rate += args.step
-            report["capacity"][name] = best
+            report.setdefault("capacities", {}).setdefault(name, []).append(best)
+            report["capacity"][name] = statistics.median(report["capacities"][name])
             print(f"== {name}: clean capacity {best:g} msg/s", flush=True)
         finally:
             load.close()
@@ -351,6 +357,10 @@ def main() -> None:
     parser.add_argument("--tribes", type=int, default=25)
     parser.add_argument("--step", type=float, default=25.0)
     parser.add_argument("--max-rate", type=float, default=1000.0)
+    parser.add_argument("--start-rate", type=float, default=None,
+                        help="the first step (default: --step); a target clean at it counts from there")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="run the targets this many times, in turn (the capacity is the median of the rounds)")
     parser.add_argument("--duration", type=float, default=10.0)
     parser.add_argument("--p99-ms", type=float, default=100.0)
     parser.add_argument("--procs", type=int, default=2, help="load-generator processes")
@@ -367,15 +377,17 @@ def main() -> None:
         parser.error("--redis-url is needed for the two-process targets")
     report: dict[str, Any] = {"args": {k: str(v) for k, v in vars(args).items()}, "steps": [], "capacity": {},
                               "load_start": os.getloadavg()}
-    for name in targets:
-        run_target(name, args, report)
-        if args.out:
-            Path(args.out).write_text(json.dumps(report, indent=2))
+    for _round in range(args.rounds):
+        for name in targets:
+            run_target(name, args, report)
+            if args.out:
+                Path(args.out).write_text(json.dumps(report, indent=2))
     report["load_end"] = os.getloadavg()
     bare = report["capacity"].get("bare")
     for name, value in report["capacity"].items():
         ratio = f" ({value / bare:.2f} x bare)" if bare and name != "bare" else ""
-        print(f"{name}: {value:g} msg/s{ratio}")
+        rounds = report.get("capacities", {}).get(name, [])
+        print(f"{name}: {value:g} msg/s{ratio}" + (f", rounds {rounds}" if len(rounds) > 1 else ""))
     print(f"load average at start {report['load_start']}, at end {report['load_end']}")
     if args.out:
         Path(args.out).write_text(json.dumps(report, indent=2))

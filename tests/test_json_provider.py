@@ -45,3 +45,22 @@ def test_keys_are_sorted_and_the_text_is_compact_utf8(app: Any) -> None:
     with app.app_context():
         body = app.json.response({"b": 1, "a": "ä"}).get_data()
     assert body == '{"a":"ä","b":1}\n'.encode()
+
+
+def test_with_times_writes_datetimes_as_isoformat_in_the_providers_bytes(app: Any) -> None:
+    from datetime import timedelta, timezone
+
+    from tribes.json_provider import with_times
+
+    times = [datetime(2026, 11, 30, 18, 0, tzinfo=UTC), datetime(2026, 12, 1, 3, 12, 2, 912612, tzinfo=UTC),
+             datetime(2026, 12, 1, 3, 12, 2, 5, tzinfo=UTC), datetime(2026, 1, 1, tzinfo=timezone(timedelta(hours=1)))]
+    document = {"items": [{"starts_at": t, "title": "Grüße", "n": i} for i, t in enumerate(times)], "next_cursor": None}
+    as_text = {"items": [{**item, "starts_at": item["starts_at"].isoformat()} for item in document["items"]],
+               "next_cursor": None}
+    with app.app_context():
+        ours = with_times(document)
+        assert ours.mimetype == "application/json"
+        assert ours.get_data() == app.json.response(as_text).get_data()
+        # what orjson refuses (a lone surrogate) still comes out, timestamps as isoformat
+        odd = with_times({"when": times[1], "title": "\ud800"})
+        assert json.loads(odd.get_data()) == {"when": "2026-12-01T03:12:02.912612+00:00", "title": "\ud800"}

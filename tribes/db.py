@@ -78,14 +78,16 @@ class UTCDateTime(TypeDecorator[datetime]):
         impl_processor = self.impl_instance.result_processor(dialect, coltype)
         utc = UTC
 
-        def process(value: Any) -> datetime | None:
+        def process(value: Any) -> Any:
             if impl_processor is not None:
                 value = impl_processor(value)
-            if value is None:
-                return None
+            # PostgreSQL's connections work in UTC (`_utc_session`): its values come as
+            # timezone.utc already and go through as they are
+            if value is None or value.tzinfo is utc:
+                return value
             if value.tzinfo is None:
-                return cast(datetime, value.replace(tzinfo=utc))
-            return cast(datetime, value.astimezone(utc))
+                return value.replace(tzinfo=utc)
+            return value.astimezone(utc)
 
         return process
 

@@ -18,10 +18,11 @@ reports).
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, cast
 
 import orjson
-from flask import Flask, Response
+from flask import Flask, Response, current_app
 from flask.json.provider import DefaultJSONProvider
 
 _OPTIONS = (orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
@@ -49,6 +50,37 @@ class OrjsonProvider(DefaultJSONProvider):
         except orjson.JSONEncodeError:
             return cast(Response, super().response(obj))
         return Response(body, mimetype=self.mimetype)
+
+
+def with_times(obj: Any, *, keys_in_order: bool = False) -> Response:
+    """The JSON answer of `obj` whose datetimes are written as `isoformat()` writes them
+    ("2026-11-30T18:00:00+00:00", the contract's timestamps): by orjson itself, in the same
+    pass, for the lists that carry many (a page of 50 meet-ups holds 200). Elsewhere the
+    provider hands datetimes to Flask's `default` (HTTP dates), so documents keep their
+    timestamps as strings.
+
+    `keys_in_order`: every dict of `obj` was built with its (text) keys in sorted order, so
+    they are written as they are (sorting them was half of orjson's time for a page of 50);
+    the bytes are the provider's either way."""
+    provider = cast(DefaultJSONProvider, current_app.json)
+    option = orjson.OPT_APPEND_NEWLINE if keys_in_order else (
+        orjson.OPT_APPEND_NEWLINE | orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
+    if (provider.compact is None and current_app.debug) or provider.compact is False:
+        option |= orjson.OPT_INDENT_2
+    try:
+        return Response(orjson.dumps(obj, option=option), mimetype=provider.mimetype)
+    except orjson.JSONEncodeError:  # what orjson refuses (a lone surrogate): the provider, times as text first
+        return cast(Response, provider.response(_times_as_text(obj)))
+
+
+def _times_as_text(obj: Any) -> Any:
+    if isinstance(obj, datetime):
+        return obj.isoformat()
+    if isinstance(obj, dict):
+        return {key: _times_as_text(value) for key, value in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_times_as_text(value) for value in obj]
+    return obj
 
 
 def init_app(app: Flask) -> None:

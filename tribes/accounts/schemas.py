@@ -189,10 +189,11 @@ class UserCard(Out):
 
 def card_of(user_id: int, display_name: str, avatar_url: str | None, visibility: str) -> dict[str, Any]:
     """`card(user)` from the columns alone (read paths that skip the ORM): the same dict,
-    key for key, as `UserCard.of(user).model_dump(mode="json")` without a bio."""
+    key for key, as `UserCard.of(user).model_dump(mode="json")` without a bio, its keys in sorted
+    order (for `json_provider.with_times(..., keys_in_order=True)`)."""
     if avatar_url and visibility == "tribes":
-        return {"id": user_id, "display_name": display_name, "avatar_url": avatar_url}
-    return {"id": user_id, "display_name": display_name}
+        return {"avatar_url": avatar_url, "display_name": display_name, "id": user_id}
+    return {"display_name": display_name, "id": user_id}
 
 
 def card(user: User | None, *, bio: bool = False) -> dict[str, Any] | None:
