@@ -60,11 +60,14 @@ def test_every_direct_statement_gives_the_rows_sqlalchemy_gives(app: Any, world:
             (history._page_statement(False, True), {"tribe_id": tribe_id, "limit": 50, "bound": 10**15}),
             (history._page_statement(True, False), {"tribe_id": tribe_id, "limit": 3}),
             (tribe_listing._page_statement(False), {"user_id": member_id, "limit": 10}),
-            (meetup_listing._page_statement("tribe", False, False),
+            (meetup_listing._page_statement("tribe_id", False, False),
              {"user_id": member_id, "tribe_id": tribe_id, "start": utcnow(), "floor": floor, "limit": 10}),
             (meetup_listing._page_statement("mine", False, False),
              {"user_id": member_id, "start": utcnow(), "floor": floor, "limit": 10}),
         ]
+        if session.get_bind().dialect.name == "postgresql":  # LATERAL: the page with the membership check
+            cases.append((meetup_listing._page_statement("tribe", False, False),
+                          {"user_id": member_id, "slug": world["slug"], "start": utcnow(), "floor": floor, "limit": 10}))
         for direct, params in cases:
             through, direct_rows = _both(session, direct, params)
             assert direct_rows, direct.statement  # something to compare
@@ -137,7 +140,7 @@ def test_named_rows_read_by_column_as_sqlalchemy_rows_do(app: Any, world: dict[s
     member_id = world["member"].user["id"]
     with app.app_context():
         session = db.session
-        plain = meetup_listing._page_statement("tribe", False, False)
+        plain = meetup_listing._page_statement("tribe_id", False, False)
         named = DirectSelect(plain.statement, named=True)
         tribe_id = policy.member_tribe(session, member_id, world["slug"])[0]
         params = {"user_id": member_id, "tribe_id": tribe_id, "start": utcnow(),
@@ -176,3 +179,27 @@ def test_the_send_batch_checks_with_arrays_give_the_rows_of_the_in_lists(app: An
             assert direct == through, params
         found = batching._CHECKS_PG.rows_on(conn, cases[0])
         assert {(r.slug, r.user_id, r.earlier_cid) for r in found if r.alive_sid} == {(world["slug"], member, "c3")}
+
+
+def test_timestamps_come_back_in_utc_whatever_zone_the_connection_is_in(app: Any, world: dict[str, Any]) -> None:
+    """PostgreSQL: on a connection in UTC the cursor's timestamps are timezone.utc already and
+    DirectSelect leaves them as they are; on one in another zone it converts them as before."""
+    from datetime import datetime
+
+    with app.app_context():
+        session = db.session
+        if session.get_bind().dialect.name != "postgresql":
+            pytest.skip("the session time zone is PostgreSQL's")
+        statement = meetup_listing._page_statement("mine", False, False)
+        params = {"user_id": world["member"].user["id"], "start": utcnow(), "floor": utcnow() - timedelta(days=31),
+                  "limit": 10}
+        in_utc = statement.rows(session, params)
+        session.connection().exec_driver_sql("SET LOCAL TIME ZONE 'Europe/Berlin'")
+        assert session.connection().connection.dbapi_connection.info.timezone is not UTC  # type: ignore[union-attr]
+        in_berlin = statement.rows(session, params)
+        session.rollback()
+        for rows in (in_utc, in_berlin):
+            times = [value for row in rows for value in row if isinstance(value, datetime)]
+            assert len(times) == 4 * len(rows) == 12 and all(value.tzinfo is UTC for value in times)
+        assert in_berlin == in_utc
+        assert [[str(v) for v in row] for row in in_berlin] == [[str(v) for v in row] for row in in_utc]

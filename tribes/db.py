@@ -89,6 +89,9 @@ class UTCDateTime(TypeDecorator[datetime]):
                 return value.replace(tzinfo=utc)
             return value.astimezone(utc)
 
+        # DirectSelect leaves it out where it has nothing to do: psycopg's values when its
+        # connection works in UTC (`_utc_session`)
+        process.utc_passthrough = impl_processor is None  # type: ignore[attr-defined]
         return process
 
 
@@ -346,6 +349,8 @@ class _Plan(NamedTuple):
     positions: tuple[str, ...] | None
     bind_processors: dict[str, Callable[[Any], Any]]
     result_processors: tuple[tuple[int, Callable[[Any], Any]], ...]
+    #: `result_processors` without UTCDateTime's, for psycopg on a connection in UTC
+    in_utc: tuple[tuple[int, Callable[[Any], Any]], ...]
 
 
 class DirectSelect:
@@ -405,7 +410,9 @@ class DirectSelect:
             if processor is not None:
                 results.append((index, processor))
         positions = tuple(compiled.positiontup) if compiled.positional else None
-        plan = _Plan(compiled, sql, dialect.driver == "psycopg", positions, binds, tuple(results))
+        psycopg = dialect.driver == "psycopg"
+        in_utc = tuple(entry for entry in results if not (psycopg and getattr(entry[1], "utc_passthrough", False)))
+        plan = _Plan(compiled, sql, psycopg, positions, binds, tuple(results), in_utc)
         self._plans[dialect] = plan
         return plan
 
@@ -443,11 +450,14 @@ class DirectSelect:
         finally:
             if cursor is not None:
                 cursor.close()
-        if plan.result_processors and rows:
+        processors = plan.result_processors
+        if plan.binary and processors and dbapi_connection.info.timezone is UTC:
+            processors = plan.in_utc  # its timestamps are timezone.utc already (UTCDateTime)
+        if processors and rows:
             # column by column: the rows are transposed and rebuilt by zip, and map calls each
             # processor, so only the processors themselves run as Python per value
             columns = list(zip(*rows, strict=True))
-            for index, processor in plan.result_processors:
+            for index, processor in processors:
                 columns[index] = tuple(map(processor, columns[index]))
             rows = list(zip(*columns, strict=True))
         if self._row is not None:
