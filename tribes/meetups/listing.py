@@ -8,8 +8,8 @@ validate one `MeetupOut` per meetup: nine statements per request and 7-9 ms of C
 Here the page is one Core statement, built once per process per shape: the meetup's columns,
 its creator's card columns and its series (outer joins), the reader's answer and the waitlist
 length as correlated subqueries on the RSVP indexes, and whether it has questions; for a
-tribe's list it is also the membership check (the page is a LATERAL subquery joined to the
-reader's membership row). A second statement reads the questions only when a meetup of the
+tribe's list it is also the membership check (the page is a subquery joined to the reader's
+membership row). A second statement reads the questions only when a meetup of the
 page has some. Each row becomes the
 dict `MeetupOut.of(...).model_dump(mode="json")` made, with the same rules: the online link
 only for a reader who is going or organises, the door code only for organisers, the cancel
@@ -36,27 +36,38 @@ from tribes.meetups.online import ORGANISER_ROLES
 from tribes.meetups.series_models import MeetupSeries
 from tribes.meetups.service import earliest_start
 
-#: the columns of a meetup object, its creator's card, its series and the reader's facts
-_COLUMNS = (
+#: a meetup's own columns: the page is chosen among these alone, its rows are then completed
+#: (`_row_columns`)
+_MEETUP = (
     Meetup.id, Meetup.title, Meetup.description, Meetup.starts_at, Meetup.ends_at, Meetup.timezone,
     Meetup.location, Meetup.online_url, Meetup.capacity, Meetup.status, Meetup.cancel_reason,
     Meetup.max_guests, Meetup.attendee_visibility, Meetup.going_count, Meetup.sequence, Meetup.created_at,
     Meetup.updated_at, Meetup.checkin_code,
-    User.id, User.display_name, User.avatar_url, User.profile_visibility,
-    MeetupSeries.id, MeetupSeries.rrule,
-    # my answer (uq_rsvps_meetup_id_user_id) and the waitlist (ix_rsvps_meetup_id_status_waitlisted_at)
-    select(Rsvp.status).where(Rsvp.meetup_id == Meetup.id, Rsvp.user_id == bindparam("user_id"))
-    .scalar_subquery().label("my_rsvp"),
-    select(func.count()).select_from(Rsvp).where(Rsvp.meetup_id == Meetup.id, Rsvp.status == "waitlisted")
-    .scalar_subquery().label("waitlist_count"),
-    exists().where(MeetupQuestion.meetup_id == Meetup.id).label("asks"),
 )
 #: where "asks" is in a row
-_ASKS = len(_COLUMNS) - 1
+_ASKS = len(_MEETUP) + 8
 #: the keyset of every meetup list: soonest first, then by creation, then by id
 _KEY = (Meetup.starts_at, Meetup.created_at, Meetup.id)
 #: where the keyset's columns are in a row
 _KEY_AT = (3, 15, 0)
+
+
+def _row_columns(page: Any) -> list[Any]:
+    """A row of a list: the meetup's columns from the subquery `page`, its creator's card, its
+    series and the reader's facts: my answer (uq_rsvps_meetup_id_user_id), the waitlist's
+    length (ix_rsvps_meetup_id_status_waitlisted_at) and whether it asks questions."""
+    meetup_id = page.c.id
+    return [
+        *(page.c[column.key] for column in _MEETUP),
+        User.id, User.display_name, User.avatar_url, User.profile_visibility,
+        MeetupSeries.id, MeetupSeries.rrule,
+        select(Rsvp.status).where(Rsvp.meetup_id == meetup_id, Rsvp.user_id == bindparam("user_id"))
+        .scalar_subquery().label("my_rsvp"),
+        select(func.count()).select_from(Rsvp).where(Rsvp.meetup_id == meetup_id, Rsvp.status == "waitlisted")
+        .scalar_subquery().label("waitlist_count"),
+        exists().where(MeetupQuestion.meetup_id == meetup_id).label("asks"),
+    ]
+
 
 #: the page statements, built once per process and run on the DBAPI cursor (tribes.db.DirectSelect):
 #: (scope, bounded by `to`?, after a cursor?) → statement
@@ -70,46 +81,50 @@ _QUESTIONS = (
 
 
 def _page_statement(scope: str, bounded: bool, after: bool) -> DirectSelect:
-    """Scope "mine": the meetups of every tribe of `user_id`, with two more columns: the tribe's
-    slug and my role in it; "tribe": of the tribe `slug` when `user_id` is a member of it, with
-    the same two columns (`meetup_rows` says how its rows read); "tribe_id": of the tribe
-    `tribe_id`, without them."""
+    """Scope "mine": the meetups of every tribe of `user_id`; "tribe": of the tribe `slug` when
+    `user_id` is a member of it (`meetup_rows` says how its rows read). Both with two more
+    columns: the tribe's slug and my role in it.
+
+    The page is chosen in a subquery of the meetups' own columns, ordered and limited; its
+    creators, series and the reader's facts are read for the page's rows only. (Prepared, the
+    statement gets a generic plan, which may read the tribe's upcoming meetups through a bitmap
+    and sort them rather than walk the index in order: then it sorts meetups, and joins 50.)"""
     key = (scope, bounded, after)
     page = _PAGES.get(key)
     if page is None:
-        stmt: Select[Any] = select(*_COLUMNS)
+        chosen: Select[Any] = select(*_MEETUP, Meetup.created_by_id, Meetup.series_id)
         member = None
         if scope == "mine":
-            stmt = (stmt.add_columns(Tribe.slug, Membership.role)
-                    .join(Membership, policy.member_of(Meetup.tribe_id, bindparam("user_id")))
-                    .join(Tribe, Tribe.id == Meetup.tribe_id))
-        elif scope == "tribe":
+            chosen = (chosen.add_columns(Tribe.slug, Membership.role)
+                      .join(Membership, policy.member_of(Meetup.tribe_id, bindparam("user_id")))
+                      .join(Tribe, Tribe.id == Meetup.tribe_id))
+        else:
             member = (select(Tribe.id, Tribe.slug, Membership.role)
                       .join(Membership, policy.member_of(Tribe.id, bindparam("user_id")))
-                      .where(Tribe.slug == bindparam("slug"))
-                      .subquery("member"))
-            stmt = stmt.where(Meetup.tribe_id == member.c.id)
-        else:
-            stmt = stmt.where(Meetup.tribe_id == bindparam("tribe_id"))
-        stmt = (stmt.outerjoin(User, User.id == Meetup.created_by_id)
-                .outerjoin(MeetupSeries, MeetupSeries.id == Meetup.series_id)
-                .where(Meetup.ends_at > bindparam("start", type_=Meetup.ends_at.type),
-                       # implied by the line above and a bound of the index (service.earliest_start)
-                       Meetup.starts_at > bindparam("floor", type_=Meetup.starts_at.type)))
+                      .where(Tribe.slug == bindparam("slug")))
+            chosen = chosen.where(Meetup.tribe_id == member.with_only_columns(Tribe.id).scalar_subquery())
+        chosen = chosen.where(Meetup.ends_at > bindparam("start", type_=Meetup.ends_at.type),
+                              # implied by the line above and a bound of the index (service.earliest_start)
+                              Meetup.starts_at > bindparam("floor", type_=Meetup.starts_at.type))
         if bounded:
-            stmt = stmt.where(Meetup.starts_at < bindparam("end", type_=Meetup.starts_at.type))
+            chosen = chosen.where(Meetup.starts_at < bindparam("end", type_=Meetup.starts_at.type))
         if after:
-            stmt = stmt.where(tuple_(*_KEY) > tuple_(
+            chosen = chosen.where(tuple_(*_KEY) > tuple_(
                 bindparam("k_starts", type_=Meetup.starts_at.type), bindparam("k_created", type_=Meetup.created_at.type),
                 bindparam("k_id", type_=Meetup.id.type)))
-        stmt = stmt.order_by(*(k.asc() for k in _KEY)).limit(bindparam("limit", type_=Meetup.going_count.type))
-        if member is not None:
+        rows = (chosen.order_by(*(k.asc() for k in _KEY))
+                .limit(bindparam("limit", type_=Meetup.going_count.type)).subquery("page"))
+        columns = _row_columns(rows)
+        if member is None:
+            stmt = select(*columns, rows.c.slug, rows.c.role).select_from(rows)
+        else:
             # the membership's one row (none: not a member) joined to the page (none: an empty page)
-            lateral = stmt.lateral("page")
-            columns = list(lateral.c)
-            stmt = (select(*columns, member.c.slug, member.c.role)
-                    .select_from(member).outerjoin(lateral, true())
-                    .order_by(*(columns[at] for at in _KEY_AT)))
+            membership = member.subquery("member")
+            stmt = (select(*columns, membership.c.slug, membership.c.role)
+                    .select_from(membership).outerjoin(rows, true()))
+        stmt = (stmt.outerjoin(User, User.id == rows.c.created_by_id)
+                .outerjoin(MeetupSeries, MeetupSeries.id == rows.c.series_id)
+                .order_by(*(columns[at] for at in _KEY_AT)))
         page = _PAGES[key] = DirectSelect(stmt)
     return page
 
@@ -123,9 +138,8 @@ def meetup_rows(
     each with the tribe's slug and my role in it as its last two columns; NotFound for a tribe
     the user is not a member of.
 
-    On PostgreSQL a tribe's page and the membership check are one statement ("tribe": no row
-    is not a member, one row of NULLs an empty page); SQLite has no LATERAL: the check, then
-    the page."""
+    A tribe's page and the membership check are one statement: no row is not a member, one row
+    of NULLs an empty page."""
     params: dict[str, Any] = {"user_id": user_id, "start": start, "limit": limit, "floor": earliest_start(start)}
     if end is not None:
         params["end"] = end
@@ -133,10 +147,6 @@ def meetup_rows(
         params["k_starts"], params["k_created"], params["k_id"] = after
     if slug is None:
         return _page_statement("mine", end is not None, after is not None).rows(session, params)
-    if session.get_bind().dialect.name != "postgresql":
-        params["tribe_id"], slug, role = policy.member_tribe_role(session, user_id, slug)
-        rows = _page_statement("tribe_id", end is not None, after is not None).rows(session, params)
-        return [(*row, slug, role) for row in rows]
     params["slug"] = slug
     rows = _page_statement("tribe", end is not None, after is not None).rows(session, params)
     if not rows:
