@@ -2,8 +2,12 @@
 
 An in-process app on the bench database answers each request once through the Flask test
 client (logged in like the load clients); a `before_cursor_execute` listener records every
-statement with its parameters, and each SELECT is explained on the same database. A Seq
-Scan on one of the big tables is flagged.
+statement with its parameters, and each SELECT is explained on the same database twice: with
+its values (the custom plan), and prepared with `plan_cache_mode = force_generic_plan` (the
+generic plan: psycopg prepares a statement after five runs and PostgreSQL then usually keeps
+the generic plan, which is what the server runs; the ninth stop found a meet-up page whose
+generic plan read every upcoming meetup of the tribe while its custom plan walked the index).
+A Seq Scan on one of the big tables, in either plan, is flagged.
 """
 
 from __future__ import annotations
@@ -70,14 +74,41 @@ class Explainer:
                     continue
                 rows = conn.exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters).all()
                 plan = "\n".join(r[0] for r in rows)
+                generic = _generic_plan(conn, statement, parameters)
                 scans = [m.group(1) for m in SCAN.finditer(plan)]
-                flags = [s for s in scans if s.startswith(("Seq Scan", "Parallel Seq Scan"))
+                generic_scans = [m.group(1) for m in SCAN.finditer(generic or "")]
+                flags = [s for s in dict.fromkeys(scans + generic_scans) if s.startswith(("Seq Scan", "Parallel Seq Scan"))
                          and sizes.get(s.rsplit(" on ", 1)[1], 0) >= BIG_ROWS]
                 took = re.search(r"Execution Time: ([\d.]+) ms", plan)
+                generic_took = re.search(r"Execution Time: ([\d.]+) ms", generic or "")
                 queries.append({"sql": statement, "params": repr(parameters), "plan": plan, "scans": scans,
-                                "flags": flags, "ms": float(took.group(1)) if took else None})
+                                "flags": flags, "ms": float(took.group(1)) if took else None,
+                                "generic_plan": generic, "generic_scans": generic_scans,
+                                "generic_ms": float(generic_took.group(1)) if generic_took else None})
             conn.rollback()
         return {"path": path, "bytes": len(response.data), "queries": queries}
+
+
+def _generic_plan(conn: Any, statement: str, parameters: Any) -> str | None:
+    """EXPLAIN (ANALYZE, BUFFERS) of the statement prepared, under its generic plan (None when
+    it cannot be prepared as it is)."""
+    import psycopg
+
+    if not isinstance(parameters, dict) or "%%" in statement:
+        return None
+    names = list(parameters)
+    sql = re.sub(r"%\((\w+)\)s", lambda m: f"${names.index(m.group(1)) + 1}", statement)
+    raw = conn.connection.dbapi_connection
+    with conn.begin_nested():  # a failure here must not end the transaction of the other EXPLAINs
+        with psycopg.ClientCursor(raw) as cursor:  # the values as literals in EXECUTE (their types from PREPARE)
+            cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+            cursor.execute("PREPARE bench_generic AS " + sql)
+            try:
+                cursor.execute("EXPLAIN (ANALYZE, BUFFERS) EXECUTE bench_generic (" + ", ".join(["%s"] * len(names)) + ")",
+                               [parameters[name] for name in names])
+                return "\n".join(row[0] for row in cursor.fetchall())
+            finally:
+                cursor.execute("DEALLOCATE bench_generic")
 
 
 def summary(result: dict[str, Any]) -> list[str]:
@@ -92,5 +123,10 @@ def summary(result: dict[str, Any]) -> list[str]:
             continue
         flag = "  <-- SEQ SCAN ON A BIG TABLE" if q["flags"] else ""
         scans = "; ".join(dict.fromkeys(q["scans"])) or "no table scan"
-        lines.append(f"    - FROM {where}: {scans} ({q['ms']:.2f} ms){flag}")
+        line = f"    - FROM {where}: {scans} ({q['ms']:.2f} ms)"
+        if q.get("generic_plan"):
+            generic = "; ".join(dict.fromkeys(q["generic_scans"])) or "no table scan"
+            line += (" | generic plan: the same" if generic == scans else f" | generic plan: {generic}")
+            line += f" ({q['generic_ms']:.2f} ms)"
+        lines.append(line + flag)
     return lines
