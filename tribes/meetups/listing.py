@@ -5,12 +5,12 @@
 the reader's facts (my answer, the waitlist lengths, the tribes I organise, the questions) and
 validate one `MeetupOut` per meetup: nine statements per request and 7-9 ms of CPU (bench/README.md,
 "Third round").
-Here the page is one Core statement, built once per process per shape: the meetup's columns,
-its creator's card columns and its series (outer joins), the reader's answer and the waitlist
-length as correlated subqueries on the RSVP indexes, and whether it has questions; for a
-tribe's list it is also the membership check (the page is a subquery joined to the reader's
-membership row). A second statement reads the questions only when a meetup of the
-page has some. Each row becomes the
+Here the page is one Core statement, built once per process per shape: the page chosen among
+the meetups' own columns, then its creators' card columns and its series (outer joins), the
+reader's answer and the waitlist length as correlated subqueries on the RSVP indexes, and
+whether it has questions; for a tribe's list it is also the membership check (the page is a
+subquery joined to the reader's membership row). A second statement reads the questions only
+when a meetup of the page has some. Each row becomes the
 dict `MeetupOut.of(...).model_dump(mode="json")` made, with the same rules: the online link
 only for a reader who is going or organises, the door code only for organisers, the cancel
 reason only when cancelled (tests/meetups/test_meetup_rows.py compares the bytes).
