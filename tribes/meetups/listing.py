@@ -44,12 +44,13 @@ _MEETUP = (
     Meetup.max_guests, Meetup.attendee_visibility, Meetup.going_count, Meetup.sequence, Meetup.created_at,
     Meetup.updated_at, Meetup.checkin_code,
 )
-#: where "asks" is in a row
-_ASKS = len(_MEETUP) + 8
+#: where "asks" is in a row: after the meetup's columns, the card's 4, the series' 2, my answer
+#: and the waitlist (`_row_columns`)
+_ASKS = len(_MEETUP) + 4 + 2 + 2
 #: the keyset of every meetup list: soonest first, then by creation, then by id
 _KEY = (Meetup.starts_at, Meetup.created_at, Meetup.id)
 #: where the keyset's columns are in a row
-_KEY_AT = (3, 15, 0)
+_KEY_AT = tuple([column.key for column in _MEETUP].index(key.key) for key in _KEY)
 
 
 def _row_columns(page: Any) -> list[Any]:
